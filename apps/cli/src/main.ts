@@ -1,0 +1,25 @@
+/**
+ * @module main
+ * The `umca` command line. Each subcommand lives in commands/ and registers itself here.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerExecCommand } from './commands/exec-command.js';
+
+const program = new Command()
+  .name('umca')
+  .description('UMCA: a control plane for AI agents that write and run code')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+registerExecCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`umca: ${(error as Error).stack ?? error}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * @module execution-request
+ * `umca.execution.request.v1`: what a caller asks the runner to execute.
+ */
+import { z } from 'zod';
+import { executionLimitsSchema } from './limits.js';
+import { inputFileSchema } from './workspace-file.js';
+
+export const MAX_CODE_BYTES = 1_048_576;
+export const MAX_MODULE_BYTES = 64 * 1_048_576;
+
+const common = {
+  files: z.array(inputFileSchema).max(100).optional().describe('Files placed in the working directory before the code runs.'),
+  limits: executionLimitsSchema.partial().optional(),
+  allowedOutboundHosts: z
+    .array(z.string().min(1).max(512))
+    .max(100)
+    .optional()
+    .describe(
+      'Hosts the code may reach over HTTP(S), in Spin\'s `allowed_outbound_hosts` syntax, e.g. "https://api.example.com" or "https://*.example.com:8443". Absent or empty: no network.',
+    ),
+  stdin: z.string().max(MAX_CODE_BYTES).optional().describe('Standard input for the program.'),
+};
+
+const code = z.string().max(MAX_CODE_BYTES).describe('Source code of the program.');
+
+export const pythonRequestSchema = z.object({ language: z.literal('python'), code, ...common }).strict();
+
+export const javascriptRequestSchema = z.object({ language: z.literal('javascript'), code, ...common }).strict();
+
+export const wasiRequestSchema = z
+  .object({
+    language: z.literal('wasi'),
+    module: z
+      .base64()
+      .max(Math.ceil((MAX_MODULE_BYTES * 4) / 3) + 4)
+      .describe('A wasm32-wasi (preview 1) command module, base64-encoded.'),
+    args: z.array(z.string().max(4096)).max(256).optional().describe('Arguments after argv[0].'),
+    env: z.record(z.string(), z.string()).optional().describe('Environment variables for the module.'),
+    ...common,
+  })
+  .strict();
+
+export const executionRequestSchema = z.discriminatedUnion('language', [pythonRequestSchema, javascriptRequestSchema, wasiRequestSchema]);
+
+export const languageSchema = z.enum(['python', 'javascript', 'wasi']);
+
+export type Language = z.infer<typeof languageSchema>;
+export type ExecutionRequest = z.input<typeof executionRequestSchema>;
+export type ParsedExecutionRequest = z.infer<typeof executionRequestSchema>;

@@ -1,0 +1,65 @@
+/**
+ * @module execution-result
+ * `umca.execution.result.v1`: how a run ended and everything it produced.
+ */
+import { z } from 'zod';
+import { egressAttemptSchema } from './egress-attempt.js';
+import { outputFileSchema } from './workspace-file.js';
+
+/**
+ * Why a run ended. `ok` and `error` are the program's own doing; the others are the runner's:
+ * a limit was hit, the request was refused, the runner was full, the caller cancelled, or the
+ * sandbox process died in a way the runner did not cause.
+ */
+export const executionStatusSchema = z.enum([
+  'ok',
+  'error',
+  'timeout',
+  'memory_limit',
+  'output_limit',
+  'rejected',
+  'busy',
+  'cancelled',
+  'crashed',
+]);
+
+export const executionErrorSchema = z.object({
+  type: z.string().describe('Exception class (ZeroDivisionError, TypeError) or runner error name.'),
+  message: z.string(),
+  traceback: z.string().optional(),
+});
+
+export const laneSchema = z.enum(['wasm', 'container']);
+export const runtimeSchema = z.enum(['pyodide', 'quickjs', 'wasi']);
+export const isolationSchema = z.enum(['os', 'reduced']);
+
+export const executionTimingsSchema = z.object({
+  queuedMs: z.number().min(0).describe('Waiting for a free sandbox.'),
+  executeMs: z.number().min(0).describe('From handing the code to the sandbox to its result.'),
+});
+
+export const executionResultSchema = z.object({
+  status: executionStatusSchema,
+  exitCode: z.int().nullable().describe("The program's exit code; null when the runner ended it."),
+  reason: z.string().optional().describe('One line on why a run did not end `ok`, and what to do.'),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutTruncated: z.boolean(),
+  stderrTruncated: z.boolean(),
+  error: executionErrorSchema.optional(),
+  files: z.array(outputFileSchema),
+  egress: z.array(egressAttemptSchema),
+  lane: laneSchema,
+  runtime: runtimeSchema.optional(),
+  isolation: isolationSchema,
+  durationMs: z.number().min(0),
+  timings: executionTimingsSchema,
+});
+
+export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
+export type ExecutionError = z.infer<typeof executionErrorSchema>;
+export type Lane = z.infer<typeof laneSchema>;
+export type Runtime = z.infer<typeof runtimeSchema>;
+export type Isolation = z.infer<typeof isolationSchema>;
+export type ExecutionTimings = z.infer<typeof executionTimingsSchema>;
+export type ExecutionResult = z.infer<typeof executionResultSchema>;

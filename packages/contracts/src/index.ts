@@ -1,0 +1,42 @@
+/**
+ * @module @umca/contracts
+ * UMCA's wire contracts. Any new export added here becomes public API.
+ */
+export { type EgressAttempt, type EgressVerdict, egressAttemptSchema, egressVerdictSchema } from './egress-attempt.js';
+export {
+  type ExecutionRequest,
+  executionRequestSchema,
+  javascriptRequestSchema,
+  type Language,
+  languageSchema,
+  MAX_CODE_BYTES,
+  MAX_MODULE_BYTES,
+  type ParsedExecutionRequest,
+  pythonRequestSchema,
+  wasiRequestSchema,
+} from './execution-request.js';
+export {
+  type ExecutionError,
+  type ExecutionResult,
+  type ExecutionStatus,
+  type ExecutionTimings,
+  executionErrorSchema,
+  executionResultSchema,
+  executionStatusSchema,
+  executionTimingsSchema,
+  type Isolation,
+  isolationSchema,
+  type Lane,
+  laneSchema,
+  type Runtime,
+  runtimeSchema,
+} from './execution-result.js';
+export { type ContractName, toJsonSchemas } from './json-schemas.js';
+export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';
+export {
+  type InputFile,
+  inputFileSchema,
+  MAX_FILE_BYTES,
+  type OutputFile,
+  outputFileSchema,
+} from './workspace-file.js';

@@ -1,0 +1,26 @@
+/**
+ * @module json-schemas
+ * The contracts as JSON Schema, named with their version. A change that is not an addition gets a
+ * new version name rather than changing one of these.
+ */
+import { z } from 'zod';
+import { egressAttemptSchema } from './egress-attempt.js';
+import { executionRequestSchema } from './execution-request.js';
+import { executionResultSchema } from './execution-result.js';
+
+const contracts = {
+  'umca.execution.request.v1': { schema: executionRequestSchema, io: 'input' },
+  'umca.execution.result.v1': { schema: executionResultSchema, io: 'output' },
+  'umca.egress.attempt.v1': { schema: egressAttemptSchema, io: 'output' },
+} as const;
+
+export type ContractName = keyof typeof contracts;
+
+/** JSON Schema (draft 2020-12) for every versioned contract, by name. */
+export function toJsonSchemas(): Record<ContractName, Record<string, unknown>> {
+  const entries = Object.entries(contracts).map(([name, { schema, io }]) => [
+    name,
+    { $id: `https://umca.dev/schemas/${name}.json`, ...z.toJSONSchema(schema, { io }) },
+  ]);
+  return Object.fromEntries(entries) as Record<ContractName, Record<string, unknown>>;
+}

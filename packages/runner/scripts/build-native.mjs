@@ -1,0 +1,47 @@
+// Builds the native parts with the system C compiler: the sandbox addon (native/umca_sandbox.c,
+// N-API, so ABI-stable across Node versions) and the LD_PRELOAD library the zygote runs with
+// (native/umca_forkfix.c). Skips a target whose output is newer than its source.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const targets = [
+  { source: join(root, 'native', 'umca_sandbox.c'), output: join(root, 'build', 'umca_sandbox.node'), libraries: [] },
+  { source: join(root, 'native', 'umca_forkfix.c'), output: join(root, 'build', 'libumca_forkfix.so'), libraries: ['-ldl', '-lpthread'] },
+];
+
+const candidates = [
+  process.env.UMCA_NODE_HEADERS,
+  resolve(dirname(process.execPath), '..', 'include', 'node'),
+  '/usr/include/node',
+  '/usr/local/include/node',
+].filter(Boolean);
+const headers = candidates.find((dir) => existsSync(join(dir, 'node_api.h')));
+if (!headers) {
+  console.error(
+    `umca: Node's C headers (node_api.h) were not found in ${candidates.join(', ')}.\n` +
+      `Install the headers that match your Node (NodeSource's nodejs package ships them; or unpack node-v${process.versions.node}-headers.tar.gz) ` +
+      'and set UMCA_NODE_HEADERS to their folder.',
+  );
+  process.exit(1);
+}
+
+const compiler = process.env.CC ?? 'cc';
+for (const { source, output, libraries } of targets) {
+  if (existsSync(output) && statSync(output).mtimeMs > statSync(source).mtimeMs) continue;
+  mkdirSync(dirname(output), { recursive: true });
+  try {
+    execFileSync(
+      compiler,
+      ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC', `-I${headers}`, '-o', output, source, ...libraries],
+      {
+        stdio: 'inherit',
+      },
+    );
+  } catch {
+    console.error(`umca: compiling ${source} with ${compiler} failed. Install a C compiler (Debian: apt-get install -y gcc).`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * @module egress-gateway
+ * The only way out of a sandbox: it asks the host, the host checks the run's policy, resolves the
+ * name itself, checks every address, connects only to an address it checked (so DNS rebinding
+ * cannot swap it afterwards), and makes one hop. Redirects come back to the guest, whose next hop
+ * is checked again. Every attempt is recorded, allowed or not.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { EgressAttempt } from '@umca/contracts';
+import type { EgressPolicy } from './egress-policy.js';
+
+export interface EgressRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly body?: Uint8Array;
+}
+
+export interface EgressResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Array<[string, string]>;
+  readonly body: Uint8Array;
+  readonly url: string;
+}
+
+export interface EgressOutcome {
+  readonly response?: EgressResponse;
+  readonly error?: string;
+  readonly attempt: EgressAttempt;
+}
+
+export type ResolveHost = (hostname: string) => Promise<string[]>;
+
+export interface EgressGatewayOptions {
+  /** Resolves a host name to addresses. Default: the system resolver (`dns.lookup`, all families). */
+  resolveHost?: ResolveHost;
+  /** Largest response body passed back to a sandbox. Default 10 MiB. */
+  maxResponseBytes?: number;
+  /** Upper bound on one request, further capped by the run's remaining time. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Extra trusted CA certificates (PEM) for HTTPS, e.g. a corporate proxy's. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+}
+
+export interface EgressGateway {
+  send(policy: EgressPolicy, request: EgressRequest, options: { deadline: number }): Promise<EgressOutcome>;
+}
+
+const DROPPED_REQUEST_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'accept-encoding',
+]);
+
+const METHOD = /^[A-Z]{1,16}$/;
+
+const systemResolve: ResolveHost = async (hostname) =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+
+/** Creates the host-side gateway that performs a sandbox's HTTP requests. */
+export function createEgressGateway(options: EgressGatewayOptions = {}): EgressGateway {
+  const resolveHost = options.resolveHost ?? systemResolve;
+  const maxResponseBytes = options.maxResponseBytes ?? 10 * 1_048_576;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const now = options.now ?? (() => performance.now());
+
+  return {
+    async send(policy, request, { deadline }) {
+      const started = now();
+      const method = request.method.toUpperCase();
+      const record = (fields: Omit<EgressAttempt, 'method' | 'url' | 'durationMs'>): EgressAttempt => ({
+        method,
+        url: request.url.slice(0, 2048),
+        durationMs: Math.max(0, now() - started),
+        ...fields,
+      });
+      if (!METHOD.test(method)) {
+        const reason = `method ${JSON.stringify(request.method.slice(0, 20))} is not an HTTP method`;
+        return { error: reason, attempt: record({ verdict: 'denied', reason }) };
+      }
+      const verdict = policy.checkUrl(request.url);
+      if (!verdict.allowed)
+        return { error: `egress denied: ${verdict.reason}`, attempt: record({ verdict: 'denied', reason: verdict.reason }) };
+      const { rule, target } = verdict;
+
+      let addresses: string[];
+      try {
+        addresses = target.isIpLiteral ? [target.host] : await resolveHost(target.host);
+      } catch (error) {
+        const reason = `allowed by "${rule.source}", but ${target.host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: rule.source, reason }) };
+      }
+      const addressVerdict = policy.checkAddresses(rule, target, addresses);
+      if (!addressVerdict.allowed) {
+        return {
+          error: `egress denied: ${addressVerdict.reason}`,
+          attempt: record({ verdict: 'denied', rule: rule.source, reason: addressVerdict.reason }),
+        };
+      }
+      const address = addressVerdict.address;
+      const remaining = Math.min(requestTimeoutMs, deadline - now());
+      if (remaining <= 0) {
+        const reason = `allowed by "${rule.source}", but the run had no time left`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: rule.source, address, reason }) };
+      }
+      try {
+        const response = await exchange(target.url, method, request, address, {
+          timeoutMs: remaining,
+          maxResponseBytes,
+          ca: options.ca,
+        });
+        const reason = `allowed by "${rule.source}"`;
+        return { response, attempt: record({ verdict: 'allowed', rule: rule.source, address, reason, status: response.status }) };
+      } catch (error) {
+        const reason = `allowed by "${rule.source}", but the request failed: ${(error as Error).message}`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: rule.source, address, reason }) };
+      }
+    },
+  };
+}
+
+interface ExchangeOptions {
+  timeoutMs: number;
+  maxResponseBytes: number;
+  ca: EgressGatewayOptions['ca'];
+}
+
+function exchange(url: URL, method: string, request: EgressRequest, address: string, options: ExchangeOptions): Promise<EgressResponse> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of request.headers) {
+    const key = name.toLowerCase();
+    if (DROPPED_REQUEST_HEADERS.has(key)) continue;
+    const previous = headers[key];
+    headers[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  headers['accept-encoding'] = 'identity';
+  if (request.body && request.body.byteLength > 0) headers['content-length'] = String(request.body.byteLength);
+  const family = address.includes(':') ? 6 : 4;
+  // The connection goes to the checked address whatever the name resolves to by then.
+  const pinnedLookup = ((_hostname: string, lookupOptions: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (lookupOptions?.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  }) as unknown as LookupFunction;
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const outgoing = transport.request(
+      url,
+      {
+        method,
+        headers,
+        lookup: pinnedLookup,
+        signal: AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs))),
+        agent: false,
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        incoming.on('data', (chunk: Buffer) => {
+          size += chunk.byteLength;
+          if (size > options.maxResponseBytes) {
+            incoming.destroy(new Error(`the response body is larger than ${options.maxResponseBytes} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        incoming.on('error', reject);
+        incoming.on('end', () => {
+          const responseHeaders: Array<[string, string]> = [];
+          const raw = incoming.rawHeaders;
+          for (let index = 0; index + 1 < raw.length; index += 2) {
+            responseHeaders.push([raw[index] as string, raw[index + 1] as string]);
+          }
+          resolve({
+            status: incoming.statusCode ?? 0,
+            statusText: incoming.statusMessage ?? '',
+            headers: responseHeaders,
+            body: Buffer.concat(chunks),
+            url: url.href,
+          });
+        });
+      },
+    );
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      reject(new Error(error.name === 'AbortError' ? 'it timed out' : (error.code ?? error.message)));
+    });
+    outgoing.end(request.body && request.body.byteLength > 0 ? request.body : undefined);
+  });
+}

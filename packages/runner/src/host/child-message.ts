@@ -1,0 +1,40 @@
+/**
+ * @module child-message
+ * Validation of what a sandbox child sends. The child runs hostile code, so anything it says is
+ * checked for shape and size before the host acts on it.
+ */
+import { egressAttemptSchema, executionErrorSchema, outputFileSchema, runtimeSchema } from '@umca/contracts';
+import { z } from 'zod';
+
+const headerSchema = z.tuple([z.string().max(1024), z.string().max(16_384)]);
+
+export const childOutcomeSchema = z.object({
+  status: z.enum(['ok', 'error', 'timeout', 'memory_limit', 'output_limit']),
+  exitCode: z.int().min(-1).max(255).nullable(),
+  error: executionErrorSchema
+    .extend({ type: z.string().max(200), message: z.string().max(65_536), traceback: z.string().max(262_144).optional() })
+    .optional(),
+  files: z.array(outputFileSchema).max(100),
+  runtime: runtimeSchema,
+});
+
+export const childMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('output'), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
+  z.object({
+    type: z.literal('http'),
+    id: z.int().min(1),
+    request: z.object({
+      method: z.string().max(32),
+      url: z.string().max(8192),
+      headers: z.array(headerSchema).max(200),
+      body: z.string().max(Math.ceil((10 * 1_048_576 * 4) / 3) + 4),
+    }),
+  }),
+  z.object({ type: z.literal('result'), outcome: childOutcomeSchema }),
+]);
+
+export type ChildMessage = z.infer<typeof childMessageSchema>;
+
+/** Kept here so tests can check that egress records stay valid contract objects. */
+export const egressRecordSchema = egressAttemptSchema;

@@ -1,0 +1,18 @@
+/**
+ * @module describe-exit
+ * Turns a wait(2) status into words, for runs whose sandbox process died on its own.
+ */
+import { constants } from 'node:os';
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]));
+
+export function describeExitStatus(status: number | undefined): { signal?: string; code?: number; text: string } {
+  if (status === undefined || status < 0) return { text: 'ended for an unknown reason' };
+  const signal = status & 0x7f;
+  if (signal === 0) {
+    const code = (status >> 8) & 0xff;
+    return { code, text: `exited with code ${code} without reporting a result` };
+  }
+  const name = SIGNAL_NAMES.get(signal) ?? `signal ${signal}`;
+  return { signal: name, text: `was ended by ${name}` };
+}

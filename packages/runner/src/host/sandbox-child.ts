@@ -1,0 +1,164 @@
+/**
+ * @module sandbox-child
+ * The host's handle on one forked child: waits for it to be ready, gives it its order, relays its
+ * output and HTTP requests, enforces the output cap, and kills it when told to. Whatever the child
+ * sends is validated; a child that breaks the protocol is killed.
+ */
+import type net from 'node:net';
+import { encodeFrame, FrameDecoder } from '../internal/frame.js';
+import type { ChildOutcome, HttpReplyMessage, HttpRequestMessage, RunOrder } from '../sandbox/protocol.js';
+import { childMessageSchema } from './child-message.js';
+import type { ZygoteProcess } from './zygote-process.js';
+
+const MAX_FRAME_BYTES = 96 * 1_048_576;
+
+export type KillReason = 'timeout' | 'output_limit' | 'cancelled' | 'protocol' | 'shutdown';
+
+export type ChildEnd =
+  | { kind: 'result'; outcome: ChildOutcome }
+  | { kind: 'killed'; reason: KillReason; detail: string }
+  | { kind: 'died'; status?: number; beforeStart?: boolean };
+
+export interface RunHooks {
+  onOutput(stream: 'stdout' | 'stderr', text: string): void;
+  onHttp(request: HttpRequestMessage): Promise<HttpReplyMessage>;
+  /** Cap on each stream in UTF-8 bytes; the child is killed once it sends more. */
+  outputBytes: number;
+}
+
+export class SandboxChild {
+  readonly pid: number;
+  readonly ready: Promise<void>;
+  readonly #zygote: ZygoteProcess;
+  readonly #socket: net.Socket;
+  readonly #decoder = new FrameDecoder(MAX_FRAME_BYTES);
+  #hooks: RunHooks | undefined;
+  #written = { stdout: 0, stderr: 0 };
+  #killed: { reason: KillReason; detail: string } | undefined;
+  #exitStatus: number | undefined;
+  #settle: ((end: ChildEnd) => void) | undefined;
+  #ended = false;
+  #httpQueue: Promise<void> = Promise.resolve();
+  #onReady: (() => void) | undefined;
+  #onReadyFailed: ((error: Error) => void) | undefined;
+
+  constructor(zygote: ZygoteProcess, pid: number, socket: net.Socket) {
+    this.#zygote = zygote;
+    this.pid = pid;
+    this.#socket = socket;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#onReady = resolve;
+      this.#onReadyFailed = reject;
+    });
+    this.ready.catch(() => {});
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => this.#closed());
+  }
+
+  /** Records the exit status the zygote reported, for telling crashes apart. */
+  noteExit(status: number): void {
+    this.#exitStatus = status;
+  }
+
+  get exitStatus(): number | undefined {
+    return this.#exitStatus;
+  }
+
+  /** Hands the child its order and resolves when it ends, one way or another. */
+  run(order: RunOrder, hooks: RunHooks): Promise<ChildEnd> {
+    this.#hooks = hooks;
+    const ended = new Promise<ChildEnd>((resolve) => {
+      this.#settle = resolve;
+    });
+    if (this.#ended) this.#finish({ kind: 'died', beforeStart: true });
+    else this.#socket.write(encodeFrame({ type: 'run', order }));
+    return ended;
+  }
+
+  /** Kills the child; the run ends with `reason` unless a result already arrived. */
+  kill(reason: KillReason, detail: string): void {
+    if (this.#ended) return;
+    this.#killed ??= { reason, detail };
+    this.#zygote.kill(this.pid);
+  }
+
+  #receive(chunk: Buffer): void {
+    let messages: unknown[];
+    try {
+      messages = this.#decoder.push(chunk);
+    } catch (error) {
+      this.kill('protocol', `the sandbox broke the channel protocol: ${(error as Error).message}`);
+      return;
+    }
+    for (const raw of messages) {
+      if (this.#ended) return;
+      const parsed = childMessageSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.kill('protocol', 'the sandbox sent a message the runner does not accept');
+        return;
+      }
+      const message = parsed.data;
+      switch (message.type) {
+        case 'ready':
+          this.#onReady?.();
+          break;
+        case 'output':
+          this.#output(message.stream, message.data);
+          break;
+        case 'http':
+          this.#relayHttp(message.id, message.request);
+          break;
+        case 'result':
+          this.#finish({ kind: 'result', outcome: message.outcome as ChildOutcome });
+          this.#socket.destroy();
+          break;
+      }
+    }
+  }
+
+  #output(stream: 'stdout' | 'stderr', text: string): void {
+    const hooks = this.#hooks;
+    if (!hooks || this.#killed) return;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const room = hooks.outputBytes - this.#written[stream];
+    if (bytes <= room) {
+      this.#written[stream] += bytes;
+      hooks.onOutput(stream, text);
+      return;
+    }
+    hooks.onOutput(
+      stream,
+      Buffer.from(text, 'utf8')
+        .subarray(0, Math.max(0, room))
+        .toString('utf8')
+        .replace(/\uFFFD$/, ''),
+    );
+    this.#written[stream] = hooks.outputBytes;
+    this.kill('output_limit', `${stream} passed the limit of ${hooks.outputBytes} bytes`);
+  }
+
+  #relayHttp(id: number, request: HttpRequestMessage): void {
+    const hooks = this.#hooks;
+    if (!hooks) return;
+    this.#httpQueue = this.#httpQueue.then(async () => {
+      const reply = await hooks.onHttp(request).catch((error: Error) => ({ error: error.message }));
+      if (!this.#ended) this.#socket.write(encodeFrame({ type: 'http-reply', id, reply }));
+    });
+  }
+
+  #closed(): void {
+    if (this.#ended) return;
+    this.#onReadyFailed?.(new Error('the sandbox child ended before it was ready'));
+    if (this.#killed) this.#finish({ kind: 'killed', ...this.#killed });
+    else this.#finish({ kind: 'died', ...(this.#exitStatus === undefined ? {} : { status: this.#exitStatus }) });
+  }
+
+  #finish(end: ChildEnd): void {
+    if (this.#ended && this.#settle === undefined) return;
+    this.#ended = true;
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.(end);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * @module sandbox-pool
+ * Keeps children forked and ready ahead of demand, so a run pays no interpreter start and no fork.
+ * Restarts the zygote if it dies, with a growing pause between attempts.
+ */
+import type { Logger } from './logger.js';
+import { SandboxChild } from './sandbox-child.js';
+import type { SandboxCommand } from './sandbox-command.js';
+import { ZygoteProcess } from './zygote-process.js';
+
+export interface SandboxPoolOptions {
+  command: SandboxCommand;
+  /** Children kept forked and ready. */
+  warmChildren: number;
+  logger: Logger;
+}
+
+export class SandboxPool {
+  readonly #options: SandboxPoolOptions;
+  #zygote: Promise<ZygoteProcess> | undefined;
+  readonly #idle: SandboxChild[] = [];
+  #forking = 0;
+  #closed = false;
+  #restarts = 0;
+  readonly #children = new Map<number, SandboxChild>();
+  #startupMs: number | undefined;
+
+  constructor(options: SandboxPoolOptions) {
+    this.#options = options;
+  }
+
+  /** Time the zygote took to load and warm its interpreters, once it has started. */
+  get startupMs(): number | undefined {
+    return this.#startupMs;
+  }
+
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  /** Starts the zygote and the first ready children. */
+  async start(): Promise<void> {
+    await this.#currentZygote();
+    this.#refill();
+  }
+
+  /** A ready child for one run. */
+  async acquire(): Promise<SandboxChild> {
+    for (;;) {
+      const child = this.#idle.shift();
+      this.#refill();
+      if (child) {
+        if (child.exitStatus === undefined) return child;
+        continue;
+      }
+      const fresh = await this.#forkChild();
+      await fresh.ready;
+      return fresh;
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#idle.length = 0;
+    void this.#zygote?.then(
+      (zygote) => zygote.close(),
+      () => {},
+    );
+  }
+
+  #currentZygote(): Promise<ZygoteProcess> {
+    if (this.#closed) return Promise.reject(new Error('the runner is closed'));
+    this.#zygote ??= this.#startZygote();
+    return this.#zygote;
+  }
+
+  async #startZygote(): Promise<ZygoteProcess> {
+    if (this.#restarts > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** this.#restarts)));
+    let zygote: ZygoteProcess;
+    try {
+      zygote = await ZygoteProcess.start(this.#options.command, this.#options.logger);
+    } catch (error) {
+      this.#zygote = undefined;
+      this.#restarts++;
+      throw error;
+    }
+    this.#startupMs = await zygote.startupMs;
+    zygote.on('exited', (pid, status) => {
+      this.#children.get(pid)?.noteExit(status);
+      this.#children.delete(pid);
+    });
+    zygote.once('closed', (reason) => {
+      if (this.#closed) return;
+      this.#options.logger.warn(`${reason}; restarting the sandbox`);
+      this.#idle.length = 0;
+      this.#children.clear();
+      this.#zygote = undefined;
+      this.#restarts++;
+      this.#refill();
+    });
+    return zygote;
+  }
+
+  async #forkChild(): Promise<SandboxChild> {
+    const zygote = await this.#currentZygote();
+    const { pid, socket } = await zygote.fork();
+    const child = new SandboxChild(zygote, pid, socket);
+    this.#children.set(pid, child);
+    return child;
+  }
+
+  #refill(): void {
+    while (!this.#closed && this.#idle.length + this.#forking < this.#options.warmChildren) {
+      this.#forking++;
+      this.#forkChild()
+        .then(async (child) => {
+          await child.ready;
+          if (this.#closed) child.kill('shutdown', 'the runner closed');
+          else this.#idle.push(child);
+        })
+        .catch((error: Error) => {
+          if (!this.#closed) this.#options.logger.debug?.(`forking a sandbox child failed: ${error.message}`);
+        })
+        .finally(() => {
+          this.#forking--;
+        });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * @module build-pyodide-snapshot
+ * Builds the Pyodide memory snapshot the zygote starts from: the interpreter with UMCA's guest
+ * module and the commonly used standard library already imported. Runs on the host, with no
+ * untrusted code, once per Pyodide/UMCA version (the host caches the file).
+ *
+ * Usage: node build-pyodide-snapshot.js OUTPUT_PATH
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadPyodide } from 'pyodide';
+
+const PRELOADED_MODULES = [
+  'umca_guest',
+  'json',
+  're',
+  'math',
+  'cmath',
+  'random',
+  'statistics',
+  'decimal',
+  'fractions',
+  'collections',
+  'collections.abc',
+  'itertools',
+  'functools',
+  'operator',
+  'datetime',
+  'time',
+  'calendar',
+  'typing',
+  'dataclasses',
+  'enum',
+  'textwrap',
+  'string',
+  'csv',
+  'io',
+  'base64',
+  'binascii',
+  'hashlib',
+  'hmac',
+  'struct',
+  'copy',
+  'pprint',
+  'heapq',
+  'bisect',
+  'array',
+  'uuid',
+  'pathlib',
+  'os',
+  'shutil',
+  'tempfile',
+  'glob',
+  'fnmatch',
+  'urllib.parse',
+  'urllib.request',
+  'urllib.error',
+  'http.client',
+  'email.message',
+  'html',
+  'html.parser',
+  'xml.etree.ElementTree',
+  'zipfile',
+  'gzip',
+  'zlib',
+  'asyncio',
+  'contextlib',
+  'traceback',
+  'linecache',
+  'ast',
+  'inspect',
+  'abc',
+  'numbers',
+  'secrets',
+  'unicodedata',
+  'difflib',
+  'sqlite3',
+  'locale',
+  'logging',
+  'argparse',
+  'warnings',
+  'weakref',
+];
+
+const output = process.argv[2];
+if (!output) {
+  console.error('usage: build-pyodide-snapshot.js OUTPUT_PATH');
+  process.exit(2);
+}
+const guest = readFileSync(new URL('./python/umca_guest.py', import.meta.url));
+const pyodide = await loadPyodide({ _makeSnapshot: true });
+pyodide.FS.mkdirTree('/umca');
+pyodide.FS.writeFile('/umca/umca_guest.py', guest);
+pyodide.runPython(`
+import importlib, sys
+sys.path.insert(0, '/umca')
+missing = []
+for name in ${JSON.stringify(PRELOADED_MODULES)}:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        missing.append(name)
+if missing:
+    print('umca: not in this Pyodide build:', ', '.join(missing), file=sys.stderr)
+del importlib, missing
+`);
+const snapshot = pyodide.makeMemorySnapshot();
+const temporary = `${output}.${process.pid}.tmp`;
+writeFileSync(temporary, snapshot);
+renameSync(temporary, output);

@@ -1,0 +1,91 @@
+/**
+ * @module child-session
+ * Everything a forked child does, start to end: shed the zygote's descriptors, lock itself down
+ * (seccomp, not dumpable, dies with the zygote), announce itself, wait for its one order, set its
+ * limits, run the program, report, and exit. It never serves a second run.
+ */
+import type { SandboxAddon } from '../internal/native-addon.js';
+import type { Lane } from './lanes/lane.js';
+import { createOutputSink } from './output-sink.js';
+import type { ChildOutcome, RunOrder } from './protocol.js';
+import { SyncChannel } from './sync-channel.js';
+
+const MIB = 1_048_576;
+/** Room for the child's own bookkeeping (result encoding, V8 garbage) on top of the run's limit. */
+const DATA_HEADROOM_BYTES = 64 * MIB;
+
+export interface ChildSessionOptions {
+  addon: SandboxAddon;
+  channelFd: number;
+  controlFd: number;
+  lanes: Record<RunOrder['language'], Lane>;
+  /** Lets the zygote's HTTP bridges reach this child's channel. */
+  useChannel: (channel: SyncChannel) => void;
+}
+
+export async function runChildSession(options: ChildSessionOptions): Promise<never> {
+  const { addon } = options;
+  addon.closeFd(options.controlFd);
+  addon.redirectToDevNull([0, 1, 2]);
+  addon.hardenProcess();
+  addon.installSeccomp();
+
+  const channel = new SyncChannel(options.channelFd);
+  options.useChannel(channel);
+  channel.send({ type: 'ready' });
+  const message = channel.receive();
+  if (message?.type !== 'run') return addon.exit(0);
+  const order = message.order;
+  const memoryBytes = order.limits.memoryMb * MIB;
+  addon.setLimits({
+    cpuSeconds: Math.ceil(order.budgetMs / 1000) + 1,
+    dataBytes: addon.dataBytes() + memoryBytes + DATA_HEADROOM_BYTES,
+    openFiles: 64,
+    fileSizeBytes: 0,
+  });
+  const deadline = performance.now() + order.budgetMs;
+  const finish = (outcome: ChildOutcome): never => {
+    channel.send({ type: 'result', outcome });
+    return addon.exit(0);
+  };
+  const lane = options.lanes[order.language];
+  const output = createOutputSink({
+    channel,
+    capBytes: order.limits.outputBytes,
+    onLimit: ({ status }) => finish({ status, exitCode: null, files: [], runtime: runtimeOf(order.language) }),
+  });
+  // Code that reaches the JavaScript realm can throw where no lane awaits it (a callback, a
+  // timer). That is the program failing, not the sandbox: report it as the run's error.
+  const failFromRealm = (error: unknown) => {
+    output.flush();
+    finish({
+      status: 'error',
+      exitCode: 1,
+      error: {
+        type: error instanceof Error ? error.name : 'Error',
+        message: error instanceof Error ? error.message : String(error),
+        ...(error instanceof Error && error.stack ? { traceback: error.stack } : {}),
+      },
+      files: [],
+      runtime: runtimeOf(order.language),
+    });
+  };
+  process.on('uncaughtException', failFromRealm);
+  process.on('unhandledRejection', failFromRealm);
+  try {
+    return finish(await lane({ order, channel, output, deadline, memoryBytes }));
+  } catch (error) {
+    const isMemory = error instanceof RangeError && /memory|allocation/i.test(error.message);
+    return finish({
+      status: isMemory ? 'memory_limit' : 'error',
+      exitCode: isMemory ? null : 1,
+      error: { type: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) },
+      files: [],
+      runtime: runtimeOf(order.language),
+    });
+  }
+}
+
+function runtimeOf(language: RunOrder['language']): ChildOutcome['runtime'] {
+  return language === 'python' ? 'pyodide' : language === 'javascript' ? 'quickjs' : 'wasi';
+}

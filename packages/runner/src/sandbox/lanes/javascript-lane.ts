@@ -1,0 +1,154 @@
+/**
+ * @module javascript-lane
+ * JavaScript on QuickJS compiled to WebAssembly: a new runtime and context for the run, no Node
+ * APIs inside, the program evaluated as an ES module (top-level await works). QuickJS enforces
+ * its own memory cap and stops CPU loops at the deadline; the process limits stand behind both.
+ */
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { shouldInterruptAfterDeadline } from 'quickjs-emscripten-core';
+import type { ChildOutcome } from '../protocol.js';
+import type { Lane, LaneContext } from './lane.js';
+import { QUICKJS_PRELUDE } from './quickjs-prelude.js';
+
+const STACK_BYTES = 1_048_576;
+
+type Dumped = { name?: unknown; message?: unknown; stack?: unknown } | unknown;
+
+function describeError(dumped: Dumped): NonNullable<ChildOutcome['error']> {
+  if (dumped && typeof dumped === 'object' && 'message' in dumped) {
+    const { name, message, stack } = dumped as { name?: unknown; message?: unknown; stack?: unknown };
+    const type = typeof name === 'string' ? name : 'Error';
+    const text = String(message);
+    return { type, message: text, traceback: `${type}: ${text}\n${typeof stack === 'string' ? stack : ''}`.trimEnd() };
+  }
+  return { type: 'Error', message: `Uncaught ${JSON.stringify(dumped) ?? String(dumped)}` };
+}
+
+function outcomeForError(dumped: Dumped): ChildOutcome {
+  const error = describeError(dumped);
+  if (error.type === 'InternalError' && error.message === 'interrupted') {
+    return { status: 'timeout', exitCode: null, error, files: [], runtime: 'quickjs' };
+  }
+  if (/out of memory/i.test(error.message)) return { status: 'memory_limit', exitCode: null, error, files: [], runtime: 'quickjs' };
+  return { status: 'error', exitCode: 1, error, files: [], runtime: 'quickjs' };
+}
+
+function installHostFunctions(
+  vm: QuickJSContext,
+  context: LaneContext,
+  timers: Map<number, NodeJS.Timeout>,
+  fired: number[],
+  wake: () => void,
+) {
+  const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
+    const handle = vm.newFunction(name, fn);
+    vm.setProp(vm.global, name, handle);
+    handle.dispose();
+  };
+  define('__umca_write', (stream, text) => {
+    context.output.write(vm.getString(stream) === 'stderr' ? 'stderr' : 'stdout', vm.getString(text));
+    return undefined;
+  });
+  define('__umca_http', (json) => {
+    const request = JSON.parse(vm.getString(json));
+    return vm.newString(JSON.stringify(context.channel.http(request)));
+  });
+  define('__umca_timer_set', (idHandle, delayHandle) => {
+    const id = vm.getNumber(idHandle);
+    const timer = setTimeout(() => {
+      timers.delete(id);
+      fired.push(id);
+      wake();
+    }, vm.getNumber(delayHandle));
+    timers.set(id, timer);
+    return undefined;
+  });
+  define('__umca_timer_clear', (idHandle) => {
+    const id = vm.getNumber(idHandle);
+    clearTimeout(timers.get(id));
+    timers.delete(id);
+    return undefined;
+  });
+}
+
+/** Returns the JavaScript lane bound to a loaded QuickJS module. */
+export function createJavascriptLane(quickjs: QuickJSWASMModule): Lane {
+  return async (context: LaneContext): Promise<ChildOutcome> => {
+    const runtime: QuickJSRuntime = quickjs.newRuntime();
+    runtime.setMemoryLimit(context.memoryBytes);
+    runtime.setMaxStackSize(STACK_BYTES);
+    // QuickJS's own limit is not a hard cap on the WebAssembly memory it grows, so the interrupt
+    // handler (called every few thousand bytecodes) also watches the memory itself.
+    const memory = quickjs.getWasmMemory();
+    const memoryCeiling = memory.buffer.byteLength + context.memoryBytes;
+    let memoryExceeded = false;
+    const pastDeadline = shouldInterruptAfterDeadline(Date.now() + (context.deadline - performance.now()));
+    runtime.setInterruptHandler((interrupted) => {
+      if (memory.buffer.byteLength > memoryCeiling) memoryExceeded = true;
+      return memoryExceeded || pastDeadline(interrupted);
+    });
+    const outcomeFor = (dumped: unknown): ChildOutcome => {
+      const outcome = outcomeForError(dumped);
+      if (!memoryExceeded) return outcome;
+      return { ...outcome, status: 'memory_limit', exitCode: null, error: { type: 'InternalError', message: 'out of memory' } };
+    };
+    const vm = runtime.newContext();
+    const timers = new Map<number, NodeJS.Timeout>();
+    const fired: number[] = [];
+    let wake: () => void = () => {};
+    installHostFunctions(vm, context, timers, fired, () => wake());
+
+    const prelude = vm.evalCode(QUICKJS_PRELUDE, 'umca-prelude.js', { type: 'global' });
+    if (prelude.error) throw new Error(`the sandbox prelude failed: ${JSON.stringify(vm.dump(prelude.error))}`);
+    prelude.value.dispose();
+
+    const evaluated = vm.evalCode(context.order.code ?? '', 'main.js', { type: 'module' });
+    if (evaluated.error) {
+      const outcome = outcomeFor(vm.dump(evaluated.error));
+      context.output.flush();
+      return outcome;
+    }
+    const main = evaluated.value;
+    const fire = vm.getProp(vm.global, '__umca_fire');
+    for (;;) {
+      const jobs = runtime.executePendingJobs();
+      if (jobs.error) {
+        const outcome = outcomeFor(vm.dump(jobs.error));
+        context.output.flush();
+        return outcome;
+      }
+      const state = vm.getPromiseState(main);
+      if (state.type === 'rejected') {
+        const outcome = outcomeFor(vm.dump(state.error));
+        context.output.flush();
+        return outcome;
+      }
+      if (state.type === 'fulfilled' && !state.notAPromise) state.value.dispose();
+      if (fired.length === 0 && timers.size === 0) {
+        context.output.flush();
+        if (state.type === 'pending') {
+          return {
+            status: 'error',
+            exitCode: 13,
+            error: { type: 'Error', message: 'the program awaited a promise that can never settle (nothing left to run)' },
+            files: [],
+            runtime: 'quickjs',
+          };
+        }
+        return { status: 'ok', exitCode: 0, files: [], runtime: 'quickjs' };
+      }
+      if (fired.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const id = fired.shift();
+      if (id === undefined) continue;
+      const idHandle = vm.newNumber(id);
+      const called = vm.callFunction(fire, vm.undefined, idHandle);
+      idHandle.dispose();
+      if (called.error) {
+        const outcome = outcomeFor(vm.dump(called.error));
+        context.output.flush();
+        return outcome;
+      }
+      called.value.dispose();
+    }
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * @module lane
+ * What every language lane gets from the child and must give back.
+ */
+import type { OutputSink } from '../output-sink.js';
+import type { ChildOutcome, RunOrder } from '../protocol.js';
+import type { SyncChannel } from '../sync-channel.js';
+
+export interface LaneContext {
+  readonly order: RunOrder;
+  readonly channel: SyncChannel;
+  readonly output: OutputSink;
+  /** performance.now() value at which the run's time is up. */
+  readonly deadline: number;
+  /** Bytes the run may still allocate (its memory limit). */
+  readonly memoryBytes: number;
+}
+
+export type Lane = (context: LaneContext) => Promise<ChildOutcome>;

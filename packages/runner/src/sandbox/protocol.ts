@@ -1,0 +1,61 @@
+/**
+ * @module protocol
+ * Messages between the host and the sandbox. Types only: the host validates what a child sends
+ * (see host/child-message.ts), because a child runs hostile code; the sandbox trusts the host.
+ */
+import type { ExecutionError, ExecutionLimits, InputFile, OutputFile, Runtime } from '@umca/contracts';
+
+/** host → zygote, over the control socket (a channel descriptor rides along with `fork`). */
+export type ZygoteCommand = { type: 'fork'; id: number } | { type: 'kill'; pid: number };
+
+/** zygote → host, one JSON object per line on the control socket. */
+export type ZygoteReport =
+  | { type: 'ready'; startupMs: number }
+  | { type: 'forked'; id: number; pid: number }
+  | { type: 'exited'; pid: number; status: number }
+  | { type: 'failed'; message: string };
+
+/** What the child needs to run one program. Limits are already resolved and checked. */
+export type RunOrder = {
+  language: 'python' | 'javascript' | 'wasi';
+  code?: string;
+  module?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  stdin?: string;
+  files: Array<Required<Pick<InputFile, 'path' | 'content'>> & { encoding: 'utf8' | 'base64' }>;
+  limits: ExecutionLimits;
+  /** Milliseconds the child may use, counted from when it receives the order. */
+  budgetMs: number;
+};
+
+export type HttpRequestMessage = {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  /** base64 */
+  body: string;
+};
+
+export type HttpReplyMessage =
+  | { status: number; statusText: string; headers: Array<[string, string]>; body: string; url: string }
+  | { error: string };
+
+/** host → child frames. */
+export type HostToChild = { type: 'run'; order: RunOrder } | { type: 'http-reply'; id: number; reply: HttpReplyMessage };
+
+/** How the program ended, as the child saw it. */
+export type ChildOutcome = {
+  status: 'ok' | 'error' | 'timeout' | 'memory_limit' | 'output_limit';
+  exitCode: number | null;
+  error?: ExecutionError;
+  files: OutputFile[];
+  runtime: Runtime;
+};
+
+/** child → host frames. */
+export type ChildToHost =
+  | { type: 'ready' }
+  | { type: 'output'; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'http'; id: number; request: HttpRequestMessage }
+  | { type: 'result'; outcome: ChildOutcome };

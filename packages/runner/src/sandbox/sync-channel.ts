@@ -1,0 +1,54 @@
+/**
+ * @module sync-channel
+ * The child's end of its private socket to the host. Blocking on purpose: a program's
+ * `urllib.request.urlopen` is synchronous, so the child waits for the host's answer in place.
+ */
+import { readSync, writeSync } from 'node:fs';
+import { encodeFrame, FRAME_HEADER_BYTES } from '../internal/frame.js';
+import type { ChildToHost, HostToChild, HttpReplyMessage, HttpRequestMessage } from './protocol.js';
+
+export class SyncChannel {
+  readonly #fd: number;
+  #nextRequestId = 1;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  send(message: ChildToHost): void {
+    const frame = encodeFrame(message);
+    let offset = 0;
+    while (offset < frame.byteLength) offset += writeSync(this.#fd, frame, offset);
+  }
+
+  /** Blocks for the next message; returns undefined when the host closed the channel. */
+  receive(): HostToChild | undefined {
+    const header = this.#readExactly(FRAME_HEADER_BYTES);
+    if (!header) return undefined;
+    const body = this.#readExactly(header.readUInt32BE(0));
+    if (!body) return undefined;
+    return JSON.parse(body.toString('utf8')) as HostToChild;
+  }
+
+  /** Sends an HTTP request to the host's egress gateway and blocks for its reply. */
+  http(request: HttpRequestMessage): HttpReplyMessage {
+    const id = this.#nextRequestId++;
+    this.send({ type: 'http', id, request });
+    for (;;) {
+      const message = this.receive();
+      if (!message) return { error: 'the host closed the sandbox channel' };
+      if (message.type === 'http-reply' && message.id === id) return message.reply;
+    }
+  }
+
+  #readExactly(length: number): Buffer | undefined {
+    const buffer = Buffer.allocUnsafe(length);
+    let offset = 0;
+    while (offset < length) {
+      const read = readSync(this.#fd, buffer, offset, length - offset, null);
+      if (read === 0) return undefined;
+      offset += read;
+    }
+    return buffer;
+  }
+}

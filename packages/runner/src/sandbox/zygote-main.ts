@@ -1,0 +1,134 @@
+/**
+ * @module zygote-main
+ * The sandbox zygote: runs inside bubblewrap, loads Pyodide (from a memory snapshot) and QuickJS
+ * once, warms them, then forks one child per run on the host's command. It never runs untrusted
+ * code itself and keeps no run's data, so every child starts from the same pristine state.
+ *
+ * Usage (by the host only): node zygote-main.js '{"controlFd":3,"snapshotPath":"...",...}'
+ */
+import { readFileSync, writeSync } from 'node:fs';
+import variant from '@jitl/quickjs-wasmfile-release-sync';
+import { loadPyodide } from 'pyodide';
+import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
+import { loadSandboxAddon } from '../internal/native-addon.js';
+import { createBridgedFetch, type HostHttp } from './bridged-fetch.js';
+import { runChildSession } from './child-session.js';
+import { createJavascriptLane } from './lanes/javascript-lane.js';
+import type { Lane, LaneContext } from './lanes/lane.js';
+import { createPythonLane, PYTHON_WORKDIR } from './lanes/python-lane.js';
+import { wasiLane } from './lanes/wasi-lane.js';
+import type { RunOrder, ZygoteCommand, ZygoteReport } from './protocol.js';
+import type { SyncChannel } from './sync-channel.js';
+
+export interface ZygoteConfig {
+  controlFd: number;
+  snapshotPath: string;
+  /** Folder (inside the sandbox) of pure-Python wheels to put on sys.path. */
+  wheelhouse?: string;
+}
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ZygoteConfig;
+// The fork fix is loaded by now; programs need not see how.
+delete process.env.LD_PRELOAD;
+const addon = loadSandboxAddon();
+const started = performance.now();
+
+const report = (message: ZygoteReport) => {
+  writeSync(config.controlFd, `${JSON.stringify(message)}\n`);
+};
+
+let channel: SyncChannel | undefined;
+const hostHttp: HostHttp = (request) => (channel ? channel.http(request) : { error: 'egress is not available here' });
+
+async function loadLanes(): Promise<Record<RunOrder['language'], Lane>> {
+  globalThis.fetch = createBridgedFetch(hostHttp);
+  const pyodide = await loadPyodide({ _loadSnapshot: readFileSync(config.snapshotPath), checkAPIVersion: true });
+  pyodide.registerJsModule('umca_host', {
+    http_request: (json: string) => JSON.stringify(hostHttp(JSON.parse(json))),
+  });
+  pyodide.FS.mkdirTree(PYTHON_WORKDIR);
+  pyodide.pyimport('umca_guest').reset_environment(PYTHON_WORKDIR);
+  if (config.wheelhouse) {
+    pyodide.mountNodeFS('/wheelhouse', config.wheelhouse);
+    pyodide.runPython(`
+import os, sys
+for _name in sorted(os.listdir('/wheelhouse')):
+    if _name.endswith('-none-any.whl'):
+        sys.path.append('/wheelhouse/' + _name)
+del _name
+`);
+  }
+  // pyodide.http binds `fetch` when first imported: import it now that fetch is the bridge.
+  pyodide.runPython('import pyodide.http');
+  const quickjs = await newQuickJSWASMModuleFromVariant(variant as unknown as QuickJSSyncVariant);
+  return { python: createPythonLane(pyodide), javascript: createJavascriptLane(quickjs), wasi: wasiLane };
+}
+
+/** Runs each lane once in the zygote so children inherit compiled code paths. No user code. */
+async function warmUp(lanes: Record<RunOrder['language'], Lane>): Promise<void> {
+  const quiet = { write() {}, flush() {} };
+  const base = { files: [], limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 }, budgetMs: 10_000 };
+  const context = (order: RunOrder): LaneContext => ({
+    order,
+    channel: undefined as unknown as SyncChannel,
+    output: quiet,
+    deadline: performance.now() + 10_000,
+    memoryBytes: 64 * 1_048_576,
+  });
+  await lanes.python(
+    context({
+      ...base,
+      language: 'python',
+      code: 'import json, asyncio\nawait asyncio.sleep(0)\nprint(json.dumps({"n": sum(i * i for i in range(100))}))\ntry:\n    1/0\nexcept ZeroDivisionError:\n    pass',
+    }),
+  );
+  await lanes.python(context({ ...base, language: 'python', code: 'raise ValueError("warm")' }));
+  await lanes.javascript(context({ ...base, language: 'javascript', code: 'console.log(JSON.stringify([1,2,3].map(x => x * 2)))' }));
+}
+
+function serve(): { channelFd: number } {
+  for (;;) {
+    let event: ReturnType<typeof addon.waitEvent>;
+    try {
+      event = addon.waitEvent(config.controlFd, -1);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'UMCA_SANDBOX_EOF') addon.exit(0);
+      throw error;
+    }
+    if (!event) continue;
+    for (const [pid, status] of event.exited ?? []) report({ type: 'exited', pid, status });
+    if (!event.payload) continue;
+    const command = JSON.parse(event.payload.toString('utf8')) as ZygoteCommand;
+    if (command.type === 'kill') {
+      addon.killProcess(command.pid, 9);
+      continue;
+    }
+    const fd = event.fd ?? -1;
+    if (fd < 0) {
+      report({ type: 'failed', message: 'fork command arrived without a channel descriptor' });
+      continue;
+    }
+    const pid = addon.fork();
+    if (pid === 0) return { channelFd: fd };
+    addon.closeFd(fd);
+    report({ type: 'forked', id: command.id, pid });
+  }
+}
+
+addon.hardenProcess();
+const lanes = await loadLanes().catch((error: Error) => {
+  report({ type: 'failed', message: `the sandbox could not load its interpreters: ${error.stack ?? error}` });
+  return addon.exit(1);
+});
+await warmUp(lanes);
+report({ type: 'ready', startupMs: Math.round(performance.now() - started) });
+const { channelFd } = serve();
+await runChildSession({
+  addon,
+  channelFd,
+  controlFd: config.controlFd,
+  lanes,
+  useChannel: (childChannel) => {
+    channel = childChannel;
+  },
+});

@@ -1,0 +1,97 @@
+/**
+ * Runaway programs: each must end with the right status, quickly, without harming the host or
+ * the runs beside it.
+ */
+import { describe, expect, it } from 'vitest';
+import { useRunner } from './support/use-runner.js';
+
+const runner = useRunner({ concurrency: 2 });
+const run = (language: 'python' | 'javascript', code: string, limits: Record<string, number> = {}) =>
+  runner().execute({ language, code, limits: { timeoutMs: 1_500, ...limits } });
+
+async function expectHealthy() {
+  const result = await runner().execute({ language: 'python', code: 'print("healthy")' });
+  expect(result).toMatchObject({ status: 'ok', stdout: 'healthy\n' });
+}
+
+describe('time', () => {
+  it.each([
+    ['python', 'while True:\n    pass'],
+    ['python', 'import time\ntime.sleep(60)'],
+    ['javascript', 'while (true) {}'],
+    ['javascript', 'await new Promise((resolve) => setTimeout(resolve, 60_000))'],
+  ] as const)('ends %s `%s` at the time limit', async (language, code) => {
+    const result = await run(language, code);
+    expect(result.status).toBe('timeout');
+    expect(result.exitCode).toBeNull();
+    expect(result.reason).toContain('limits.timeoutMs');
+    expect(result.durationMs).toBeLessThan(5_000);
+    await expectHealthy();
+  });
+
+  it('ends a wasm32-wasi infinite loop', async () => {
+    const { default: wabtInit } = await import('wabt');
+    const wabt = await wabtInit();
+    const module = Buffer.from(
+      wabt.parseWat('loop.wat', '(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))').toBinary({}).buffer,
+    );
+    const result = await runner().execute({ language: 'wasi', module: module.toString('base64'), limits: { timeoutMs: 1_000 } });
+    expect(result.status).toBe('timeout');
+  });
+
+  it('keeps other runs going while one spins', async () => {
+    const spinning = run('python', 'while True:\n    pass', { timeoutMs: 3_000 });
+    const started = performance.now();
+    const quick = await runner().execute({ language: 'javascript', code: 'console.log("beside")' });
+    expect(quick).toMatchObject({ status: 'ok', stdout: 'beside\n' });
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect((await spinning).status).toBe('timeout');
+  });
+});
+
+describe('memory', () => {
+  it.each([
+    ['python', 'chunks = []\nwhile True:\n    chunks.append(bytearray(1_000_000))'],
+    ['python', 'data = bytearray(2_000_000_000)'],
+    ['javascript', 'const chunks = []\nwhile (true) chunks.push(new Array(100_000).fill(1.5))'],
+    ['javascript', 'const parts = []\nwhile (true) parts.push("x".repeat(1_000_000) + parts.length)'],
+  ] as const)('ends %s `%s` at the memory limit', async (language, code) => {
+    const result = await run(language, code, { memoryMb: 64, timeoutMs: 20_000 });
+    expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('memory_limit');
+    expect(result.reason).toContain('limits.memoryMb');
+    await expectHealthy();
+  });
+});
+
+describe('output', () => {
+  it.each([
+    ['python', 'while True:\n    print("x" * 1000)'],
+    ['javascript', 'while (true) console.log("x".repeat(1000))'],
+  ] as const)('ends %s output floods at the output cap and marks the stream truncated', async (language, code) => {
+    const result = await run(language, code, { outputBytes: 10_000, timeoutMs: 10_000 });
+    expect(result.status).toBe('output_limit');
+    expect(result.stdoutTruncated).toBe(true);
+    expect(result.stderrTruncated).toBe(false);
+    expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(10_000);
+    expect(Buffer.byteLength(result.stdout)).toBeGreaterThan(9_000);
+  });
+
+  it('ends a flood on stderr too', async () => {
+    const result = await run('python', 'import sys\nwhile True:\n    sys.stderr.write("e" * 500)', { outputBytes: 5_000 });
+    expect(result).toMatchObject({ status: 'output_limit', stderrTruncated: true, stdoutTruncated: false });
+  });
+});
+
+describe('recursion', () => {
+  it('turns deep Python recursion into a RecursionError, not a crash', async () => {
+    const result = await run('python', 'def down(n):\n    return down(n + 1)\ndown(0)');
+    expect(result.status).toBe('error');
+    expect(result.error?.type).toBe('RecursionError');
+  });
+
+  it('turns deep JavaScript recursion into a stack overflow error, not a crash', async () => {
+    const result = await run('javascript', 'function down(n) { return down(n + 1) + 1 }\ndown(0)');
+    expect(result.status).toBe('error');
+    expect(result.error?.message).toMatch(/stack/i);
+  });
+});
