@@ -36,6 +36,11 @@ export const isolationSchema = z.enum(['os', 'reduced']);
 export const executionTimingsSchema = z.object({
   queuedMs: z.number().min(0).describe('Waiting for a free sandbox.'),
   executeMs: z.number().min(0).describe('From handing the code to the sandbox to its result.'),
+  programMs: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('Inside the sandbox, from receiving the code to the end of the program, as the sandbox measured it.'),
 });
 
 export const executionResultSchema = z.object({

@@ -217,9 +217,29 @@ static napi_value WaitEvent(napi_env env, napi_callback_info info) {
 
 /*
  * V8 marks its heap MADV_DONTFORK, so a plain fork() gives a child without a JavaScript heap.
- * Undo that on every mapping except the kernel's special ones (which refuse MADV_DOFORK).
+ * Undo that on every mapping before each fork. One madvise call covers everything below the
+ * kernel's special mappings at the top ([vvar], [vdso], which refuse MADV_DOFORK): the kernel
+ * applies it to each mapping in the range and reports the gaps between them as ENOMEM. If some
+ * mapping refuses (EINVAL), fall back to one call per mapping.
  */
-static void allow_copy_on_fork(void) {
+static unsigned long special_mappings_start = 0;
+static unsigned long special_mappings_end = 0;
+
+static void find_special_mappings(void) {
+  FILE* maps = fopen("/proc/self/maps", "re");
+  if (!maps) return;
+  char line[512];
+  while (fgets(line, sizeof line, maps)) {
+    unsigned long start, end;
+    if (sscanf(line, "%lx-%lx", &start, &end) != 2) continue;
+    if (!strstr(line, "[vvar") && !strstr(line, "[vdso]")) continue;
+    if (special_mappings_start == 0 || start < special_mappings_start) special_mappings_start = start;
+    if (end > special_mappings_end) special_mappings_end = end;
+  }
+  fclose(maps);
+}
+
+static void allow_copy_on_fork_per_mapping(void) {
   FILE* maps = fopen("/proc/self/maps", "re");
   if (!maps) return;
   char line[512];
@@ -230,6 +250,20 @@ static void allow_copy_on_fork(void) {
     madvise((void*)start, end - start, MADV_DOFORK);
   }
   fclose(maps);
+}
+
+static void allow_copy_on_fork(void) {
+  if (special_mappings_start == 0) find_special_mappings();
+  unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
+  const unsigned long user_top = 0x7ffffffff000UL; /* x86_64 and aarch64 with 47/48-bit user space */
+  if (special_mappings_start > page && special_mappings_end < user_top) {
+    int below = madvise((void*)page, special_mappings_start - page, MADV_DOFORK);
+    int below_ok = below == 0 || errno == ENOMEM;
+    int above = madvise((void*)special_mappings_end, user_top - special_mappings_end, MADV_DOFORK);
+    int above_ok = above == 0 || errno == ENOMEM;
+    if (below_ok && above_ok) return;
+  }
+  allow_copy_on_fork_per_mapping();
 }
 
 /**

@@ -27,6 +27,7 @@ import { buildSandboxCommand, probeBubblewrap } from './host/sandbox-command.js'
 import { SandboxPool } from './host/sandbox-pool.js';
 import { Semaphore } from './internal/semaphore.js';
 import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
+import type { LaneName } from './sandbox/zygote-main.js';
 
 export interface RunnerOptions {
   /**
@@ -49,6 +50,8 @@ export interface RunnerOptions {
   /** Options for the host side of outbound HTTP (resolver, size and time caps, extra CAs). */
   egress?: EgressGatewayOptions;
   logger?: Logger;
+  /** Path of the bubblewrap binary. Default: `UMCA_BWRAP`, else found in /usr/bin, /usr/local/bin, /bin. */
+  bubblewrapPath?: string;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -93,6 +96,7 @@ interface ResolvedOptions {
   cacheDir: string;
   wheelhouseDir: string | undefined;
   logger: Logger;
+  bubblewrapPath: string | undefined;
   now: () => number;
 }
 
@@ -108,12 +112,13 @@ function resolveOptions(options: RunnerOptions, env: NodeJS.ProcessEnv = process
     cacheDir: options.cacheDir ?? defaultCacheDir(env),
     wheelhouseDir: options.wheelhouseDir ?? env.UMCA_WHEELHOUSE,
     logger: options.logger ?? stderrLogger,
+    bubblewrapPath: options.bubblewrapPath ?? env.UMCA_BWRAP,
     now: options.now ?? (() => performance.now()),
   };
 }
 
 function chooseIsolation(options: ResolvedOptions): { isolation: Isolation; bwrapPath: string } {
-  const probe = probeBubblewrap();
+  const probe = options.bubblewrapPath ? probeBubblewrap([options.bubblewrapPath]) : probeBubblewrap();
   if (probe.path && !probe.problem) return { isolation: 'os', bwrapPath: probe.path };
   if (!options.allowReducedIsolation) {
     throw new RunnerError(
@@ -236,20 +241,26 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
   } catch (error) {
     throw new RunnerError('sandbox_start_failed', (error as Error).message, { cause: error });
   }
-  const pool = new SandboxPool({
+  // Python has its own zygote; JavaScript and WASI share a much smaller one, so their forks are
+  // cheaper and neither kind waits behind the other's forks.
+  const poolOptions = (lanes: LaneName[]) => ({
     command: buildSandboxCommand({
       isolation,
       bwrapPath,
-      snapshotPath,
+      lanes,
+      ...(lanes.includes('python') ? { snapshotPath } : {}),
       ...(resolved.wheelhouseDir ? { wheelhouseDir: resolved.wheelhouseDir } : {}),
     }),
     warmChildren: resolved.warmChildren,
     logger: resolved.logger,
   });
+  const pools = { python: new SandboxPool(poolOptions(['python'])), light: new SandboxPool(poolOptions(['javascript', 'wasi'])) };
+  const poolFor = (language: RunOrder['language']) => (language === 'python' ? pools.python : pools.light);
   try {
-    await pool.start();
+    await Promise.all([pools.python.start(), pools.light.start()]);
   } catch (error) {
-    pool.close();
+    pools.python.close();
+    pools.light.close();
     throw new RunnerError('sandbox_start_failed', `The sandbox did not start: ${(error as Error).message}`, { cause: error });
   }
   const gateway = createEgressGateway({ now, ...options.egress });
@@ -264,6 +275,7 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
     output: Record<'stdout' | 'stderr', string[]>,
     egress: ExecutionResult['egress'],
   ): Promise<ChildEnd> {
+    const pool = poolFor(order.language);
     for (let attempt = 0; ; attempt++) {
       const child = await pool.acquire();
       const deadline = now() + order.budgetMs;
@@ -367,7 +379,11 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         runtime: order.language === 'python' ? 'pyodide' : order.language === 'javascript' ? 'quickjs' : 'wasi',
         isolation,
         durationMs: finished - started,
-        timings: { queuedMs, executeMs: finished - started - queuedMs },
+        timings: {
+          queuedMs,
+          executeMs: finished - started - queuedMs,
+          ...(outcome?.programMs === undefined ? {} : { programMs: outcome.programMs }),
+        },
       };
     },
     stats() {
@@ -375,14 +391,15 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         isolation,
         active: slots.active,
         queued: slots.queued,
-        idleSandboxes: pool.idleCount,
+        idleSandboxes: pools.python.idleCount + pools.light.idleCount,
         completed,
-        sandboxStartupMs: pool.startupMs,
+        sandboxStartupMs: Math.max(pools.python.startupMs ?? 0, pools.light.startupMs ?? 0) || undefined,
       };
     },
     async close() {
       closed = true;
-      pool.close();
+      pools.python.close();
+      pools.light.close();
     },
   };
 }

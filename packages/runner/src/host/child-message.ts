@@ -16,6 +16,7 @@ export const childOutcomeSchema = z.object({
     .optional(),
   files: z.array(outputFileSchema).max(100),
   runtime: runtimeSchema,
+  programMs: z.number().min(0).max(3_600_000).optional(),
 });
 
 export const childMessageSchema = z.discriminatedUnion('type', [

@@ -4,7 +4,11 @@
  */
 import { constants } from 'node:os';
 
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]));
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, number] of Object.entries(constants.signals)) {
+  // Keep the first, usual name of a number with aliases (SIGABRT rather than SIGIOT).
+  if (!SIGNAL_NAMES.has(number)) SIGNAL_NAMES.set(number, name);
+}
 
 export function describeExitStatus(status: number | undefined): { signal?: string; code?: number; text: string } {
   if (status === undefined || status < 0) return { text: 'ended for an unknown reason' };

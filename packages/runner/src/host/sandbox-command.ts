@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Isolation } from '@umca/contracts';
-import type { ZygoteConfig } from '../sandbox/zygote-main.js';
+import type { LaneName, ZygoteConfig } from '../sandbox/zygote-main.js';
 
 export interface SandboxCommand {
   readonly file: string;
@@ -23,25 +23,38 @@ export interface SandboxCommand {
 export interface SandboxCommandOptions {
   isolation: Isolation;
   bwrapPath: string;
-  snapshotPath: string;
+  /** The lanes the zygote serves; only their packages are mounted. */
+  lanes: LaneName[];
+  /** Required when `lanes` includes python. */
+  snapshotPath?: string;
   wheelhouseDir?: string;
   nodePath?: string;
 }
 
-/** Packages the sandbox code loads at run time, and the package that depends on each. */
-const SANDBOX_PACKAGES: ReadonlyArray<[name: string, from?: string]> = [
-  ['pyodide'],
-  ['ws', 'pyodide'],
-  ['quickjs-emscripten-core'],
-  ['@jitl/quickjs-ffi-types', 'quickjs-emscripten-core'],
-  ['@jitl/quickjs-wasmfile-release-sync'],
-  ['@bjorn3/browser_wasi_shim'],
-];
+/** Packages each lane loads at run time: [name, the package that depends on it]. */
+const LANE_PACKAGES: Readonly<Record<LaneName, ReadonlyArray<[name: string, from?: string]>>> = {
+  python: [['pyodide'], ['ws', 'pyodide']],
+  javascript: [
+    ['quickjs-emscripten-core'],
+    ['@jitl/quickjs-ffi-types', 'quickjs-emscripten-core'],
+    ['@jitl/quickjs-wasmfile-release-sync'],
+  ],
+  wasi: [['@bjorn3/browser_wasi_shim']],
+};
 
 export const RUNNER_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SANDBOX_ROOT = '/umca';
 const FORKFIX_LIBRARY = 'libumca_forkfix.so';
-const NODE_FLAGS = ['--single-threaded', '--max-old-space-size=1024', '--disable-warning=ExperimentalWarning'];
+// No V8 background work in the zygote, so no zygote thread holds a lock at the instant of a fork:
+// single-threaded V8, and WebAssembly kept on its baseline compiler (tier-up compiles in the
+// background). native/umca_forkfix.c covers what remains.
+const NODE_FLAGS = [
+  '--single-threaded',
+  '--no-wasm-tier-up',
+  '--no-wasm-dynamic-tiering',
+  '--max-old-space-size=1024',
+  '--disable-warning=ExperimentalWarning',
+];
 
 /** The folder of an installed package, resolved the way Node would from the runner (or `from`). */
 export function packageDir(name: string, from?: string): string | undefined {
@@ -75,11 +88,14 @@ function systemMounts(): string[] {
 /** Builds the zygote's command line for the chosen isolation. */
 export function buildSandboxCommand(options: SandboxCommandOptions): SandboxCommand {
   const nodePath = options.nodePath ?? process.execPath;
+  const usesPython = options.lanes.includes('python');
+  if (usesPython && !options.snapshotPath) throw new Error('the python lane needs a Pyodide snapshot');
   if (options.isolation === 'reduced') {
     const config: ZygoteConfig = {
       controlFd: 3,
-      snapshotPath: options.snapshotPath,
-      ...(options.wheelhouseDir ? { wheelhouse: options.wheelhouseDir } : {}),
+      lanes: options.lanes,
+      ...(usesPython ? { snapshotPath: options.snapshotPath } : {}),
+      ...(usesPython && options.wheelhouseDir ? { wheelhouse: options.wheelhouseDir } : {}),
     };
     return {
       file: nodePath,
@@ -88,16 +104,19 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     };
   }
   const binds: string[] = [];
-  for (const [name, from] of SANDBOX_PACKAGES) {
+  for (const [name, from] of options.lanes.flatMap((lane) => LANE_PACKAGES[lane])) {
     const dir = packageDir(name, from);
     if (dir) binds.push('--ro-bind', dir, `${SANDBOX_ROOT}/node_modules/${name}`);
   }
   if (!nodePath.startsWith('/usr/')) binds.push('--ro-bind', nodePath, nodePath);
   binds.push('--ro-bind', join(RUNNER_ROOT, 'dist'), `${SANDBOX_ROOT}/runner/dist`);
   binds.push('--ro-bind', join(RUNNER_ROOT, 'build'), `${SANDBOX_ROOT}/runner/build`);
-  binds.push('--ro-bind', options.snapshotPath, `${SANDBOX_ROOT}/cache/pyodide.snapshot`);
-  const config: ZygoteConfig = { controlFd: 3, snapshotPath: `${SANDBOX_ROOT}/cache/pyodide.snapshot` };
-  if (options.wheelhouseDir) {
+  const config: ZygoteConfig = { controlFd: 3, lanes: options.lanes };
+  if (usesPython && options.snapshotPath) {
+    binds.push('--ro-bind', options.snapshotPath, `${SANDBOX_ROOT}/cache/pyodide.snapshot`);
+    config.snapshotPath = `${SANDBOX_ROOT}/cache/pyodide.snapshot`;
+  }
+  if (usesPython && options.wheelhouseDir) {
     binds.push('--ro-bind', options.wheelhouseDir, `${SANDBOX_ROOT}/wheelhouse`);
     config.wheelhouse = `${SANDBOX_ROOT}/wheelhouse`;
   }

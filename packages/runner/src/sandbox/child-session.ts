@@ -18,7 +18,7 @@ export interface ChildSessionOptions {
   addon: SandboxAddon;
   channelFd: number;
   controlFd: number;
-  lanes: Record<RunOrder['language'], Lane>;
+  lanes: Partial<Record<RunOrder['language'], Lane>>;
   /** Lets the zygote's HTTP bridges reach this child's channel. */
   useChannel: (channel: SyncChannel) => void;
 }
@@ -36,54 +36,73 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   const message = channel.receive();
   if (message?.type !== 'run') return addon.exit(0);
   const order = message.order;
-  const memoryBytes = order.limits.memoryMb * MIB;
+  const received = performance.now();
   addon.setLimits({
     cpuSeconds: Math.ceil(order.budgetMs / 1000) + 1,
-    dataBytes: addon.dataBytes() + memoryBytes + DATA_HEADROOM_BYTES,
+    dataBytes: addon.dataBytes() + order.limits.memoryMb * MIB + DATA_HEADROOM_BYTES,
     openFiles: 64,
     fileSizeBytes: 0,
   });
-  const deadline = performance.now() + order.budgetMs;
-  const finish = (outcome: ChildOutcome): never => {
-    channel.send({ type: 'result', outcome });
+  const conclude = (outcome: ChildOutcome): never => {
+    channel.send({ type: 'result', outcome: { ...outcome, programMs: performance.now() - received } });
     return addon.exit(0);
   };
-  const lane = options.lanes[order.language];
-  const output = createOutputSink({
-    channel,
-    capBytes: order.limits.outputBytes,
-    onLimit: ({ status }) => finish({ status, exitCode: null, files: [], runtime: runtimeOf(order.language) }),
-  });
   // Code that reaches the JavaScript realm can throw where no lane awaits it (a callback, a
   // timer). That is the program failing, not the sandbox: report it as the run's error.
-  const failFromRealm = (error: unknown) => {
-    output.flush();
-    finish({
-      status: 'error',
-      exitCode: 1,
-      error: {
-        type: error instanceof Error ? error.name : 'Error',
-        message: error instanceof Error ? error.message : String(error),
-        ...(error instanceof Error && error.stack ? { traceback: error.stack } : {}),
-      },
-      files: [],
-      runtime: runtimeOf(order.language),
-    });
-  };
+  const failFromRealm = (error: unknown) => conclude(failure(order, error, 'error'));
   process.on('uncaughtException', failFromRealm);
   process.on('unhandledRejection', failFromRealm);
-  try {
-    return finish(await lane({ order, channel, output, deadline, memoryBytes }));
-  } catch (error) {
-    const isMemory = error instanceof RangeError && /memory|allocation/i.test(error.message);
-    return finish({
-      status: isMemory ? 'memory_limit' : 'error',
-      exitCode: isMemory ? null : 1,
-      error: { type: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) },
+  return executeOrder({ channel, lanes: options.lanes, order, conclude });
+}
+
+export interface OrderContext {
+  channel: SyncChannel;
+  lanes: Partial<Record<RunOrder['language'], Lane>>;
+  order: RunOrder;
+  /** Reports the outcome; never returns (the child exits, a rehearsal throws). */
+  conclude: (outcome: ChildOutcome) => never;
+}
+
+/** Runs one order in its lane and concludes with the outcome, whatever happens. */
+export async function executeOrder({ channel, lanes, order, conclude }: OrderContext): Promise<never> {
+  const deadline = performance.now() + order.budgetMs;
+  const lane = lanes[order.language];
+  if (!lane) {
+    return conclude({
+      status: 'error',
+      exitCode: null,
+      error: { type: 'SandboxError', message: `this sandbox does not run ${order.language}` },
       files: [],
       runtime: runtimeOf(order.language),
     });
   }
+  const output = createOutputSink({
+    channel,
+    capBytes: order.limits.outputBytes,
+    onLimit: ({ status }) => conclude({ status, exitCode: null, files: [], runtime: runtimeOf(order.language) }),
+  });
+  let outcome: ChildOutcome;
+  try {
+    outcome = await lane.run({ order, channel, output, deadline, memoryBytes: order.limits.memoryMb * MIB });
+  } catch (error) {
+    const isMemory = error instanceof RangeError && /memory|allocation/i.test(error.message);
+    outcome = failure(order, error, isMemory ? 'memory_limit' : 'error');
+  }
+  return conclude(outcome);
+}
+
+function failure(order: RunOrder, error: unknown, status: 'error' | 'memory_limit'): ChildOutcome {
+  return {
+    status,
+    exitCode: status === 'error' ? 1 : null,
+    error: {
+      type: error instanceof Error ? error.name : 'Error',
+      message: error instanceof Error ? error.message : String(error),
+      ...(error instanceof Error && error.stack ? { traceback: error.stack } : {}),
+    },
+    files: [],
+    runtime: runtimeOf(order.language),
+  };
 }
 
 function runtimeOf(language: RunOrder['language']): ChildOutcome['runtime'] {

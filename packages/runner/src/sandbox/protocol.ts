@@ -51,6 +51,8 @@ export type ChildOutcome = {
   error?: ExecutionError;
   files: OutputFile[];
   runtime: Runtime;
+  /** Milliseconds from receiving the order to the end of the program. */
+  programMs?: number;
 };
 
 /** child → host frames. */

@@ -15,19 +15,19 @@ export class SyncChannel {
     this.#fd = fd;
   }
 
-  send(message: ChildToHost): void {
+  send(message: ChildToHost | HostToChild): void {
     const frame = encodeFrame(message);
     let offset = 0;
     while (offset < frame.byteLength) offset += writeSync(this.#fd, frame, offset);
   }
 
-  /** Blocks for the next message; returns undefined when the host closed the channel. */
-  receive(): HostToChild | undefined {
+  /** Blocks for the next message; returns undefined when the other end closed the channel. */
+  receive<Message = HostToChild>(): Message | undefined {
     const header = this.#readExactly(FRAME_HEADER_BYTES);
     if (!header) return undefined;
     const body = this.#readExactly(header.readUInt32BE(0));
     if (!body) return undefined;
-    return JSON.parse(body.toString('utf8')) as HostToChild;
+    return JSON.parse(body.toString('utf8')) as Message;
   }
 
   /** Sends an HTTP request to the host's egress gateway and blocks for its reply. */

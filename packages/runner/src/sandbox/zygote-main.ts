@@ -1,28 +1,29 @@
 /**
  * @module zygote-main
- * The sandbox zygote: runs inside bubblewrap, loads Pyodide (from a memory snapshot) and QuickJS
- * once, warms them, then forks one child per run on the host's command. It never runs untrusted
- * code itself and keeps no run's data, so every child starts from the same pristine state.
+ * The sandbox zygote: runs inside bubblewrap, loads its interpreters once (Pyodide from a memory
+ * snapshot, or QuickJS and the WASI shim), warms them, then forks one child per run on the
+ * host's command. It never runs untrusted code itself and keeps no run's data, so every child
+ * starts from the same pristine state.
  *
- * Usage (by the host only): node zygote-main.js '{"controlFd":3,"snapshotPath":"...",...}'
+ * Usage (by the host only): node zygote-main.js '{"controlFd":3,"lanes":["python"],...}'
  */
 import { readFileSync, writeSync } from 'node:fs';
-import variant from '@jitl/quickjs-wasmfile-release-sync';
-import { loadPyodide } from 'pyodide';
-import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant } from 'quickjs-emscripten-core';
 import { loadSandboxAddon } from '../internal/native-addon.js';
 import { createBridgedFetch, type HostHttp } from './bridged-fetch.js';
 import { runChildSession } from './child-session.js';
-import { createJavascriptLane } from './lanes/javascript-lane.js';
 import type { Lane, LaneContext } from './lanes/lane.js';
-import { createPythonLane, PYTHON_WORKDIR } from './lanes/python-lane.js';
-import { wasiLane } from './lanes/wasi-lane.js';
 import type { RunOrder, ZygoteCommand, ZygoteReport } from './protocol.js';
+import { rehearseChild } from './rehearse-child.js';
 import type { SyncChannel } from './sync-channel.js';
+
+export type LaneName = RunOrder['language'];
 
 export interface ZygoteConfig {
   controlFd: number;
-  snapshotPath: string;
+  /** The lanes this zygote serves. Python lives in its own zygote, the light lanes in another. */
+  lanes: LaneName[];
+  /** The Pyodide memory snapshot (needed for the python lane). */
+  snapshotPath?: string;
   /** Folder (inside the sandbox) of pure-Python wheels to put on sys.path. */
   wheelhouse?: string;
 }
@@ -40,9 +41,10 @@ const report = (message: ZygoteReport) => {
 let channel: SyncChannel | undefined;
 const hostHttp: HostHttp = (request) => (channel ? channel.http(request) : { error: 'egress is not available here' });
 
-async function loadLanes(): Promise<Record<RunOrder['language'], Lane>> {
+async function loadPythonLane(): Promise<Lane> {
+  const [{ loadPyodide }, { createPythonLane, PYTHON_WORKDIR }] = await Promise.all([import('pyodide'), import('./lanes/python-lane.js')]);
   globalThis.fetch = createBridgedFetch(hostHttp);
-  const pyodide = await loadPyodide({ _loadSnapshot: readFileSync(config.snapshotPath), checkAPIVersion: true });
+  const pyodide = await loadPyodide({ _loadSnapshot: readFileSync(config.snapshotPath ?? ''), checkAPIVersion: true });
   pyodide.registerJsModule('umca_host', {
     http_request: (json: string) => JSON.stringify(hostHttp(JSON.parse(json))),
   });
@@ -60,30 +62,52 @@ del _name
   }
   // pyodide.http binds `fetch` when first imported: import it now that fetch is the bridge.
   pyodide.runPython('import pyodide.http');
-  const quickjs = await newQuickJSWASMModuleFromVariant(variant as unknown as QuickJSSyncVariant);
-  return { python: createPythonLane(pyodide), javascript: createJavascriptLane(quickjs), wasi: wasiLane };
+  return createPythonLane(pyodide);
 }
 
-/** Runs each lane once in the zygote so children inherit compiled code paths. No user code. */
-async function warmUp(lanes: Record<RunOrder['language'], Lane>): Promise<void> {
+async function loadJavascriptLane(): Promise<Lane> {
+  const [{ default: variant }, { newQuickJSWASMModuleFromVariant }, { createJavascriptLane }] = await Promise.all([
+    import('@jitl/quickjs-wasmfile-release-sync'),
+    import('quickjs-emscripten-core'),
+    import('./lanes/javascript-lane.js'),
+  ]);
+  const quickjs = await newQuickJSWASMModuleFromVariant(variant as unknown as Parameters<typeof newQuickJSWASMModuleFromVariant>[0]);
+  return createJavascriptLane(quickjs);
+}
+
+async function loadLanes(): Promise<Partial<Record<LaneName, Lane>>> {
+  const lanes: Partial<Record<LaneName, Lane>> = {};
+  if (config.lanes.includes('python')) lanes.python = await loadPythonLane();
+  if (config.lanes.includes('javascript')) lanes.javascript = await loadJavascriptLane();
+  if (config.lanes.includes('wasi')) lanes.wasi = (await import('./lanes/wasi-lane.js')).wasiLane;
+  return lanes;
+}
+
+const WARM_UP: Partial<Record<LaneName, string[]>> = {
+  python: [
+    'import json, asyncio\nawait asyncio.sleep(0)\nprint(json.dumps({"n": sum(i * i for i in range(100))}))\ntry:\n    1/0\nexcept ZeroDivisionError:\n    pass',
+    'raise ValueError("warm")',
+  ],
+  javascript: ['console.log(JSON.stringify([1, 2, 3].map((x) => x * 2)))'],
+};
+
+/** Runs each lane on fixed programs in the zygote so children inherit compiled code paths. */
+async function warmUp(lanes: Partial<Record<LaneName, Lane>>): Promise<void> {
   const quiet = { write() {}, flush() {} };
-  const base = { files: [], limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 }, budgetMs: 10_000 };
-  const context = (order: RunOrder): LaneContext => ({
-    order,
-    channel: undefined as unknown as SyncChannel,
-    output: quiet,
-    deadline: performance.now() + 10_000,
-    memoryBytes: 64 * 1_048_576,
-  });
-  await lanes.python(
-    context({
-      ...base,
-      language: 'python',
-      code: 'import json, asyncio\nawait asyncio.sleep(0)\nprint(json.dumps({"n": sum(i * i for i in range(100))}))\ntry:\n    1/0\nexcept ZeroDivisionError:\n    pass',
-    }),
-  );
-  await lanes.python(context({ ...base, language: 'python', code: 'raise ValueError("warm")' }));
-  await lanes.javascript(context({ ...base, language: 'javascript', code: 'console.log(JSON.stringify([1,2,3].map(x => x * 2)))' }));
+  for (const [language, programs] of Object.entries(WARM_UP) as Array<[LaneName, string[]]>) {
+    const lane = lanes[language];
+    if (!lane) continue;
+    for (const code of programs) {
+      const context: LaneContext = {
+        order: { language, code, files: [], limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 }, budgetMs: 10_000 },
+        channel: undefined as unknown as SyncChannel,
+        output: quiet,
+        deadline: performance.now() + 10_000,
+        memoryBytes: 64 * 1_048_576,
+      };
+      await lane.run(context);
+    }
+  }
 }
 
 function serve(): { channelFd: number } {
@@ -121,6 +145,8 @@ const lanes = await loadLanes().catch((error: Error) => {
   return addon.exit(1);
 });
 await warmUp(lanes);
+await rehearseChild(addon, lanes);
+for (const lane of Object.values(lanes)) lane.prepare?.();
 report({ type: 'ready', startupMs: Math.round(performance.now() - started) });
 const { channelFd } = serve();
 await runChildSession({

@@ -33,122 +33,137 @@ function outcomeForError(dumped: Dumped): ChildOutcome {
   return { status: 'error', exitCode: 1, error, files: [], runtime: 'quickjs' };
 }
 
-function installHostFunctions(
-  vm: QuickJSContext,
-  context: LaneContext,
-  timers: Map<number, NodeJS.Timeout>,
-  fired: number[],
-  wake: () => void,
-) {
+interface Session {
+  readonly runtime: QuickJSRuntime;
+  readonly vm: QuickJSContext;
+  readonly timers: Map<number, NodeJS.Timeout>;
+  readonly fired: number[];
+  wake: () => void;
+  context?: LaneContext;
+}
+
+/**
+ * A fresh runtime and context with the prelude evaluated; its host functions find the run later.
+ * The zygote opens one after warm-up and every child runs in its own copy of it.
+ */
+function openSession(quickjs: QuickJSWASMModule): Session {
+  const runtime = quickjs.newRuntime();
+  runtime.setMaxStackSize(STACK_BYTES);
+  const vm = runtime.newContext();
+  const session: Session = { runtime, vm, timers: new Map(), fired: [], wake: () => {} };
   const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
     const handle = vm.newFunction(name, fn);
     vm.setProp(vm.global, name, handle);
     handle.dispose();
   };
   define('__umca_write', (stream, text) => {
-    context.output.write(vm.getString(stream) === 'stderr' ? 'stderr' : 'stdout', vm.getString(text));
+    session.context?.output.write(vm.getString(stream) === 'stderr' ? 'stderr' : 'stdout', vm.getString(text));
     return undefined;
   });
   define('__umca_http', (json) => {
-    const request = JSON.parse(vm.getString(json));
-    return vm.newString(JSON.stringify(context.channel.http(request)));
+    const reply = session.context ? session.context.channel.http(JSON.parse(vm.getString(json))) : { error: 'no run' };
+    return vm.newString(JSON.stringify(reply));
   });
   define('__umca_timer_set', (idHandle, delayHandle) => {
     const id = vm.getNumber(idHandle);
     const timer = setTimeout(() => {
-      timers.delete(id);
-      fired.push(id);
-      wake();
+      session.timers.delete(id);
+      session.fired.push(id);
+      session.wake();
     }, vm.getNumber(delayHandle));
-    timers.set(id, timer);
+    session.timers.set(id, timer);
     return undefined;
   });
   define('__umca_timer_clear', (idHandle) => {
     const id = vm.getNumber(idHandle);
-    clearTimeout(timers.get(id));
-    timers.delete(id);
+    clearTimeout(session.timers.get(id));
+    session.timers.delete(id);
     return undefined;
   });
+  const prelude = vm.evalCode(QUICKJS_PRELUDE, 'umca-prelude.js', { type: 'global' });
+  if (prelude.error) throw new Error(`the sandbox prelude failed: ${JSON.stringify(vm.dump(prelude.error))}`);
+  prelude.value.dispose();
+  return session;
 }
 
 /** Returns the JavaScript lane bound to a loaded QuickJS module. */
 export function createJavascriptLane(quickjs: QuickJSWASMModule): Lane {
-  return async (context: LaneContext): Promise<ChildOutcome> => {
-    const runtime: QuickJSRuntime = quickjs.newRuntime();
-    runtime.setMemoryLimit(context.memoryBytes);
-    runtime.setMaxStackSize(STACK_BYTES);
-    // QuickJS's own limit is not a hard cap on the WebAssembly memory it grows, so the interrupt
-    // handler (called every few thousand bytecodes) also watches the memory itself.
-    const memory = quickjs.getWasmMemory();
-    const memoryCeiling = memory.buffer.byteLength + context.memoryBytes;
-    let memoryExceeded = false;
-    const pastDeadline = shouldInterruptAfterDeadline(Date.now() + (context.deadline - performance.now()));
-    runtime.setInterruptHandler((interrupted) => {
-      if (memory.buffer.byteLength > memoryCeiling) memoryExceeded = true;
-      return memoryExceeded || pastDeadline(interrupted);
-    });
-    const outcomeFor = (dumped: unknown): ChildOutcome => {
-      const outcome = outcomeForError(dumped);
-      if (!memoryExceeded) return outcome;
-      return { ...outcome, status: 'memory_limit', exitCode: null, error: { type: 'InternalError', message: 'out of memory' } };
-    };
-    const vm = runtime.newContext();
-    const timers = new Map<number, NodeJS.Timeout>();
-    const fired: number[] = [];
-    let wake: () => void = () => {};
-    installHostFunctions(vm, context, timers, fired, () => wake());
+  let prepared: Session | undefined;
+  return {
+    runtime: 'quickjs',
+    prepare() {
+      prepared ??= openSession(quickjs);
+    },
+    async run(context: LaneContext): Promise<ChildOutcome> {
+      const session = prepared ?? openSession(quickjs);
+      prepared = undefined;
+      session.context = context;
+      const { runtime, vm, timers, fired } = session;
+      runtime.setMemoryLimit(context.memoryBytes);
+      // QuickJS's own limit is not a hard cap on the WebAssembly memory it grows, so the interrupt
+      // handler (called every few thousand bytecodes) also watches the memory itself.
+      const memory = quickjs.getWasmMemory();
+      const memoryCeiling = memory.buffer.byteLength + context.memoryBytes;
+      let memoryExceeded = false;
+      const pastDeadline = shouldInterruptAfterDeadline(Date.now() + (context.deadline - performance.now()));
+      runtime.setInterruptHandler((interrupted) => {
+        if (memory.buffer.byteLength > memoryCeiling) memoryExceeded = true;
+        return memoryExceeded || pastDeadline(interrupted);
+      });
+      const outcomeFor = (dumped: unknown): ChildOutcome => {
+        const outcome = outcomeForError(dumped);
+        if (!memoryExceeded) return outcome;
+        return { ...outcome, status: 'memory_limit', exitCode: null, error: { type: 'InternalError', message: 'out of memory' } };
+      };
 
-    const prelude = vm.evalCode(QUICKJS_PRELUDE, 'umca-prelude.js', { type: 'global' });
-    if (prelude.error) throw new Error(`the sandbox prelude failed: ${JSON.stringify(vm.dump(prelude.error))}`);
-    prelude.value.dispose();
-
-    const evaluated = vm.evalCode(context.order.code ?? '', 'main.js', { type: 'module' });
-    if (evaluated.error) {
-      const outcome = outcomeFor(vm.dump(evaluated.error));
-      context.output.flush();
-      return outcome;
-    }
-    const main = evaluated.value;
-    const fire = vm.getProp(vm.global, '__umca_fire');
-    for (;;) {
-      const jobs = runtime.executePendingJobs();
-      if (jobs.error) {
-        const outcome = outcomeFor(vm.dump(jobs.error));
+      const evaluated = vm.evalCode(context.order.code ?? '', 'main.js', { type: 'module' });
+      if (evaluated.error) {
+        const outcome = outcomeFor(vm.dump(evaluated.error));
         context.output.flush();
         return outcome;
       }
-      const state = vm.getPromiseState(main);
-      if (state.type === 'rejected') {
-        const outcome = outcomeFor(vm.dump(state.error));
-        context.output.flush();
-        return outcome;
-      }
-      if (state.type === 'fulfilled' && !state.notAPromise) state.value.dispose();
-      if (fired.length === 0 && timers.size === 0) {
-        context.output.flush();
-        if (state.type === 'pending') {
-          return {
-            status: 'error',
-            exitCode: 13,
-            error: { type: 'Error', message: 'the program awaited a promise that can never settle (nothing left to run)' },
-            files: [],
-            runtime: 'quickjs',
-          };
+      const main = evaluated.value;
+      const fire = vm.getProp(vm.global, '__umca_fire');
+      for (;;) {
+        const jobs = runtime.executePendingJobs();
+        if (jobs.error) {
+          const outcome = outcomeFor(vm.dump(jobs.error));
+          context.output.flush();
+          return outcome;
         }
-        return { status: 'ok', exitCode: 0, files: [], runtime: 'quickjs' };
+        const state = vm.getPromiseState(main);
+        if (state.type === 'rejected') {
+          const outcome = outcomeFor(vm.dump(state.error));
+          context.output.flush();
+          return outcome;
+        }
+        if (state.type === 'fulfilled' && !state.notAPromise) state.value.dispose();
+        if (fired.length === 0 && timers.size === 0) {
+          context.output.flush();
+          if (state.type === 'pending') {
+            return {
+              status: 'error',
+              exitCode: 13,
+              error: { type: 'Error', message: 'the program awaited a promise that can never settle (nothing left to run)' },
+              files: [],
+              runtime: 'quickjs',
+            };
+          }
+          return { status: 'ok', exitCode: 0, files: [], runtime: 'quickjs' };
+        }
+        if (fired.length === 0) await new Promise<void>((resolve) => (session.wake = resolve));
+        const id = fired.shift();
+        if (id === undefined) continue;
+        const idHandle = vm.newNumber(id);
+        const called = vm.callFunction(fire, vm.undefined, idHandle);
+        idHandle.dispose();
+        if (called.error) {
+          const outcome = outcomeFor(vm.dump(called.error));
+          context.output.flush();
+          return outcome;
+        }
+        called.value.dispose();
       }
-      if (fired.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      const id = fired.shift();
-      if (id === undefined) continue;
-      const idHandle = vm.newNumber(id);
-      const called = vm.callFunction(fire, vm.undefined, idHandle);
-      idHandle.dispose();
-      if (called.error) {
-        const outcome = outcomeFor(vm.dump(called.error));
-        context.output.flush();
-        return outcome;
-      }
-      called.value.dispose();
-    }
+    },
   };
 }

@@ -16,4 +16,12 @@ export interface LaneContext {
   readonly memoryBytes: number;
 }
 
-export type Lane = (context: LaneContext) => Promise<ChildOutcome>;
+export interface Lane {
+  readonly runtime: ChildOutcome['runtime'];
+  /**
+   * Optional work done once in the zygote after warm-up (trusted code only): every child inherits
+   * its result, a copy of its own, so a run does not pay for it.
+   */
+  prepare?(): void;
+  run(context: LaneContext): Promise<ChildOutcome>;
+}

@@ -32,7 +32,11 @@ function* walk(fs: PyodideFS, root: string, prefix = ''): Generator<[string, Uin
 
 /** Returns the Python lane bound to a loaded interpreter. */
 export function createPythonLane(pyodide: PyodideAPI): Lane {
-  return async (context: LaneContext): Promise<ChildOutcome> => {
+  return { runtime: 'pyodide', run: (context) => runPython(pyodide, context) };
+}
+
+async function runPython(pyodide: PyodideAPI, context: LaneContext): Promise<ChildOutcome> {
+  {
     const { order, output } = context;
     const fs = pyodide.FS as unknown as PyodideFS;
     const writer = (stream: 'stdout' | 'stderr') => ({
@@ -64,5 +68,5 @@ export function createPythonLane(pyodide: PyodideAPI): Lane {
     const outcome = JSON.parse(await run(order.code ?? '')) as Omit<ChildOutcome, 'files' | 'runtime'>;
     output.flush();
     return { ...outcome, files: collectOutputFiles(walk(fs, PYTHON_WORKDIR), order.files), runtime: 'pyodide' };
-  };
+  }
 }

@@ -40,7 +40,9 @@ function failure(type: string, message: string): ChildOutcome {
 }
 
 // Compiled and instantiated synchronously: the child has no V8 worker threads for the async APIs.
-export const wasiLane: Lane = async (context) => {
+export const wasiLane: Lane = { runtime: 'wasi', run: runWasi };
+
+async function runWasi(context: LaneContext): Promise<ChildOutcome> {
   const { order, output } = context;
   let module: WebAssembly.Module;
   try {
@@ -84,4 +86,4 @@ export const wasiLane: Lane = async (context) => {
     files: collectOutputFiles(walk(workdir.dir.contents), order.files),
     runtime: 'wasi',
   };
-};
+}

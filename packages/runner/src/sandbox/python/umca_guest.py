@@ -26,7 +26,7 @@ _ORIGINAL_HTTP_CONNECTION = http.client.HTTPConnection
 
 def _format_traceback(error: BaseException) -> str:
     """The traceback from the program's own frames down, without UMCA's frames above them."""
-    frames = traceback.extract_tb(error.__traceback__)
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename != __file__]
     for index, frame in enumerate(frames):
         if frame.filename == MAIN_FILENAME:
             frames = frames[index:]
@@ -155,6 +155,9 @@ class HostHTTPConnection:
     default_port = http.client.HTTP_PORT
     scheme = "http"
     debuglevel = 0
+    response_class = http.client.HTTPResponse
+    _http_vsn = 11
+    _http_vsn_str = "HTTP/1.1"
 
     def __init__(self, host, port=None, timeout=None, source_address=None, blocksize=8192, **_ignored):
         self.timeout = timeout
@@ -164,6 +167,7 @@ class HostHTTPConnection:
         self._target = None
         self._headers = []
         self._body = b""
+        self._reply = None
         self._tunnel_host = None
 
     def _get_hostport(self, host, port):
@@ -193,8 +197,19 @@ class HostHTTPConnection:
         self._headers.append([name, text])
 
     def endheaders(self, message_body=None, *, encode_chunked=False):
+        # The exchange happens here, like a real connection failing in request(): urllib then
+        # reports a refusal as URLError, as it would a refused connection.
         if message_body is not None:
             self._body += _body_bytes(message_body)
+        if len(self._body) < self._declared_length():
+            return  # the body follows through send(); exchange in getresponse()
+        self._reply = host_request(self._method or "GET", self._url(), self._headers, self._body)
+
+    def _declared_length(self) -> int:
+        for name, value in self._headers:
+            if name.lower() == "content-length" and value.strip().isdigit():
+                return int(value)
+        return 0
 
     def send(self, data):
         self._body += _body_bytes(data)
@@ -210,12 +225,16 @@ class HostHTTPConnection:
         if "://" in target:
             return target
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}{target}"
+        port = "" if self.port == self.default_port else f":{self.port}"
+        return f"{self.scheme}://{host}{port}{target}"
 
     def getresponse(self):
-        method = self._method or "GET"
-        reply = host_request(method, self._url(), self._headers, self._body)
-        return _as_http_response(reply, method)
+        if self._reply is None and self._method is not None:
+            self._reply = host_request(self._method, self._url(), self._headers, self._body)
+        if self._reply is None:
+            raise http.client.ResponseNotReady("no request was sent")
+        reply, self._reply = self._reply, None
+        return _as_http_response(reply, self._method or "GET")
 
 
 class HostHTTPSConnection(HostHTTPConnection):

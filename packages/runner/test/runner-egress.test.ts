@@ -1,0 +1,171 @@
+/**
+ * Outbound HTTP from inside the sandbox, through every client a program is likely to use, and the
+ * ways an attacker tries to get around the rules: IP literal spellings, redirects, DNS, userinfo,
+ * other ports. A real HTTP server on 127.0.0.1 proves which requests arrived.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionResult } from '../src/index.js';
+import { type HttpFixture, startHttpFixture } from './support/http-fixture.js';
+import { useRunner } from './support/use-runner.js';
+
+let fixture: HttpFixture;
+beforeAll(async () => {
+  fixture = await startHttpFixture();
+});
+afterAll(() => fixture.close());
+
+// Names ending in .test resolve through this table, so DNS can be tested without a DNS server.
+const runner = useRunner({
+  egress: {
+    resolveHost: async (host) => {
+      if (host === 'rebind.test' || host === 'allowed.test' || host === 'localhost') return ['127.0.0.1'];
+      throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+    },
+  },
+});
+
+const loopbackRule = () => `http://127.0.0.1:${fixture.port}`;
+const python = (code: string, allowedOutboundHosts: string[]) => runner().execute({ language: 'python', code, allowedOutboundHosts });
+const javascript = (code: string, allowedOutboundHosts: string[]) =>
+  runner().execute({ language: 'javascript', code, allowedOutboundHosts });
+
+function expectArrivedNothing(before: number) {
+  expect(fixture.received.length).toBe(before);
+}
+
+describe('allowed requests, from every client', () => {
+  it('Python urllib.request', async () => {
+    const result = await python(
+      `import urllib.request\nwith urllib.request.urlopen("${fixture.origin}/hello") as response:\n    print(response.status, response.read().decode())`,
+      [loopbackRule()],
+    );
+    expect(result).toMatchObject({ status: 'ok', stdout: '200 hello from the fixture ✓\n' });
+    expect(result.egress).toEqual([
+      expect.objectContaining({ method: 'GET', verdict: 'allowed', status: 200, address: '127.0.0.1', rule: loopbackRule() }),
+    ]);
+  });
+
+  it('Python http.client with a body and headers', async () => {
+    const result = await python(
+      `import http.client, json\nconnection = http.client.HTTPConnection("127.0.0.1", ${fixture.port})\nconnection.request("POST", "/echo", body="payload", headers={"X-Test": "yes"})\nresponse = connection.getresponse()\nprint(response.status, response.getheader("x-fixture"), json.loads(response.read()))`,
+      [loopbackRule()],
+    );
+    expect(result.stdout).toBe("200 yes {'method': 'POST', 'body': 'payload', 'header': 'yes'}\n");
+  });
+
+  it('Python pyodide.http.pyfetch', async () => {
+    const result = await python(
+      `from pyodide.http import pyfetch\nresponse = await pyfetch("${fixture.origin}/echo", method="PUT", body="from pyfetch")\nprint(response.status, (await response.json())["body"])`,
+      [loopbackRule()],
+    );
+    expect(result).toMatchObject({ status: 'ok', stdout: '200 from pyfetch\n' });
+  });
+
+  it('JavaScript fetch', async () => {
+    const result = await javascript(
+      `const response = await fetch("${fixture.origin}/echo", { method: "POST", body: "from js", headers: { "x-test": "js" } })\nconsole.log(response.status, response.ok, response.headers.get("x-fixture"), JSON.stringify(await response.json()))`,
+      [loopbackRule()],
+    );
+    expect(result.stdout).toBe('200 true yes {"method":"POST","body":"from js","header":"js"}\n');
+  });
+});
+
+describe('denied requests never leave the sandbox', () => {
+  it('with no rules, every client is refused and each attempt is recorded', async () => {
+    const before = fixture.received.length;
+    const results: ExecutionResult[] = [
+      await python(`import urllib.request\nurllib.request.urlopen("${fixture.origin}/hello")`, []),
+      await python(`from pyodide.http import pyfetch\nawait pyfetch("${fixture.origin}/hello")`, []),
+      await javascript(`await fetch("${fixture.origin}/hello")`, []),
+    ];
+    for (const result of results) {
+      expect(result.status).toBe('error');
+      expect(result.egress).toEqual([
+        expect.objectContaining({ verdict: 'denied', reason: expect.stringContaining('network access is off') }),
+      ]);
+    }
+    expect(results[0]?.error?.type).toBe('URLError');
+    expectArrivedNothing(before);
+  });
+
+  it('a wildcard rule does not open loopback, in any spelling of the address', async () => {
+    const before = fixture.received.length;
+    const port = fixture.port;
+    const urls = [
+      `http://127.0.0.1:${port}/`,
+      `http://2130706433:${port}/`,
+      `http://0x7f000001:${port}/`,
+      `http://0177.0.0.1:${port}/`,
+      `http://127.1:${port}/`,
+      `http://[::ffff:127.0.0.1]:${port}/`,
+      `http://[::1]:${port}/`,
+      `http://localhost:${port}/`,
+      `http://0.0.0.0:${port}/`,
+    ];
+    const result = await python(
+      `import urllib.request, urllib.error\nfor url in ${JSON.stringify(urls)}:\n    try:\n        urllib.request.urlopen(url, timeout=5)\n        print("REACHED", url)\n    except urllib.error.URLError as error:\n        print("refused", url)`,
+      ['*://*:*'],
+    );
+    expect(result.stdout).not.toContain('REACHED');
+    expect(result.egress).toHaveLength(urls.length);
+    for (const attempt of result.egress) expect(attempt.verdict).toBe('denied');
+    expectArrivedNothing(before);
+  });
+
+  it('checks every redirect hop: an allowed host cannot bounce the request to a forbidden one', async () => {
+    const target = 'http://169.254.169.254/latest/meta-data/';
+    const pythonResult = await python(
+      `import urllib.request\nurllib.request.urlopen("${fixture.origin}/redirect?to=${encodeURIComponent(target)}")`,
+      [loopbackRule()],
+    );
+    expect(pythonResult.egress.map((attempt) => attempt.verdict)).toEqual(['allowed', 'denied']);
+    expect(pythonResult.egress[1]?.url).toBe(target);
+    const jsResult = await javascript(`await fetch("${fixture.origin}/redirect?to=${encodeURIComponent(target)}")`, [loopbackRule()]);
+    expect(jsResult.status).toBe('error');
+    expect(jsResult.egress.map((attempt) => attempt.verdict)).toEqual(['allowed', 'denied']);
+  });
+
+  it('follows an allowed redirect hop by hop', async () => {
+    const result = await javascript(
+      `const r = await fetch("${fixture.origin}/redirect?to=/hello")\nconsole.log(r.status, r.redirected, await r.text())`,
+      [loopbackRule()],
+    );
+    expect(result.stdout).toBe('200 true hello from the fixture ✓\n');
+    expect(result.egress.map((attempt) => attempt.status)).toEqual([302, 200]);
+  });
+
+  it('checks the address a name resolves to (DNS rebinding to loopback is refused)', async () => {
+    const before = fixture.received.length;
+    const result = await python(`import urllib.request\nurllib.request.urlopen("http://rebind.test:${fixture.port}/hello")`, [
+      `http://rebind.test:${fixture.port}`,
+    ]);
+    expect(result.egress).toEqual([expect.objectContaining({ verdict: 'denied', reason: expect.stringContaining('127.0.0.1') })]);
+    expectArrivedNothing(before);
+  });
+
+  it('reads userinfo as userinfo, not as the host', async () => {
+    const before = fixture.received.length;
+    const result = await javascript(`await fetch("http://allowed.test:${fixture.port}@127.0.0.1:${fixture.port}/hello")`, [
+      `http://allowed.test:${fixture.port}`,
+    ]);
+    expect(result.egress[0]).toMatchObject({ verdict: 'denied' });
+    expectArrivedNothing(before);
+  });
+
+  it('holds the port: other ports of an allowed host are refused', async () => {
+    const before = fixture.received.length;
+    const result = await javascript(
+      `for (const url of ["http://127.0.0.1:${fixture.port + 1}/", "http://127.0.0.1/", "https://127.0.0.1:${fixture.port}/"]) {\n  try { await fetch(url) } catch (error) { console.log("refused") }\n}`,
+      [loopbackRule()],
+    );
+    expect(result.stdout).toBe('refused\nrefused\nrefused\n');
+    expect(result.egress.every((attempt) => attempt.verdict === 'denied')).toBe(true);
+    expectArrivedNothing(before);
+  });
+
+  it('rejects a run whose rules are malformed, before running anything', async () => {
+    const result = await python('print("never")', ['api.example.com']);
+    expect(result).toMatchObject({ status: 'rejected', stdout: '' });
+    expect(result.reason).toContain('has no scheme');
+  });
+});

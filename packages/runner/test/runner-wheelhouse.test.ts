@@ -1,0 +1,42 @@
+/**
+ * Pure-Python wheels from a local wheelhouse are importable; nothing is fetched from a network.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useRunner } from './support/use-runner.js';
+
+const wheelhouse = mkdtempSync(join(tmpdir(), 'umca-wheelhouse-'));
+// A real wheel, built with Python's zipfile: a package plus its dist-info metadata.
+execFileSync('python3', [
+  '-c',
+  `
+import zipfile, sys
+with zipfile.ZipFile(sys.argv[1], "w") as wheel:
+    wheel.writestr("tinylib/__init__.py", "def greet(name):\\n    return f'hello {name} from tinylib'\\n")
+    wheel.writestr("tinylib-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: tinylib\\nVersion: 1.0\\n")
+    wheel.writestr("tinylib-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+    wheel.writestr("tinylib-1.0.dist-info/RECORD", "")
+`,
+  join(wheelhouse, 'tinylib-1.0-py3-none-any.whl'),
+]);
+
+const runner = useRunner({ wheelhouseDir: wheelhouse, warmChildren: 1 });
+
+describe('a local wheelhouse', () => {
+  it('makes its pure-Python wheels importable', async () => {
+    const result = await runner().execute({
+      language: 'python',
+      code: 'import tinylib\nfrom importlib.metadata import version\nprint(tinylib.greet("ada"), version("tinylib"))',
+    });
+    expect(result).toMatchObject({ status: 'ok', stdout: 'hello ada from tinylib 1.0\n' });
+  });
+
+  it('is read-only to programs', async () => {
+    const result = await runner().execute({ language: 'python', code: 'open("/wheelhouse/evil.whl", "wb").write(b"x")' });
+    expect(result.status).toBe('error');
+    expect(result.error?.type).toMatch(/OSError|PermissionError/);
+  });
+});
