@@ -57,3 +57,13 @@ describe('JSON Schema export', () => {
     expect(executionResultSchema.parse(result)).toEqual(result);
   });
 });
+
+describe('the JSON Schema files in the repository', () => {
+  it('match the zod contracts (run `npm run schemas -w @umca/contracts` after changing one)', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const [name, schema] of Object.entries(toJsonSchemas())) {
+      const onDisk = JSON.parse(readFileSync(new URL(`../schemas/${name}.json`, import.meta.url), 'utf8'));
+      expect(onDisk, name).toEqual(schema);
+    }
+  });
+});
