@@ -46,8 +46,8 @@ fi
 
 # --- build (TypeScript, the sandbox addon) when any source is newer than the last build -----------
 stamp=node_modules/.umca-build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find packages apps tsconfig*.json package.json -newer "$stamp" \
-     \( -path '*/node_modules' -o -path '*/dist' -o -path '*/build' \) -prune -o -type f -print 2>/dev/null | head -n 1)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find packages apps tsconfig*.json package.json \
+     \( -path '*/node_modules' -o -path '*/dist' -o -path '*/build' \) -prune -o -type f -newer "$stamp" -print 2>/dev/null | head -n 1)" ]; then
   say "building"
   npm run --silent build >&2
   touch "$stamp"
