@@ -90,14 +90,14 @@ function sandboxProcesses() {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (!cmdline.includes('zygote-main.js') || cmdline.startsWith('/usr/bin/bwrap')) continue;
       const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      processes.push({ pid: Number(entry), parent });
+      processes.push({ pid: Number(entry), parent, lanes: cmdline.match(/"lanes":\[([^\]]*)\]/)?.[1]?.replaceAll('"', '') ?? '?' });
     } catch {
       // gone meanwhile
     }
   }
   const pids = new Set(processes.map((item) => item.pid));
   return {
-    zygotes: processes.filter((item) => !pids.has(item.parent)).map((item) => item.pid),
+    zygotes: processes.filter((item) => !pids.has(item.parent)),
     children: processes.filter((item) => pids.has(item.parent)).map((item) => item.pid),
   };
 }
@@ -155,9 +155,9 @@ for (const inFlight of [2, 8]) {
 
 await new Promise((resolve) => setTimeout(resolve, 1_000));
 const { zygotes, children } = sandboxProcesses();
-for (const pid of zygotes) {
+for (const { pid, lanes } of zygotes) {
   const memory = memoryOf(pid);
-  line('zygote (Pyodide + QuickJS loaded), RSS / PSS', `${memory.rss.toFixed(0)} / ${memory.pss.toFixed(0)} MiB`);
+  line(`zygote for ${lanes}, RSS / PSS`, `${memory.rss.toFixed(0)} / ${memory.pss.toFixed(0)} MiB`);
 }
 const idle = children.map(memoryOf);
 if (idle.length > 0) {

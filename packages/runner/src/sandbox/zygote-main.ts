@@ -110,7 +110,17 @@ async function warmUp(lanes: Partial<Record<LaneName, Lane>>): Promise<void> {
   }
 }
 
+/**
+ * The zygote's own small garbage (commands, reports) slowly fills V8's young generation. Once it
+ * is nearly full, every child collects it soon after the fork, copying most of the heap page by
+ * page: children then cost twice the CPU (measured: 8 -> 19 ms a Python run after ~1,200 runs).
+ * Collecting in the zygote every few forks keeps the young generation empty for the children.
+ */
+const FORKS_BETWEEN_COLLECTIONS = 32;
+const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc ?? (() => {});
+
 function serve(): { channelFd: number } {
+  let forks = 0;
   for (;;) {
     let event: ReturnType<typeof addon.waitEvent>;
     try {
@@ -136,6 +146,7 @@ function serve(): { channelFd: number } {
     if (pid === 0) return { channelFd: fd };
     addon.closeFd(fd);
     report({ type: 'forked', id: command.id, pid });
+    if (++forks % FORKS_BETWEEN_COLLECTIONS === 0) collect({ type: 'minor' });
   }
 }
 
@@ -147,6 +158,7 @@ const lanes = await loadLanes().catch((error: Error) => {
 await warmUp(lanes);
 await rehearseChild(addon, lanes);
 for (const lane of Object.values(lanes)) lane.prepare?.();
+collect({ type: 'major' });
 report({ type: 'ready', startupMs: Math.round(performance.now() - started) });
 const { channelFd } = serve();
 await runChildSession({
