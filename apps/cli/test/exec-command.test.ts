@@ -77,6 +77,12 @@ describe('umca exec', () => {
     expect(readFileSync(join(outDir, 'count.txt'), 'utf8')).toBe('3');
   });
 
+  it('still prints one JSON result for bad input with --json', async () => {
+    const { code, stdout } = await umca(['exec', '--json', '-l', 'ruby', '-c', 'puts 1']);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'rejected', exitCode: null, stdout: '', stderr: '', lane: 'wasm', durationMs: 0 });
+  });
+
   it.each([
     [['exec', '-l', 'ruby', '-c', 'puts 1'], 'unknown language "ruby"'],
     [['exec', 'missing.py'], 'cannot read file "missing.py"'],

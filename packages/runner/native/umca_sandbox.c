@@ -225,35 +225,34 @@ static napi_value WaitEvent(napi_env env, napi_callback_info info) {
 static unsigned long special_mappings_start = 0;
 static unsigned long special_mappings_end = 0;
 
-static void find_special_mappings(void) {
+/* Calls `visit` with each mapping's range and its /proc/self/maps line. */
+static void for_each_mapping(void (*visit)(unsigned long start, unsigned long end, const char* line)) {
   FILE* maps = fopen("/proc/self/maps", "re");
   if (!maps) return;
   char line[512];
   while (fgets(line, sizeof line, maps)) {
     unsigned long start, end;
-    if (sscanf(line, "%lx-%lx", &start, &end) != 2) continue;
-    if (!strstr(line, "[vvar") && !strstr(line, "[vdso]")) continue;
-    if (special_mappings_start == 0 || start < special_mappings_start) special_mappings_start = start;
-    if (end > special_mappings_end) special_mappings_end = end;
+    if (sscanf(line, "%lx-%lx", &start, &end) == 2) visit(start, end, line);
   }
   fclose(maps);
 }
 
-static void allow_copy_on_fork_per_mapping(void) {
-  FILE* maps = fopen("/proc/self/maps", "re");
-  if (!maps) return;
-  char line[512];
-  while (fgets(line, sizeof line, maps)) {
-    unsigned long start, end;
-    if (sscanf(line, "%lx-%lx", &start, &end) != 2) continue;
-    if (strstr(line, "[vvar") || strstr(line, "[vsyscall]") || strstr(line, "[vdso]")) continue;
-    madvise((void*)start, end - start, MADV_DOFORK);
-  }
-  fclose(maps);
+static int is_special_mapping(const char* line) {
+  return strstr(line, "[vvar") || strstr(line, "[vdso]") || strstr(line, "[vsyscall]");
+}
+
+static void note_special_mapping(unsigned long start, unsigned long end, const char* line) {
+  if (!is_special_mapping(line) || strstr(line, "[vsyscall]")) return;
+  if (special_mappings_start == 0 || start < special_mappings_start) special_mappings_start = start;
+  if (end > special_mappings_end) special_mappings_end = end;
+}
+
+static void allow_copy_of_mapping(unsigned long start, unsigned long end, const char* line) {
+  if (!is_special_mapping(line)) madvise((void*)start, end - start, MADV_DOFORK);
 }
 
 static void allow_copy_on_fork(void) {
-  if (special_mappings_start == 0) find_special_mappings();
+  if (special_mappings_start == 0) for_each_mapping(note_special_mapping);
   unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
   const unsigned long user_top = 0x7ffffffff000UL; /* x86_64 and aarch64 with 47/48-bit user space */
   if (special_mappings_start > page && special_mappings_end < user_top) {
@@ -263,7 +262,7 @@ static void allow_copy_on_fork(void) {
     int above_ok = above == 0 || errno == ENOMEM;
     if (below_ok && above_ok) return;
   }
-  allow_copy_on_fork_per_mapping();
+  for_each_mapping(allow_copy_of_mapping);
 }
 
 /**

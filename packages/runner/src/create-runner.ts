@@ -28,6 +28,7 @@ import { SandboxPool } from './host/sandbox-pool.js';
 import { Semaphore } from './internal/semaphore.js';
 import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
 import type { LaneName } from './sandbox/zygote-main.js';
+import { unstartedResult } from './unstarted-result.js';
 
 export interface RunnerOptions {
   /**
@@ -135,24 +136,6 @@ function chooseIsolation(options: ResolvedOptions): { isolation: Isolation; bwra
       'network stack, limited only by seccomp and resource limits). Do not use this for code you do not trust.',
   );
   return { isolation: 'reduced', bwrapPath: '' };
-}
-
-function rejected(reason: string, isolation: Isolation, durationMs: number, status: ExecutionStatus = 'rejected'): ExecutionResult {
-  return {
-    status,
-    exitCode: null,
-    reason,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    files: [],
-    egress: [],
-    lane: 'wasm',
-    isolation,
-    durationMs,
-    timings: { queuedMs: durationMs, executeMs: 0 },
-  };
 }
 
 function toOrder(request: ParsedExecutionRequest): RunOrder {
@@ -317,34 +300,30 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
     isolation,
     async execute(request, execute = {}) {
       const started = now();
-      if (closed) return rejected('the runner is closed', isolation, 0);
+      if (closed) return unstartedResult({ status: 'rejected', reason: 'the runner is closed', isolation });
       const parsed = executionRequestSchema.safeParse(request);
       if (!parsed.success) {
-        return rejected(
-          `the execution request is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`,
-          isolation,
-          now() - started,
-        );
+        const reason = `the execution request is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`;
+        return unstartedResult({ status: 'rejected', reason, isolation, durationMs: now() - started });
       }
       let policy: EgressPolicy;
       try {
         policy = createEgressPolicy(parsed.data.allowedOutboundHosts);
       } catch (error) {
-        return rejected((error as Error).message, isolation, now() - started);
+        return unstartedResult({ status: 'rejected', reason: (error as Error).message, isolation, durationMs: now() - started });
       }
       const order = toOrder(parsed.data);
       const slot = await slots.acquire({ timeoutMs: resolved.queueTimeoutMs, ...(execute.signal ? { signal: execute.signal } : {}) });
       if (!slot.acquired) {
         const waited = now() - started;
-        if (slot.reason === 'aborted') return rejected('the run was cancelled before it started', isolation, waited, 'cancelled');
-        return rejected(
+        if (slot.reason === 'aborted') {
+          return unstartedResult({ status: 'cancelled', reason: 'the run was cancelled before it started', isolation, durationMs: waited });
+        }
+        const reason =
           slot.reason === 'busy'
             ? `the runner is busy: ${resolved.concurrency} runs are executing and ${resolved.queueLimit} are waiting; try again later or raise UMCA_RUNNER_QUEUE`
-            : `the runner is busy: no slot freed up within ${resolved.queueTimeoutMs} ms; try again later or raise UMCA_RUNNER_CONCURRENCY`,
-          isolation,
-          waited,
-          'busy',
-        );
+            : `the runner is busy: no slot freed up within ${resolved.queueTimeoutMs} ms; try again later or raise UMCA_RUNNER_CONCURRENCY`;
+        return unstartedResult({ status: 'busy', reason, isolation, durationMs: waited });
       }
       const queuedMs = now() - started;
       const output = { stdout: [] as string[], stderr: [] as string[] };

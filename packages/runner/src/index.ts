@@ -19,3 +19,4 @@ export { createEgressPolicy, type EgressPolicy } from './egress/egress-policy.js
 export { RunnerError, type RunnerErrorCode } from './errors.js';
 export { type Logger, stderrLogger } from './host/logger.js';
 export { defaultCacheDir } from './host/pyodide-snapshot.js';
+export { unstartedResult } from './unstarted-result.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ExecutionRequest, ExecutionResult } from '@umca/contracts';
-import { createRunner, RunnerError } from '@umca/runner';
+import { createRunner, RunnerError, unstartedResult } from '@umca/runner';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.js';
 import { buildExecRequest, type ExecArguments } from './build-exec-request.js';
@@ -30,28 +30,16 @@ async function writeOutputFiles(result: ExecutionResult, outDir: string): Promis
   }
 }
 
-function rejectedJson(message: string): string {
-  return JSON.stringify({
-    status: 'rejected',
-    exitCode: null,
-    reason: message,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    files: [],
-    egress: [],
-    lane: 'wasm',
-  });
-}
-
 async function execute(source: string | undefined, flags: ExecFlags): Promise<number> {
   let request: ExecutionRequest;
   try {
     request = buildExecRequest({ ...flags, ...(source === undefined ? {} : { source }) }, () => readFileSync(0));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    if (flags.json) process.stdout.write(`${rejectedJson(error.message)}\n`);
+    if (flags.json) {
+      const isolation = flags.allowReducedIsolation ? 'reduced' : 'os';
+      process.stdout.write(`${JSON.stringify(unstartedResult({ status: 'rejected', reason: error.message, isolation }))}\n`);
+    }
     process.stderr.write(`umca: ${error.message}\n`);
     return 2;
   }

@@ -1,0 +1,30 @@
+/**
+ * @module unstarted-result
+ * The result of a run that never started: refused, busy, cancelled while waiting, or stopped
+ * before the runner existed (a command-line mistake). Nothing ran, so nothing was produced.
+ */
+import type { ExecutionResult, ExecutionStatus, Isolation } from '@umca/contracts';
+
+export function unstartedResult(options: {
+  status: Extract<ExecutionStatus, 'rejected' | 'busy' | 'cancelled'>;
+  reason: string;
+  isolation: Isolation;
+  durationMs?: number;
+}): ExecutionResult {
+  const durationMs = options.durationMs ?? 0;
+  return {
+    status: options.status,
+    exitCode: null,
+    reason: options.reason,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    files: [],
+    egress: [],
+    lane: 'wasm',
+    isolation: options.isolation,
+    durationMs,
+    timings: { queuedMs: durationMs, executeMs: 0 },
+  };
+}
