@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerExecCommand } from './commands/exec-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 
 const program = new Command()
   .name('umca')
@@ -12,6 +13,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 registerExecCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -31,8 +31,33 @@ export {
   type Runtime,
   runtimeSchema,
 } from './execution-result.js';
+export {
+  problemSchema,
+  type Run,
+  type RunResult,
+  type RunSummary,
+  runAcceptedSchema,
+  runListQuerySchema,
+  runListSchema,
+  runResultSchema,
+  runSchema,
+  runSummarySchema,
+} from './http-api.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';
+export {
+  createUmcaEvent,
+  dataSchemaUrl,
+  runStatusSchema,
+  type StoredEvent,
+  UMCA_EVENT_SOURCE,
+  UMCA_EVENT_TYPES,
+  type UmcaEvent,
+  type UmcaEventData,
+  type UmcaEventType,
+  umcaEventDataSchemas,
+  umcaEventSchema,
+} from './umca-event.js';
 export {
   type InputFile,
   inputFileSchema,

@@ -7,16 +7,21 @@ import { z } from 'zod';
 import { egressAttemptSchema } from './egress-attempt.js';
 import { executionRequestSchema } from './execution-request.js';
 import { executionResultSchema } from './execution-result.js';
+import { type UmcaEventType, umcaEventDataSchemas, umcaEventSchema } from './umca-event.js';
 
 const contracts = {
   'umca.execution.request.v1': { schema: executionRequestSchema, io: 'input' },
   'umca.execution.result.v1': { schema: executionResultSchema, io: 'output' },
   'umca.egress.attempt.v1': { schema: egressAttemptSchema, io: 'output' },
+  'umca.event.v1': { schema: umcaEventSchema, io: 'output' },
+  ...(Object.fromEntries(
+    Object.entries(umcaEventDataSchemas).map(([type, schema]) => [type, { schema, io: 'output' }]),
+  ) as unknown as Record<UmcaEventType, { schema: z.ZodType; io: 'output' }>),
 } as const;
 
 export type ContractName = keyof typeof contracts;
 
-/** JSON Schema (draft 2020-12) for every versioned contract, by name. */
+/** JSON Schema (draft 2020-12) for every versioned contract and event data type, by name. */
 export function toJsonSchemas(): Record<ContractName, Record<string, unknown>> {
   const entries = Object.entries(contracts).map(([name, { schema, io }]) => [
     name,

@@ -33,7 +33,15 @@ describe('umca.execution.request.v1', () => {
 describe('JSON Schema export', () => {
   it('names every contract with its version and describes the request languages', () => {
     const schemas = toJsonSchemas();
-    expect(Object.keys(schemas).sort()).toEqual(['umca.egress.attempt.v1', 'umca.execution.request.v1', 'umca.execution.result.v1']);
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining([
+        'umca.egress.attempt.v1',
+        'umca.execution.request.v1',
+        'umca.execution.result.v1',
+        'umca.event.v1',
+        'dev.umca.run.started.v1',
+      ]),
+    );
     expect(JSON.stringify(schemas['umca.execution.request.v1'])).toContain('"wasi"');
     expect(schemas['umca.execution.result.v1'].$id).toBe('https://umca.dev/schemas/umca.execution.result.v1.json');
   });
@@ -65,5 +73,21 @@ describe('the JSON Schema files in the repository', () => {
       const onDisk = JSON.parse(readFileSync(new URL(`../schemas/${name}.json`, import.meta.url), 'utf8'));
       expect(onDisk, name).toEqual(schema);
     }
+  });
+});
+
+describe('umca-events v1', () => {
+  it('builds CloudEvents 1.0 envelopes that the event schema accepts', async () => {
+    const { createUmcaEvent, umcaEventSchema } = await import('../src/index.js');
+    const event = createUmcaEvent({
+      type: 'dev.umca.run.ended.v1',
+      subject: 'run_1',
+      data: { runId: 'run_1', status: 'ok', durationMs: 3 },
+      id: 'e1',
+      time: new Date('2026-01-01T00:00:00Z'),
+    });
+    expect(umcaEventSchema.parse(event)).toEqual(event);
+    expect(umcaEventSchema.safeParse({ ...event, data: { runId: 'run_1' } }).success).toBe(false);
+    expect(umcaEventSchema.safeParse({ ...event, type: 'dev.umca.run.exploded.v1' }).success).toBe(false);
   });
 });

@@ -7,12 +7,14 @@
  */
 import { cpus } from 'node:os';
 import {
+  type EgressAttempt,
   type ExecutionResult,
   type ExecutionStatus,
   executionRequestSchema,
   type Isolation,
   MAX_LIMITS,
   type ParsedExecutionRequest,
+  type Runtime,
   resolveLimits,
 } from '@umca/contracts';
 import { z } from 'zod';
@@ -62,6 +64,10 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Receives the program's output as it is written. */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Told when the run leaves the queue and its sandbox starts. */
+  onStart?: (start: { queuedMs: number; lane: 'wasm'; runtime: Runtime; isolation: Isolation }) => void;
+  /** Receives each outbound request attempt, allowed or denied, as it happens. */
+  onEgress?: (attempt: EgressAttempt) => void;
 }
 
 export interface RunnerStats {
@@ -136,6 +142,10 @@ function chooseIsolation(options: ResolvedOptions): { isolation: Isolation; bwra
       'network stack, limited only by seccomp and resource limits). Do not use this for code you do not trust.',
   );
   return { isolation: 'reduced', bwrapPath: '' };
+}
+
+function runtimeOf(language: RunOrder['language']): Runtime {
+  return language === 'python' ? 'pyodide' : language === 'javascript' ? 'quickjs' : 'wasi';
 }
 
 function toOrder(request: ParsedExecutionRequest): RunOrder {
@@ -280,6 +290,7 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
               { deadline },
             );
             egress.push(outcome.attempt);
+            execute.onEgress?.(outcome.attempt);
             if (!outcome.response) return { error: outcome.error ?? 'the request failed' };
             const { status, statusText, headers, body, url } = outcome.response;
             return { status, statusText, headers, body: Buffer.from(body).toString('base64'), url };
@@ -326,6 +337,7 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         return unstartedResult({ status: 'busy', reason, isolation, durationMs: waited });
       }
       const queuedMs = now() - started;
+      execute.onStart?.({ queuedMs, lane: 'wasm', runtime: runtimeOf(order.language), isolation });
       const output = { stdout: [] as string[], stderr: [] as string[] };
       const egress: ExecutionResult['egress'] = [];
       let end: ChildEnd;
@@ -355,7 +367,7 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         files: outcome?.files ?? [],
         egress,
         lane: 'wasm',
-        runtime: order.language === 'python' ? 'pyodide' : order.language === 'javascript' ? 'quickjs' : 'wasi',
+        runtime: runtimeOf(order.language),
         isolation,
         durationMs: finished - started,
         timings: {

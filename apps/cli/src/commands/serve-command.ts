@@ -1,0 +1,87 @@
+/**
+ * @module serve-command
+ * `umca serve`: the UMCA service on its embedded defaults (no Docker, no external server, no
+ * key). Prints the base URL as the first line of standard output once it is ready.
+ */
+import { ConfigError, resolveServerConfig, startServer } from '@umca/orchestrator';
+import { RunnerError } from '@umca/runner';
+import { StoreError } from '@umca/store';
+import type { Command } from 'commander';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  config?: string;
+  allowedHost: string[];
+  concurrency?: string;
+  allowReducedIsolation?: boolean;
+  wheelhouse?: string;
+  unsafeNoAuth?: boolean;
+}
+
+async function serveCommand(flags: ServeFlags): Promise<number> {
+  let config: ReturnType<typeof resolveServerConfig>;
+  try {
+    config = resolveServerConfig({
+      ...(flags.config ? { configPath: flags.config } : {}),
+      flags: {
+        host: flags.host,
+        port: flags.port,
+        dataDir: flags.dataDir,
+        allowedHosts: flags.allowedHost.length > 0 ? flags.allowedHost : undefined,
+        concurrency: flags.concurrency,
+        allowReducedIsolation: flags.allowReducedIsolation,
+        wheelhouse: flags.wheelhouse,
+        unsafeNoAuth: flags.unsafeNoAuth,
+      },
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`umca: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    if (error instanceof RunnerError || error instanceof StoreError || error instanceof Error) {
+      process.stderr.write(`umca: ${error.message}\n`);
+      return 3;
+    }
+    throw error;
+  }
+  process.stdout.write(`${server.url}\n`);
+  process.stderr.write(`umca: serving on ${server.url} (data in ${config.dataDir}); Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.stderr.write('umca: stopping; runs in progress are ended and recorded\n');
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Start the UMCA service: HTTP API, MCP at /mcp, live events and the web UI')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1; env UMCA_HOST)')
+    .option('--port <port>', 'port, 0 for any free one (default 8787; env UMCA_PORT)')
+    .option('--data-dir <dir>', 'where runs and events are kept (default .umca; env UMCA_DATA_DIR)')
+    .option('--config <file>', 'a JSON config file (default: umca.config.json if present)')
+    .option('--allowed-host <host:port>', 'another Host header value to answer to (repeatable)', collect, [])
+    .option('--concurrency <n>', 'runs executing at once (default: CPUs)')
+    .option('--wheelhouse <dir>', 'folder of pure-Python wheels programs may import')
+    .option('--allow-reduced-isolation', 'run even without the OS sandbox (bubblewrap); weaker isolation')
+    .option('--unsafe-no-auth', 'allow listening beyond loopback without authentication')
+    .action(async (flags: ServeFlags) => {
+      process.exitCode = await serveCommand(flags);
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * `umca serve` as a user starts it: a separate process whose first line of output is its URL.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/umca.js', import.meta.url));
+
+function startServe(args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const firstLine = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`umca serve exited with ${code}`)));
+  });
+  firstLine.catch(() => {}); // awaited where a test expects the server to start
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return { child, firstLine, stderr: () => stderr };
+}
+
+describe('umca serve', () => {
+  it('prints its URL first once ready, serves, and stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'umca-cli-serve-'));
+    const server = startServe(['--port', '0', '--data-dir', dataDir]);
+    const url = await server.firstLine;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const result = await (
+      await fetch(`${url}/v1/executions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"language":"python","code":"print(1)"}',
+      })
+    ).json();
+    expect(result).toMatchObject({ status: 'ok', stdout: '1\n' });
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it.each([
+    [['--port', 'eighty'], 'port'],
+    [['--host', '0.0.0.0'], '--unsafe-no-auth'],
+    [['--config', '/nonexistent/umca.json'], 'cannot read the config file'],
+  ])('refuses bad configuration %j with exit code 2 and says what to fix', async (args, message) => {
+    const server = startServe([...args, '--data-dir', mkdtempSync(join(tmpdir(), 'umca-cli-serve-'))]);
+    const code = await new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(server.stderr()).toContain(message);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * @module server-config
+ * `umca serve` configuration from, in rising precedence: defaults, a JSON config file
+ * (`--config`, or `umca.config.json` in the working directory), the environment (`UMCA_*`) and
+ * flags. Validated once at start, with every problem named.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export const serverConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1').describe('Address to listen on. Env UMCA_HOST.'),
+    port: z.coerce.number().int().min(0).max(65_535).default(8787).describe('Port; 0 picks a free one. Env UMCA_PORT.'),
+    dataDir: z.string().min(1).default('.umca').describe('Where runs and events are kept. Env UMCA_DATA_DIR.'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra Host header values to answer to (host:port). Env UMCA_ALLOWED_HOSTS (comma-separated).'),
+    concurrency: z.coerce.number().int().min(1).max(256).optional().describe('Runs executing at once. Env UMCA_RUNNER_CONCURRENCY.'),
+    allowReducedIsolation: z.boolean().default(false).describe('Run without bubblewrap. Env UMCA_ALLOW_REDUCED_ISOLATION=1.'),
+    wheelhouse: z.string().optional().describe('Folder of pure-Python wheels. Env UMCA_WHEELHOUSE.'),
+    unsafeNoAuth: z
+      .boolean()
+      .default(false)
+      .describe('Listen beyond loopback without authentication (until the identity gate lands). Env UMCA_UNSAFE_NO_AUTH=1.'),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    if (!LOOPBACK.has(config.host) && !config.unsafeNoAuth) {
+      context.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: `listening on ${config.host} would let anyone who can reach it run code, and UMCA has no authentication yet; listen on 127.0.0.1 (the default) behind an authenticating proxy, or accept the risk with --unsafe-no-auth`,
+      });
+    }
+  });
+
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'UMCA_ConfigError';
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (env.UMCA_HOST) values.host = env.UMCA_HOST;
+  if (env.UMCA_PORT) values.port = env.UMCA_PORT;
+  if (env.UMCA_DATA_DIR) values.dataDir = env.UMCA_DATA_DIR;
+  if (env.UMCA_ALLOWED_HOSTS)
+    values.allowedHosts = env.UMCA_ALLOWED_HOSTS.split(',')
+      .map((host) => host.trim())
+      .filter(Boolean);
+  if (env.UMCA_RUNNER_CONCURRENCY) values.concurrency = env.UMCA_RUNNER_CONCURRENCY;
+  if (env.UMCA_ALLOW_REDUCED_ISOLATION === '1') values.allowReducedIsolation = true;
+  if (env.UMCA_WHEELHOUSE) values.wheelhouse = env.UMCA_WHEELHOUSE;
+  if (env.UMCA_UNSAFE_NO_AUTH === '1') values.unsafeNoAuth = true;
+  return values;
+}
+
+function fromFile(path: string | undefined, cwd: string): Record<string, unknown> {
+  const file = path ? resolve(cwd, path) : resolve(cwd, 'umca.config.json');
+  if (!path && !existsSync(file)) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('it must hold a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`the config file ${file} is not valid: ${(error as Error).message}`);
+  }
+}
+
+/** Merges and validates; throws ConfigError listing every problem and where to fix it. */
+export function resolveServerConfig(options: {
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  configPath?: string;
+  cwd?: string;
+}): ServerConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, value]) => value !== undefined));
+  const merged = { ...fromFile(options.configPath, cwd), ...fromEnvironment(options.env ?? process.env), ...flags };
+  const parsed = serverConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+    throw new ConfigError(`the server configuration is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return { ...parsed.data, dataDir: resolve(cwd, parsed.data.dataDir) };
+}

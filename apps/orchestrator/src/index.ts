@@ -1,0 +1,11 @@
+/**
+ * @module @umca/orchestrator
+ * The UMCA service. Any new export added here becomes public API.
+ */
+export type { AppDeps } from './app/app-deps.js';
+export { API_VERSION, createApp } from './app/create-app.js';
+export { ConfigError, resolveServerConfig, type ServerConfig, serverConfigSchema } from './config/server-config.js';
+export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
+export { createRunService, endInterruptedRuns, type RunResult, type RunService, type SubmittedRun } from './runs/run-service.js';
+export { RunServiceError, type RunServiceErrorCode } from './runs/run-service-error.js';
+export { type RunningServer, startServer } from './server/start-server.js';

@@ -1,0 +1,55 @@
+/**
+ * @module create-metrics
+ * Prometheus metrics for the service, on a registry of its own (so tests and embedders can run
+ * several services in one process).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  runEnded(labels: { status: string; language: string }, seconds: number): void;
+  sseClients(delta: 1 | -1): void;
+  httpRequest(labels: { method: string; route: string; status: number }): void;
+}
+
+export function createMetrics(options: { activeRuns: () => number }): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'umca_' });
+  const runs = new Counter({
+    name: 'umca_runs_total',
+    help: 'Runs that ended, by status and language.',
+    labelNames: ['status', 'language'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'umca_run_duration_seconds',
+    help: 'Run duration from submission to result.',
+    labelNames: ['language'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'umca_runs_active',
+    help: 'Runs executing or waiting for a sandbox.',
+    registers: [registry],
+    collect() {
+      this.set(options.activeRuns());
+    },
+  });
+  const sse = new Gauge({ name: 'umca_sse_clients', help: 'Open Server-Sent Events streams.', registers: [registry] });
+  const requests = new Counter({
+    name: 'umca_http_requests_total',
+    help: 'HTTP requests, by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    runEnded(labels, seconds) {
+      runs.inc(labels);
+      duration.observe({ language: labels.language }, seconds);
+    },
+    sseClients: (delta) => sse.inc(delta),
+    httpRequest: (labels) => requests.inc({ ...labels, status: String(labels.status) }),
+  };
+}

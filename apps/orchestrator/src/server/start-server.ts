@@ -1,0 +1,110 @@
+/**
+ * @module start-server
+ * `umca serve`: opens the store, recovers runs a previous process left unfinished, starts the
+ * runner and the HTTP server, and shuts all of it down in order on request.
+ */
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createEmbeddedBus } from '@umca/events';
+import { createRunner, type Logger, type Runner, stderrLogger } from '@umca/runner';
+import { openSqliteStore } from '@umca/store';
+import { createApp } from '../app/create-app.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { createMetrics } from '../metrics/create-metrics.js';
+import { createRunService, endInterruptedRuns } from '../runs/run-service.js';
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:8787 */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, ends runs in progress (recorded as cancelled), closes everything. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
+
+function hostsFor(host: string, port: number, extra: readonly string[]): Set<string> {
+  const loopback = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+  const names = loopback ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
+  return new Set([...names.map((name) => `${name}:${port}`), ...extra.map((entry) => entry.toLowerCase())]);
+}
+
+export async function startServer(
+  config: ServerConfig,
+  options: { logger?: Logger; runner?: Runner; uiDir?: string; sse?: { heartbeatMs?: number; retryMs?: number } } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? stderrLogger;
+  const store = openSqliteStore({ dataDir: config.dataDir });
+  const bus = createEmbeddedBus({ log: store.events });
+  const recovered = await endInterruptedRuns(store, bus);
+  if (recovered > 0) logger.warn(`${recovered} run(s) left unfinished by the previous server were recorded as cancelled`);
+  let runner: Runner;
+  try {
+    runner =
+      options.runner ??
+      (await createRunner({
+        logger,
+        ...(config.concurrency ? { concurrency: config.concurrency } : {}),
+        ...(config.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
+        ...(config.wheelhouse ? { wheelhouseDir: config.wheelhouse } : {}),
+      }));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  let runs: ReturnType<typeof createRunService> | undefined;
+  const metrics = createMetrics({ activeRuns: () => runs?.activeCount() ?? 0 });
+  runs = createRunService({
+    runner,
+    store,
+    bus,
+    onRunEnded: (run, language) => metrics.runEnded({ status: run.status, language }, run.durationMs / 1000),
+  });
+  let allowed = new Set<string>();
+  const uiDir = options.uiDir ?? (existsSync(DEFAULT_UI_DIR) ? DEFAULT_UI_DIR : undefined);
+  const app = createApp({
+    runs,
+    bus,
+    store,
+    runner,
+    metrics,
+    allowedHosts: () => allowed,
+    ...(uiDir ? { uiDir } : {}),
+    ...(options.sse ? { sse: options.sse } : {}),
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const instance = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
+    instance.once('error', reject);
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await runner.close();
+    await store.close();
+    throw new Error(
+      error.code === 'EADDRINUSE'
+        ? `port ${config.port} on ${config.host} is already in use; choose another with --port (0 picks a free one)`
+        : `cannot listen on ${config.host}:${config.port}: ${error.message}`,
+    );
+  });
+  const port = (server.address() as AddressInfo).port;
+  allowed = hostsFor(config.host, port, config.allowedHosts);
+  const hostInUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostInUrl}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await runs.shutdown();
+        if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections();
+        await stopped;
+        if (!options.runner) await runner.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * A real `umca serve` in the test process: real runner and sandbox, real SQLite store in a
+ * temporary data directory, real HTTP on a random port. `restart()` stops it and starts a new one
+ * on the same port and data directory, as an operator would.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { type RunningServer, resolveServerConfig, startServer } from '../../src/index.js';
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+export interface TestServer {
+  readonly url: string;
+  readonly dataDir: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export function useServer(options: { sse?: { heartbeatMs?: number; retryMs?: number } } = {}): () => TestServer {
+  const dataDir = mkdtempSync(join(tmpdir(), 'umca-serve-'));
+  let server: RunningServer | undefined;
+  let port = 0;
+  const handle: TestServer = {
+    get url() {
+      if (!server) throw new Error('the server is not running');
+      return server.url;
+    },
+    dataDir,
+    async start() {
+      server = await startServer(resolveServerConfig({ flags: { port, dataDir }, env: {} }), {
+        logger: quiet,
+        ...(options.sse ? { sse: options.sse } : {}),
+      });
+      port = server.port;
+    },
+    async stop() {
+      await server?.close();
+      server = undefined;
+    },
+    async restart() {
+      await handle.stop();
+      await handle.start();
+    },
+  };
+  beforeAll(() => handle.start());
+  afterAll(() => handle.stop());
+  return () => handle;
+}

@@ -1,0 +1,130 @@
+/**
+ * @module umca-event
+ * `umca-events` v1: every fact about a run is a CloudEvents 1.0 event in JSON, its `type` named
+ * `dev.umca.<noun>.<verb>.v1` and its `data` typed by that name.
+ *
+ * Compatibility rule, within v1: fields may be added (to the envelope's data, as optional or as
+ * always-present new fields) and new event types may appear; nothing is removed, renamed, retyped
+ * or given a new meaning. Consumers must ignore fields and types they do not know. Anything else
+ * is a new version: `dev.umca.run.started.v2`, published beside v1 for as long as v1 is supported.
+ */
+import { z } from 'zod';
+import { egressAttemptSchema } from './egress-attempt.js';
+import { languageSchema } from './execution-request.js';
+import {
+  executionErrorSchema,
+  executionStatusSchema,
+  executionTimingsSchema,
+  isolationSchema,
+  laneSchema,
+  runtimeSchema,
+} from './execution-result.js';
+
+export const UMCA_EVENT_SOURCE = 'urn:umca:orchestrator';
+
+export const runStatusSchema = z
+  .enum(['queued', 'running', ...executionStatusSchema.options])
+  .describe('Where a run is: queued, running, or how it ended.');
+
+const runId = z.string().describe("The run this event is about (also the envelope's `subject`).");
+
+/** The `data` of each event type, by type name. */
+export const umcaEventDataSchemas = {
+  'dev.umca.run.created.v1': z.object({
+    runId,
+    kind: z.enum(['execution']),
+    language: languageSchema,
+    codeBytes: z.int().min(0),
+    limits: z.object({ timeoutMs: z.int(), memoryMb: z.int(), outputBytes: z.int() }),
+    allowedOutboundHosts: z.array(z.string()),
+  }),
+  'dev.umca.run.started.v1': z.object({ runId, lane: laneSchema, runtime: runtimeSchema.optional(), queuedMs: z.number().min(0) }),
+  'dev.umca.output.appended.v1': z.object({
+    runId,
+    stream: z.enum(['stdout', 'stderr']),
+    text: z.string(),
+    sequence: z.int().min(0).describe("Position of this chunk among the run's output chunks, from 0."),
+  }),
+  'dev.umca.egress.allowed.v1': z.object({ runId, attempt: egressAttemptSchema }),
+  'dev.umca.egress.denied.v1': z.object({ runId, attempt: egressAttemptSchema }),
+  'dev.umca.code.executed.v1': z.object({
+    runId,
+    status: executionStatusSchema,
+    exitCode: z.int().nullable(),
+    lane: laneSchema,
+    runtime: runtimeSchema.optional(),
+    isolation: isolationSchema,
+    durationMs: z.number().min(0),
+    timings: executionTimingsSchema,
+    error: executionErrorSchema.optional(),
+  }),
+  'dev.umca.run.ended.v1': z.object({ runId, status: executionStatusSchema, reason: z.string().optional(), durationMs: z.number().min(0) }),
+  'dev.umca.error.raised.v1': z.object({
+    runId: runId.optional(),
+    code: z.string().describe('A stable error code, e.g. sandbox_unavailable.'),
+    message: z.string(),
+  }),
+} as const;
+
+export type UmcaEventType = keyof typeof umcaEventDataSchemas;
+export type UmcaEventData<Type extends UmcaEventType> = z.infer<(typeof umcaEventDataSchemas)[Type]>;
+
+export const UMCA_EVENT_TYPES = Object.keys(umcaEventDataSchemas) as UmcaEventType[];
+
+/** The CloudEvents 1.0 envelope, common to every type. */
+const envelope = {
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  time: z.string().describe('RFC 3339 timestamp of the fact.'),
+  subject: z.string().describe('The run id.'),
+  datacontenttype: z.literal('application/json'),
+  dataschema: z.string().describe('URL of the JSON Schema of `data`.'),
+};
+
+function envelopeFor<Type extends UmcaEventType>(type: Type) {
+  return z.object({ ...envelope, type: z.literal(type), data: umcaEventDataSchemas[type] });
+}
+
+export const umcaEventSchema = z.discriminatedUnion(
+  'type',
+  UMCA_EVENT_TYPES.map((type) => envelopeFor(type)) as unknown as [ReturnType<typeof envelopeFor<'dev.umca.run.created.v1'>>],
+);
+
+export type UmcaEvent = { [Type in UmcaEventType]: z.infer<ReturnType<typeof envelopeFor<Type>>> }[UmcaEventType];
+
+/** A published event and its position in the log. */
+export interface StoredEvent {
+  /** Monotonic position in the event log; SSE sends it as the event `id`. */
+  readonly offset: number;
+  readonly event: UmcaEvent;
+}
+
+/** URL of the JSON Schema of an event type's data (served by the orchestrator at /schemas). */
+export function dataSchemaUrl(type: UmcaEventType): string {
+  return `https://umca.dev/schemas/${type}.json`;
+}
+
+/**
+ * Builds an event. `id` and `time` are injected so callers decide clocks and id generators.
+ */
+export function createUmcaEvent<Type extends UmcaEventType>(options: {
+  type: Type;
+  subject: string;
+  data: UmcaEventData<Type>;
+  id: string;
+  time: Date;
+  source?: string;
+}): UmcaEvent {
+  return {
+    specversion: '1.0',
+    id: options.id,
+    source: options.source ?? UMCA_EVENT_SOURCE,
+    type: options.type,
+    time: options.time.toISOString(),
+    subject: options.subject,
+    datacontenttype: 'application/json',
+    dataschema: dataSchemaUrl(options.type),
+    data: options.data,
+  } as UmcaEvent;
+}

@@ -1,0 +1,208 @@
+/**
+ * @module open-sqlite-store
+ * The embedded store: one SQLite file (WAL mode) under the data directory. Every write is a
+ * single statement or one transaction, so a crash leaves either the whole change or none of it.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ExecutionRequest, ExecutionResult, Language, StoredEvent, UmcaEvent } from '@umca/contracts';
+import Database from 'better-sqlite3';
+import type { RunPatch, RunRecord, RunStatus, Store } from './store.js';
+import { StoreError } from './store-error.js';
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL UNIQUE,
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL,
+     language TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     ended_at TEXT,
+     duration_ms REAL,
+     request TEXT NOT NULL,
+     result TEXT
+   );
+   CREATE INDEX runs_status ON runs (status);
+   CREATE TABLE events (
+     position INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     type TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX events_subject ON events (subject, position);
+   CREATE TABLE stream_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     stream_id TEXT NOT NULL,
+     message TEXT NOT NULL
+   );
+   CREATE INDEX stream_events_stream ON stream_events (stream_id, id);`,
+];
+
+interface RunRow {
+  id: string;
+  kind: 'execution';
+  status: RunStatus;
+  language: Language;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  request: string;
+  result: string | null;
+}
+
+function toRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    language: row.language,
+    createdAt: row.created_at,
+    ...(row.started_at ? { startedAt: row.started_at } : {}),
+    ...(row.ended_at ? { endedAt: row.ended_at } : {}),
+    ...(row.duration_ms === null ? {} : { durationMs: row.duration_ms }),
+    request: JSON.parse(row.request) as ExecutionRequest,
+    ...(row.result ? { result: JSON.parse(row.result) as ExecutionResult } : {}),
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new StoreError(
+      'newer_schema',
+      `the data directory was written by a newer UMCA (schema ${version}, this one knows ${MIGRATIONS.length}); upgrade UMCA or use another --data-dir`,
+    );
+  }
+  for (let index = version; index < MIGRATIONS.length; index++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[index] as string);
+      db.pragma(`user_version = ${index + 1}`);
+    })();
+  }
+}
+
+/** Opens (creating if needed) the store in `<dataDir>/umca.db`. */
+export function openSqliteStore(options: { dataDir: string; fileName?: string }): Store {
+  const path = join(options.dataDir, options.fileName ?? 'umca.db');
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(
+      'open_failed',
+      `cannot open the data store at ${path}: ${(error as Error).message}. Check that the folder is writable, or choose another with --data-dir`,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  const insertRun = db.prepare(
+    `INSERT INTO runs (id, seq, kind, status, language, created_at, request)
+     VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), @kind, @status, @language, @createdAt, @request)`,
+  );
+  const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
+  const insertEvent = db.prepare('INSERT INTO events (id, type, subject, body) VALUES (?, ?, ?, ?)');
+  const insertStreamEvent = db.prepare('INSERT INTO stream_events (stream_id, message) VALUES (?, ?)');
+  const selectStreamOf = db.prepare('SELECT stream_id FROM stream_events WHERE id = ?');
+  const selectStreamAfter = db.prepare('SELECT id, message FROM stream_events WHERE stream_id = ? AND id > ? ORDER BY id');
+
+  return {
+    location: path,
+    runs: {
+      async create(run) {
+        insertRun.run({ ...run, request: JSON.stringify(run.request) });
+        return toRecord(selectRun.get(run.id) as RunRow);
+      },
+      async update(id, patch: RunPatch) {
+        const sets: string[] = [];
+        const values: Record<string, unknown> = { id };
+        const columns: Record<keyof RunPatch, string> = {
+          status: 'status',
+          startedAt: 'started_at',
+          endedAt: 'ended_at',
+          durationMs: 'duration_ms',
+          result: 'result',
+        };
+        for (const [key, column] of Object.entries(columns) as Array<[keyof RunPatch, string]>) {
+          if (patch[key] === undefined) continue;
+          sets.push(`${column} = @${column}`);
+          values[column] = key === 'result' ? JSON.stringify(patch.result) : patch[key];
+        }
+        if (sets.length > 0) db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(values);
+        const row = selectRun.get(id) as RunRow | undefined;
+        return row ? toRecord(row) : undefined;
+      },
+      async get(id) {
+        const row = selectRun.get(id) as RunRow | undefined;
+        return row ? toRecord(row) : undefined;
+      },
+      async list(query) {
+        const where: string[] = [];
+        const values: Record<string, unknown> = { limit: query.limit };
+        if (query.before) {
+          where.push('seq < (SELECT seq FROM runs WHERE id = @before)');
+          values.before = query.before;
+        }
+        if (query.status) {
+          where.push('status = @status');
+          values.status = query.status;
+        }
+        const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
+        return (db.prepare(sql).all(values) as RunRow[]).map(toRecord);
+      },
+      async unfinished() {
+        return (db.prepare("SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY seq").all() as RunRow[]).map(toRecord);
+      },
+    },
+    events: {
+      async append(event: UmcaEvent): Promise<StoredEvent> {
+        const info = insertEvent.run(event.id, event.type, event.subject, JSON.stringify(event));
+        return { offset: Number(info.lastInsertRowid), event };
+      },
+      async read(query) {
+        const rows = (
+          query.subject
+            ? db
+                .prepare('SELECT position, body FROM events WHERE subject = ? AND position > ? ORDER BY position LIMIT ?')
+                .all(query.subject, query.after, query.limit)
+            : db.prepare('SELECT position, body FROM events WHERE position > ? ORDER BY position LIMIT ?').all(query.after, query.limit)
+        ) as Array<{ position: number; body: string }>;
+        return rows.map((row) => ({ offset: row.position, event: JSON.parse(row.body) as UmcaEvent }));
+      },
+      async lastOffset() {
+        const row = db.prepare('SELECT MAX(position) AS last FROM events').get() as { last: number | null };
+        return row.last ?? 0;
+      },
+    },
+    streams: {
+      async append(streamId, message) {
+        return String(insertStreamEvent.run(streamId, JSON.stringify(message)).lastInsertRowid);
+      },
+      async streamOf(eventId) {
+        const row = selectStreamOf.get(Number(eventId)) as { stream_id: string } | undefined;
+        return row?.stream_id;
+      },
+      async after(eventId) {
+        const stream = selectStreamOf.get(Number(eventId)) as { stream_id: string } | undefined;
+        if (!stream) return [];
+        const rows = selectStreamAfter.all(stream.stream_id, Number(eventId)) as Array<{ id: number; message: string }>;
+        return rows.map((row) => ({ eventId: String(row.id), message: JSON.parse(row.message) as unknown }));
+      },
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
