@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerExecCommand } from './commands/exec-command.js';
+import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 
 const program = new Command()
@@ -14,6 +15,7 @@ const program = new Command()
   .exitOverride();
 registerExecCommand(program);
 registerServeCommand(program);
+registerMcpCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -27,7 +27,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export const API_VERSION = '1.0.0';
+import { API_VERSION } from './app-version.js';
+
+export { API_VERSION };
 
 export function createApp(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono({

@@ -12,6 +12,8 @@ import { createRunner, type Logger, type Runner, stderrLogger } from '@umca/runn
 import { openSqliteStore } from '@umca/store';
 import { createApp } from '../app/create-app.js';
 import type { ServerConfig } from '../config/server-config.js';
+import { createMcpHttpHandler } from '../mcp/create-mcp-http-handler.js';
+import { createMcpServer } from '../mcp/create-mcp-server.js';
 import { createMetrics } from '../metrics/create-metrics.js';
 import { createRunService, endInterruptedRuns } from '../runs/run-service.js';
 
@@ -62,6 +64,8 @@ export async function startServer(
     bus,
     onRunEnded: (run, language) => metrics.runEnded({ status: run.status, language }, run.durationMs / 1000),
   });
+  const service = runs;
+  const mcp = createMcpHttpHandler({ createServer: () => createMcpServer({ runs: service, bus }), streams: store.streams });
   let allowed = new Set<string>();
   const uiDir = options.uiDir ?? (existsSync(DEFAULT_UI_DIR) ? DEFAULT_UI_DIR : undefined);
   const app = createApp({
@@ -73,6 +77,9 @@ export async function startServer(
     allowedHosts: () => allowed,
     ...(uiDir ? { uiDir } : {}),
     ...(options.sse ? { sse: options.sse } : {}),
+    mount: (routes) => {
+      routes.all('/mcp', (context) => mcp.handle(context.req.raw));
+    },
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -99,6 +106,7 @@ export async function startServer(
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await runs.shutdown();
+        await mcp.close();
         if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections();
         await stopped;
         if (!options.runner) await runner.close();

@@ -1,0 +1,38 @@
+/**
+ * `umca mcp`: the MCP server over stdio, started as a subprocess by the SDK client, as VS Code
+ * starts it from .vscode/mcp.json.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/umca.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+describe('umca mcp (stdio)', () => {
+  it('serves run_code to the SDK client and stops when the client goes away', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'umca-mcp-stdio-'));
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--data-dir', dataDir], stderr: 'pipe' });
+    const client = new Client({ name: 'umca-test', version: '1.0.0' });
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'run_code', arguments: { language: 'javascript', code: 'console.log(6 * 7)' } });
+    expect(result.structuredContent).toMatchObject({ status: 'ok', stdout: '42\n' });
+    const listed = await client.callTool({ name: 'list_runs', arguments: {} });
+    expect((listed.structuredContent as { runs: unknown[] }).runs).toHaveLength(1);
+    await client.close();
+  });
+
+  it('is what .vscode/mcp.json starts, next to the HTTP server', () => {
+    const config = JSON.parse(readFileSync(join(ROOT, '.vscode', 'mcp.json'), 'utf8'));
+    expect(config.servers['umca-http']).toMatchObject({ type: 'http', url: 'http://127.0.0.1:8787/mcp' });
+    expect(config.servers['umca-stdio']).toMatchObject({
+      type: 'stdio',
+      command: 'node',
+      args: ['${workspaceFolder}/apps/cli/bin/umca.js', 'mcp'],
+    });
+  });
+});
