@@ -3,5 +3,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
+sh scripts/setup-test-tools.sh
 npx --no-install biome check .
 npx --no-install vitest run "$@"

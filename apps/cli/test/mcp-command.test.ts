@@ -32,6 +32,7 @@ describe('umca mcp (stdio)', () => {
     expect(config.servers['umca-stdio']).toMatchObject({
       type: 'stdio',
       command: 'node',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: VS Code expands ${workspaceFolder} itself
       args: ['${workspaceFolder}/apps/cli/bin/umca.js', 'mcp'],
     });
   });
