@@ -2,7 +2,8 @@
 # Tools the tests drive UMCA with, beyond the npm dev dependencies. Idempotent.
 #  - the Python MCP SDK (PyPI `mcp`), a second, independent MCP client, in a virtualenv kept in
 #    node_modules so it goes away with them;
-#  - Node 22 (the npm package `node@22`), which the official MCP conformance suite needs.
+#  - Node 22 (the npm package `node@22`), which the official MCP conformance suite needs;
+#  - Chromium (Debian's package), which the web UI tests drive through playwright-core.
 set -eu
 cd "$(dirname "$0")/.."
 say() { printf 'umca test setup: %s\n' "$*" >&2; }
@@ -20,4 +21,16 @@ fi
 if ! npx --yes node@22 --version >/dev/null 2>&1; then
   say "fetching Node 22 for the MCP conformance suite failed"
   exit 1
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Chromium with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || {
+      apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    } || { say "apt-get could not install chromium"; exit 1; }
+  else
+    say "the web UI tests need Chromium: install it (Debian/Ubuntu: sudo apt-get install -y chromium)"
+    exit 1
+  fi
 fi

@@ -75,6 +75,15 @@ describe('GET /v1/events', () => {
     expect(offsets(replay.messages)).toEqual(expect.arrayContaining(offsets(live.messages)));
   });
 
+  it('gives a client that starts "from now" its resume point before any event', async () => {
+    const last = (await (await fetch(`${server().url}/readyz`)).json()).lastEventOffset;
+    const response = await fetch(`${server().url}/v1/events`);
+    const reader = response.body?.getReader();
+    const first = new TextDecoder().decode((await reader?.read())?.value);
+    await reader?.cancel();
+    expect(first).toContain(`id: ${last}\n`);
+  });
+
   it('loses and repeats nothing for a client that outlives a server restart', async () => {
     const stream = await connectSse(`${server().url}/v1/events?after=0`);
     const before = await submit('print("before restart")');

@@ -31,7 +31,9 @@ export function streamEvents(context: Context, options: EventStreamOptions): Res
       void stream.write(': keep-alive\n\n').catch(() => controller.abort());
     }, options.heartbeatMs ?? 15_000);
     try {
-      await stream.write(`retry: ${options.retryMs ?? 2_000}\n\n`);
+      // No data, so no message: the `id` only gives the client its resume point, so a client that
+      // connected "from now" and drops before the first event still misses nothing.
+      await stream.write(`retry: ${options.retryMs ?? 2_000}\nid: ${options.after}\n\n`);
       for await (const stored of options.bus.subscribe({
         after: options.after,
         signal: controller.signal,

@@ -1,0 +1,92 @@
+/**
+ * The web page in a real headless Chromium (Debian's, driven by playwright-core): a person writes
+ * code, runs it, and watches output and steps arrive live; the page keeps following after the
+ * server restarts.
+ */
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from './support/use-server.js';
+
+const server = useServer({ sse: { heartbeatMs: 1_000, retryMs: 300 } });
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.UMCA_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the web UI', () => {
+  it('runs code from the page and shows output and steps as they happen', async () => {
+    await page.goto(server().url);
+    await page.waitForSelector('#connection[data-state=live]');
+    await page.fill('[data-testid=code]', 'import time\nfor i in range(3):\n    print("tick", i, flush=True)\n    time.sleep(0.3)\n');
+    await page.click('[data-testid=run]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=output]')?.textContent?.includes('tick 0'));
+    const whileRunning = await page.textContent('[data-testid=run-status]');
+    expect(whileRunning).toMatch(/running|queued/);
+    await page.waitForSelector('[data-testid=run-status] [data-status=ok]', { timeout: 15_000 });
+    expect(await page.textContent('[data-testid=output]')).toBe('tick 0\ntick 1\ntick 2\n');
+    const steps = await page.$$eval('[data-testid=timeline] li', (items) => items.map((item) => item.getAttribute('data-type')));
+    expect(steps[0]).toBe('dev.umca.run.created.v1');
+    expect(steps.at(-1)).toBe('dev.umca.run.ended.v1');
+    expect(await page.$$eval('[data-testid=runs] li [data-status=ok]', (items) => items.length)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('shows a refused request with its reason, and a bad request without running anything', async () => {
+    await page.goto(`${server().url}/#/`);
+    await page.selectOption('[data-testid=language]', 'javascript');
+    await page.fill(
+      '[data-testid=code]',
+      'try { await fetch("http://169.254.169.254/latest/meta-data/") } catch (e) { console.log("refused") }',
+    );
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=run-status] [data-status=ok]', { timeout: 15_000 });
+    expect(await page.textContent('[data-testid=timeline]')).toContain('denied');
+    await page.click('text=open run →');
+    await page.waitForSelector('[data-testid=egress]');
+    expect(await page.textContent('[data-testid=egress] .denied')).toBe('denied');
+    await page.goto(`${server().url}/#/`);
+    await page.fill('[data-testid=hosts]', 'api.example.com');
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=problem]');
+    expect(await page.textContent('[data-testid=problem]')).toContain('has no scheme');
+    await page.fill('[data-testid=hosts]', '');
+  });
+
+  it('fits a laptop screen without sideways scrolling', async () => {
+    await page.goto(server().url);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  });
+
+  it('keeps following after the server restarts, without reloading', async () => {
+    await page.goto(server().url);
+    await page.waitForSelector('#connection[data-state=live]');
+    await server().restart();
+    const response = await fetch(`${server().url}/v1/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ language: 'python', code: 'print("after restart")' }),
+    });
+    const { runId } = (await response.json()) as { runId: string };
+    await page.waitForSelector(`[data-testid=runs] li[data-run-id="${runId}"] [data-status=ok]`, { timeout: 15_000 });
+    expect(pageErrors).toEqual([]);
+  });
+});

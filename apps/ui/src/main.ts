@@ -1,0 +1,42 @@
+/**
+ * @module main
+ * The UMCA page: a code editor with live output on `#/`, a run's details on `#/runs/{id}`, and
+ * the list of runs beside both, kept live by the all-runs event stream.
+ */
+import { readiness } from './api.js';
+import { follow } from './live.js';
+import { editorView } from './views/editor-view.js';
+import { runView } from './views/run-view.js';
+import { runsView } from './views/runs-view.js';
+
+const app = document.getElementById('app') as HTMLElement;
+const connection = document.getElementById('connection') as HTMLElement;
+const isolation = document.getElementById('isolation') as HTMLElement;
+
+const runs = runsView();
+let current: { element: HTMLElement; dispose: () => void } | undefined;
+
+function route(): void {
+  current?.dispose();
+  const match = location.hash.match(/^#\/runs\/(.+)$/);
+  current = match?.[1] ? runView(decodeURIComponent(match[1])) : editorView();
+  app.replaceChildren(current.element, runs.element);
+}
+
+window.addEventListener('hashchange', route);
+route();
+void runs.refresh();
+void readiness().then(
+  (ready) => {
+    isolation.textContent = ready.isolation === 'os' ? 'isolation: os' : 'REDUCED isolation';
+    isolation.dataset.state = ready.isolation === 'os' ? 'live' : 'reduced';
+  },
+  () => {
+    isolation.textContent = 'server unreachable';
+  },
+);
+// The all-runs stream: EventSource reconnects by itself and resumes after the last event id.
+follow('/v1/events', runs.onEvent, (state) => {
+  connection.dataset.state = state;
+  connection.textContent = state === 'live' ? 'live' : state;
+});

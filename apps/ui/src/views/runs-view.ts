@@ -1,0 +1,65 @@
+/**
+ * @module runs-view
+ * The list of runs, newest first, kept current by the all-runs event stream.
+ */
+import type { RunSummary, UmcaEvent } from '@umca/contracts';
+import { listRuns } from '../api.js';
+import { el, formatMs, statusBadge } from '../dom.js';
+
+export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) => void; refresh: () => Promise<void> } {
+  const list = el('ul', { class: 'runs', 'data-testid': 'runs' });
+  const byId = new Map<string, { summary: Partial<RunSummary> & { id: string }; item: HTMLLIElement }>();
+
+  const render = (summary: Partial<RunSummary> & { id: string }) => {
+    const item = byId.get(summary.id)?.item ?? el('li', { 'data-run-id': summary.id });
+    item.replaceChildren(
+      el(
+        'a',
+        { href: `#/runs/${summary.id}` },
+        statusBadge(summary.status ?? 'queued'),
+        el('span', { class: 'id' }, `${summary.language ?? ''} · ${summary.id.replace(/^run_/, '').slice(0, 8)}`),
+        el(
+          'span',
+          { class: 'meta' },
+          [summary.runtime ?? summary.lane, formatMs(summary.durationMs), summary.egressDenied ? `${summary.egressDenied} denied` : '']
+            .filter(Boolean)
+            .join(' · '),
+        ),
+      ),
+    );
+    byId.set(summary.id, { summary, item });
+    return item;
+  };
+
+  const update = (id: string, patch: Partial<RunSummary>) => {
+    const known = byId.get(id);
+    const summary = { ...(known?.summary ?? {}), ...patch, id };
+    const item = render(summary);
+    if (!known) list.prepend(item);
+  };
+
+  return {
+    element: el('div', { class: 'panel' }, el('h2', {}, 'Runs'), list),
+    async refresh() {
+      const { runs } = await listRuns();
+      list.replaceChildren(...runs.map(render));
+    },
+    onEvent(event) {
+      const id = event.subject;
+      switch (event.type) {
+        case 'dev.umca.run.created.v1':
+          update(id, { language: event.data.language, status: 'queued', createdAt: event.time, egressDenied: 0 });
+          break;
+        case 'dev.umca.run.started.v1':
+          update(id, { status: 'running', lane: event.data.lane, ...(event.data.runtime ? { runtime: event.data.runtime } : {}) });
+          break;
+        case 'dev.umca.egress.denied.v1':
+          update(id, { egressDenied: (byId.get(id)?.summary.egressDenied ?? 0) + 1 });
+          break;
+        case 'dev.umca.run.ended.v1':
+          update(id, { status: event.data.status, durationMs: event.data.durationMs });
+          break;
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * @module timeline
+ * One line per event of a run, in the order they happened.
+ */
+import type { UmcaEvent } from '@umca/contracts';
+import { clockTime, el, formatMs } from '../dom.js';
+
+function describe(event: UmcaEvent): { kind: string; text: string } {
+  switch (event.type) {
+    case 'dev.umca.run.created.v1':
+      return {
+        kind: 'info',
+        text: `created: ${event.data.language}, ${event.data.codeBytes} bytes, limit ${formatMs(event.data.limits.timeoutMs)}`,
+      };
+    case 'dev.umca.run.started.v1':
+      return {
+        kind: 'info',
+        text: `started in ${event.data.lane}/${event.data.runtime ?? '?'} after ${formatMs(event.data.queuedMs)} in the queue`,
+      };
+    case 'dev.umca.output.appended.v1':
+      return { kind: event.data.stream, text: `${event.data.stream}: ${event.data.text.trimEnd().split('\n')[0]?.slice(0, 120) ?? ''}` };
+    case 'dev.umca.egress.allowed.v1':
+      return {
+        kind: 'allowed',
+        text: `${event.data.attempt.method} ${event.data.attempt.url}: allowed (${event.data.attempt.status ?? 'no response'})`,
+      };
+    case 'dev.umca.egress.denied.v1':
+      return { kind: 'denied', text: `${event.data.attempt.method} ${event.data.attempt.url}: denied, ${event.data.attempt.reason}` };
+    case 'dev.umca.code.executed.v1':
+      return {
+        kind: 'info',
+        text: `executed: ${event.data.status}, exit code ${event.data.exitCode ?? '–'}, ${formatMs(event.data.durationMs)}`,
+      };
+    case 'dev.umca.run.ended.v1':
+      return {
+        kind: event.data.status === 'ok' ? 'ok' : 'error',
+        text: `ended: ${event.data.status}${event.data.reason ? `, ${event.data.reason}` : ''}`,
+      };
+    case 'dev.umca.error.raised.v1':
+      return { kind: 'error', text: `error: ${event.data.message}` };
+    default:
+      return { kind: 'info', text: (event as { type: string }).type };
+  }
+}
+
+export function timelineEntry(event: UmcaEvent): HTMLLIElement {
+  const { kind, text } = describe(event);
+  return el(
+    'li',
+    { 'data-kind': kind, 'data-type': event.type },
+    el('time', {}, clockTime(event.time)),
+    el('span', { class: 'type' }, text),
+  );
+}
