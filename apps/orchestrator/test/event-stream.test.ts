@@ -120,3 +120,15 @@ describe('shutdown', () => {
     expect(types(stream.messages).at(-1)).toBe('dev.umca.run.ended.v1');
   });
 });
+
+describe('errors', () => {
+  it('publishes error.raised when the sandbox itself fails, before the run ends', async () => {
+    const runId = await submit('import js\njs.process.abort()');
+    const stream = await connectSse(`${server().url}/v1/runs/${runId}/events`);
+    await stream.ended;
+    const events = stream.messages.map((message) => JSON.parse(message.data));
+    expect(events.map((event) => event.type).slice(-2)).toEqual(['dev.umca.error.raised.v1', 'dev.umca.run.ended.v1']);
+    expect(events.at(-2).data).toMatchObject({ runId, code: 'sandbox_crashed', message: expect.stringContaining('SIGABRT') });
+    expect(events.at(-1).data.status).toBe('crashed');
+  });
+});

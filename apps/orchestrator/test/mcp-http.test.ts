@@ -161,3 +161,69 @@ describe('MCP over Streamable HTTP', () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe('MCP stream resumption', () => {
+  it('resumes a dropped tool-call stream from the store with Last-Event-ID, losing nothing', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(`${server().url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
+    });
+    const session = init.headers.get('mcp-session-id') ?? '';
+    await init.text();
+    const sessionHeaders = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    await fetch(`${server().url}/mcp`, {
+      method: 'POST',
+      headers: sessionHeaders,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
+    const controller = new AbortController();
+    const call = await fetch(`${server().url}/mcp`, {
+      method: 'POST',
+      headers: sessionHeaders,
+      signal: controller.signal,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: {
+          name: 'run_code',
+          arguments: {
+            language: 'python',
+            code: 'import time\nfor i in range(4):\n    print("chunk", i, flush=True)\n    time.sleep(0.25)',
+          },
+        },
+      }),
+    });
+    // read until the first output notification, remember its event id, then drop the connection
+    const reader = call.body?.getReader();
+    let text = '';
+    while (!/id: (\S+)\ndata: .*notifications\/message/.test(text)) text += new TextDecoder().decode((await reader?.read())?.value);
+    const lastId = [...text.matchAll(/^id: (\S+)$/gm)].at(-1)?.[1] ?? '';
+    controller.abort();
+    // Until the server notices the dropped connection the stream still counts as open (409):
+    // a client retries, as this one does.
+    let resumed = new Response(null, { status: 409 });
+    for (let attempt = 0; attempt < 40 && resumed.status === 409; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      resumed = await fetch(`${server().url}/mcp`, {
+        method: 'GET',
+        headers: { ...sessionHeaders, accept: 'text/event-stream', 'last-event-id': lastId },
+      });
+    }
+    expect(resumed.status).toBe(200);
+    const resumedReader = resumed.body?.getReader();
+    let rest = '';
+    while (!rest.includes('"id":2')) rest += new TextDecoder().decode((await resumedReader?.read())?.value);
+    await resumedReader?.cancel();
+    const seenOutput = [...`${text}${rest}`.matchAll(/"data":"(chunk \d)\\n"/g)].map((match) => match[1]);
+    expect(seenOutput).toEqual(['chunk 0', 'chunk 1', 'chunk 2', 'chunk 3']);
+    expect(rest).toMatch(/"structuredContent":\{"status":"ok"/);
+  });
+});

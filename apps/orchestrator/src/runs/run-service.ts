@@ -117,6 +117,14 @@ export function createRunService(options: RunServiceOptions): RunService {
       timings: result.timings,
       ...(result.error ? { error: result.error } : {}),
     });
+    if (result.status === 'crashed') {
+      // Not the program's doing: the sandbox failed. Operators watch for this event.
+      await bus.publish('dev.umca.error.raised.v1', runId, {
+        runId,
+        code: 'sandbox_crashed',
+        message: result.reason ?? 'the sandbox process died',
+      });
+    }
     await bus.publish('dev.umca.run.ended.v1', runId, {
       runId,
       status: result.status,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createEmbeddedBus } from '@umca/events';
+import { createEmbeddedBus, type EventBus } from '@umca/events';
 import { createRunner, type Logger, type Runner, stderrLogger } from '@umca/runner';
 import { openSqliteStore } from '@umca/store';
 import { createApp } from '../app/create-app.js';
@@ -21,6 +21,8 @@ export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:8787 */
   readonly url: string;
   readonly port: number;
+  /** The service's event bus (to publish from an embedding process, or to measure). */
+  readonly bus: EventBus;
   /** Stops accepting, ends runs in progress (recorded as cancelled), closes everything. */
   close(): Promise<void>;
 }
@@ -102,6 +104,7 @@ export async function startServer(
   return {
     url: `http://${hostInUrl}:${port}`,
     port,
+    bus,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
