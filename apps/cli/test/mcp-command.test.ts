@@ -26,14 +26,27 @@ describe('umca mcp (stdio)', () => {
     await client.close();
   });
 
-  it('is what .vscode/mcp.json starts, next to the HTTP server', () => {
+  it('starts from the umca-stdio entry of .vscode/mcp.json, as VS Code would', async () => {
     const config = JSON.parse(readFileSync(join(ROOT, '.vscode', 'mcp.json'), 'utf8'));
     expect(config.servers['umca-http']).toMatchObject({ type: 'http', url: 'http://127.0.0.1:8787/mcp' });
-    expect(config.servers['umca-stdio']).toMatchObject({
-      type: 'stdio',
-      command: 'node',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: VS Code expands ${workspaceFolder} itself
-      args: ['${workspaceFolder}/apps/cli/bin/umca.js', 'mcp'],
+    const entry = config.servers['umca-stdio'] as { command: string; args: string[]; env: Record<string, string> };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the variable VS Code expands
+    const expand = (value: string) => value.replaceAll('${workspaceFolder}', ROOT.replace(/\/$/, ''));
+    const dataDir = mkdtempSync(join(tmpdir(), 'umca-mcp-vscode-'));
+    const transport = new StdioClientTransport({
+      command: entry.command === 'node' ? process.execPath : entry.command,
+      args: entry.args.map(expand),
+      env: {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(entry.env).map(([key, value]) => [key, expand(value)])),
+        UMCA_DATA_DIR: dataDir,
+      },
+      stderr: 'pipe',
     });
+    const client = new Client({ name: 'vscode-like', version: '1.0.0' });
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['get_run', 'list_runs', 'run_code']);
+    await client.close();
   });
 });
