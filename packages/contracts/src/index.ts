@@ -46,6 +46,20 @@ export {
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';
 export {
+  type CheckResult,
+  checkResultSchema,
+  iterationSchema,
+  type ParsedTaskRequest,
+  type TaskIteration,
+  type TaskRequest,
+  type TaskResult,
+  taskLanguageSchema,
+  taskRequestSchema,
+  taskResultSchema,
+  usageSchema,
+  verdictSchema,
+} from './task.js';
+export {
   createUmcaEvent,
   dataSchemaUrl,
   runStatusSchema,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { egressAttemptSchema } from './egress-attempt.js';
 import { executionRequestSchema } from './execution-request.js';
 import { executionResultSchema } from './execution-result.js';
+import { taskRequestSchema, taskResultSchema } from './task.js';
 import { type UmcaEventType, umcaEventDataSchemas, umcaEventSchema } from './umca-event.js';
 
 const contracts = {
@@ -14,6 +15,8 @@ const contracts = {
   'umca.execution.result.v1': { schema: executionResultSchema, io: 'output' },
   'umca.egress.attempt.v1': { schema: egressAttemptSchema, io: 'output' },
   'umca.event.v1': { schema: umcaEventSchema, io: 'output' },
+  'umca.task.request.v1': { schema: taskRequestSchema, io: 'input' },
+  'umca.task.result.v1': { schema: taskResultSchema, io: 'output' },
   ...(Object.fromEntries(
     Object.entries(umcaEventDataSchemas).map(([type, schema]) => [type, { schema, io: 'output' }]),
   ) as unknown as Record<UmcaEventType, { schema: z.ZodType; io: 'output' }>),

@@ -19,8 +19,11 @@ import {
   laneSchema,
   runtimeSchema,
 } from './execution-result.js';
+import { checkResultSchema, taskLanguageSchema, verdictSchema } from './task.js';
 
 export const UMCA_EVENT_SOURCE = 'urn:umca:orchestrator';
+
+const stepSchema = z.enum(['plan', 'code', 'execute', 'test']);
 
 export const runStatusSchema = z
   .enum(['queued', 'running', ...executionStatusSchema.options])
@@ -59,6 +62,39 @@ export const umcaEventDataSchemas = {
     error: executionErrorSchema.optional(),
   }),
   'dev.umca.run.ended.v1': z.object({ runId, status: executionStatusSchema, reason: z.string().optional(), durationMs: z.number().min(0) }),
+  'dev.umca.task.created.v1': z.object({
+    runId,
+    task: z.string(),
+    language: taskLanguageSchema,
+    models: z.array(z.string()).describe('The model and its fallbacks, in order.'),
+    maxIterations: z.int(),
+  }),
+  'dev.umca.step.started.v1': z.object({ runId, step: stepSchema, iteration: z.int().min(0) }),
+  'dev.umca.step.ended.v1': z.object({
+    runId,
+    step: stepSchema,
+    iteration: z.int().min(0),
+    outcome: z.enum(['ok', 'failed', 'cancelled']),
+    durationMs: z.number().min(0),
+    summary: z.string().optional().describe('What the step produced, in a line (the plan, the verdict, ...).'),
+  }),
+  'dev.umca.model.called.v1': z.object({
+    runId,
+    step: stepSchema,
+    iteration: z.int().min(0),
+    model: z.string().describe('provider:model that answered (or failed last).'),
+    promptTokens: z.int().min(0),
+    completionTokens: z.int().min(0),
+    latencyMs: z.number().min(0),
+    attempts: z.int().min(1).describe('Models tried, fallbacks included.'),
+    error: z.string().optional(),
+  }),
+  'dev.umca.checks.evaluated.v1': z.object({
+    runId,
+    iteration: z.int().min(1),
+    checks: z.array(checkResultSchema),
+    verdict: verdictSchema,
+  }),
   'dev.umca.error.raised.v1': z.object({
     runId: runId.optional(),
     code: z.string().describe('A stable error code, e.g. sandbox_unavailable.'),

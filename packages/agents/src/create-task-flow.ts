@@ -1,0 +1,295 @@
+/**
+ * @module create-task-flow
+ * The agent flow: planner → coder → runner → tester, repeated with the evidence until the checks
+ * pass or the rounds run out. Every step reports itself through hooks (the orchestrator turns
+ * them into events), and an abort stops the flow between steps and inside them (model calls and
+ * executions are cancelled, not waited for).
+ */
+import { randomBytes } from 'node:crypto';
+import type { CheckResult, EgressAttempt, ExecutionResult, ParsedTaskRequest, TaskIteration, TaskResult } from '@umca/contracts';
+import { type ChatMessage, type GatewayResponse, ModelError, type ModelGateway } from '@umca/models';
+import type { Runner } from '@umca/runner';
+import { buildHarness } from './check-harness.js';
+import { extractCode, extractJsonObject, stringList } from './parse-model-output.js';
+import { coderMessages, plannerMessages } from './prompts.js';
+
+export type Step = 'plan' | 'code' | 'execute' | 'test';
+
+export interface ModelCall {
+  step: Step;
+  iteration: number;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  attempts: number;
+  error?: string;
+}
+
+/** What the flow reports as it goes. Every hook is optional. */
+export interface FlowHooks {
+  stepStarted?(step: Step, iteration: number): void;
+  stepEnded?(step: Step, iteration: number, outcome: 'ok' | 'failed' | 'cancelled', durationMs: number, summary?: string): void;
+  modelCalled?(call: ModelCall): void;
+  modelText?(step: Step, delta: string): void;
+  output?(stream: 'stdout' | 'stderr', text: string): void;
+  egress?(attempt: EgressAttempt): void;
+  executed?(result: ExecutionResult, iteration: number): void;
+  checksEvaluated?(iteration: number, checks: CheckResult[], verdict: 'pass' | 'fail'): void;
+}
+
+export interface TaskFlowOptions {
+  gateway: ModelGateway;
+  runner: Runner;
+  /** Used when a request names no model: UMCA_MODEL. */
+  defaultModel?: string;
+  defaultFallbacks?: readonly string[];
+  now?: () => number;
+  nonce?: () => string;
+}
+
+export type FlowResult = Omit<TaskResult, 'runId'>;
+
+export interface TaskFlow {
+  run(request: ParsedTaskRequest, options?: { hooks?: FlowHooks; signal?: AbortSignal }): Promise<FlowResult>;
+}
+
+class FlowCancelled extends Error {}
+
+const MAX_CHECKS = 12;
+const TAIL = 1_500;
+
+function tail(text: string): string {
+  return text.length > TAIL ? `…${text.slice(-TAIL)}` : text;
+}
+
+function feedbackFor(execution: ExecutionResult, checks: CheckResult[], stdout: string, fenced: boolean): string {
+  const parts: string[] = [];
+  if (!fenced) parts.push('Your reply had no code block; the whole reply was run as the program.');
+  if (execution.status !== 'ok') {
+    parts.push(`The program ended "${execution.status}"${execution.reason ? `: ${execution.reason}` : ''}.`);
+    if (execution.error?.traceback) parts.push(`Traceback:\n${tail(execution.error.traceback)}`);
+    else if (execution.stderr) parts.push(`stderr:\n${tail(execution.stderr)}`);
+  }
+  const failed = checks.filter((check) => !check.passed);
+  if (failed.length)
+    parts.push(`Failed checks:\n${failed.map((check) => `- ${check.name}${check.detail ? ` → ${check.detail}` : ''}`).join('\n')}`);
+  if (stdout) parts.push(`stdout:\n${tail(stdout)}`);
+  return parts.join('\n\n');
+}
+
+export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
+  const now = options.now ?? (() => performance.now());
+  const nonce = options.nonce ?? (() => randomBytes(8).toString('hex'));
+
+  return {
+    async run(request, { hooks = {}, signal } = {}) {
+      const started = now();
+      const models = [
+        request.model ?? options.defaultModel,
+        ...(request.fallbackModels ?? (request.model ? [] : (options.defaultFallbacks ?? []))),
+      ].filter((model): model is string => Boolean(model));
+      const usage = { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 };
+      const answered = new Set<string>();
+      const iterations: TaskIteration[] = [];
+      let plan: string[] = [];
+      let checks: string[] = [];
+      let code = '';
+      let stdout = '';
+
+      const guard = () => {
+        if (signal?.aborted) throw new FlowCancelled();
+      };
+
+      async function step<T>(
+        name: Step,
+        iteration: number,
+        work: () => Promise<{ value: T; outcome?: 'ok' | 'failed'; summary?: string }>,
+      ): Promise<T> {
+        guard();
+        const stepStarted = now();
+        hooks.stepStarted?.(name, iteration);
+        try {
+          const { value, outcome = 'ok', summary } = await work();
+          hooks.stepEnded?.(name, iteration, outcome, now() - stepStarted, summary);
+          return value;
+        } catch (error) {
+          const cancelled =
+            error instanceof FlowCancelled || signal?.aborted || (error instanceof ModelError && error.code === 'cancelled');
+          hooks.stepEnded?.(
+            name,
+            iteration,
+            cancelled ? 'cancelled' : 'failed',
+            now() - stepStarted,
+            (error as Error).message.slice(0, 300),
+          );
+          throw cancelled ? new FlowCancelled() : error;
+        }
+      }
+
+      async function ask(name: Step, iteration: number, messages: ChatMessage[]): Promise<GatewayResponse> {
+        if (models.length === 0) {
+          throw new ModelError(
+            'invalid_model_spec',
+            'no model was named: pass a model (provider:model, e.g. qwen:qwen-max or local:/path/model.gguf) or set UMCA_MODEL',
+          );
+        }
+        try {
+          const response = await options.gateway.chat(
+            models,
+            { messages, temperature: 0, maxTokens: 1_024 },
+            {
+              ...(signal ? { signal } : {}),
+              onText: (delta) => hooks.modelText?.(name, delta),
+            },
+          );
+          usage.calls++;
+          usage.promptTokens += response.usage.promptTokens;
+          usage.completionTokens += response.usage.completionTokens;
+          usage.latencyMs += response.latencyMs;
+          answered.add(response.modelId);
+          hooks.modelCalled?.({
+            step: name,
+            iteration,
+            model: response.modelId,
+            promptTokens: response.usage.promptTokens,
+            completionTokens: response.usage.completionTokens,
+            latencyMs: response.latencyMs,
+            attempts: response.attempts.length,
+          });
+          return response;
+        } catch (error) {
+          const failure = error as ModelError;
+          hooks.modelCalled?.({
+            step: name,
+            iteration,
+            model: models.at(-1) ?? '',
+            promptTokens: 0,
+            completionTokens: 0,
+            latencyMs: 0,
+            attempts: models.length,
+            error: failure.message,
+          });
+          throw error;
+        }
+      }
+
+      const finish = (status: FlowResult['status'], verdict: 'pass' | 'fail', reason?: string): FlowResult => ({
+        status,
+        verdict,
+        ...(reason ? { reason } : {}),
+        plan,
+        checks,
+        code,
+        stdout,
+        iterations,
+        models: [...answered],
+        usage,
+        durationMs: now() - started,
+      });
+
+      try {
+        await step('plan', 0, async () => {
+          const response = await ask('plan', 0, plannerMessages(request.task, request.language));
+          const parsed = extractJsonObject(response.text);
+          plan = stringList(parsed?.plan, 20);
+          checks = stringList(parsed?.checks, MAX_CHECKS);
+          if (!parsed) plan = response.text.trim() ? [response.text.trim().slice(0, 500)] : [];
+          return {
+            value: undefined,
+            summary: parsed
+              ? `${plan.length} steps, ${checks.length} checks`
+              : 'the planner did not answer in JSON: planning without checks',
+          };
+        });
+
+        let previous: { code: string; feedback: string } | undefined;
+        for (let index = 1; index <= request.maxIterations; index++) {
+          const written = await step('code', index, async () => {
+            const response = await ask(
+              'code',
+              index,
+              coderMessages({ task: request.task, language: request.language, plan, checks, ...(previous ? { previous } : {}) }),
+            );
+            const extracted = extractCode(response.text, request.language);
+            return { value: extracted, summary: `${extracted.code.split('\n').length} lines${extracted.fenced ? '' : ' (no code block)'}` };
+          });
+          code = written.code;
+
+          const harness = buildHarness(written.code, checks, request.language, nonce());
+          const execution = await step('execute', index, async () => {
+            const result = await options.runner.execute(
+              {
+                language: request.language,
+                code: harness.program,
+                ...(request.limits ? { limits: request.limits } : {}),
+                ...(request.allowedOutboundHosts ? { allowedOutboundHosts: request.allowedOutboundHosts } : {}),
+              },
+              {
+                ...(signal ? { signal } : {}),
+                ...(hooks.output ? { onOutput: hooks.output } : {}),
+                ...(hooks.egress ? { onEgress: hooks.egress } : {}),
+              },
+            );
+            hooks.executed?.(result, index);
+            if (result.status === 'cancelled') throw new FlowCancelled();
+            return {
+              value: result,
+              outcome: result.status === 'ok' ? 'ok' : 'failed',
+              summary: `${result.status}, exit code ${result.exitCode ?? '–'}`,
+            };
+          });
+
+          const judged = await step('test', index, async () => {
+            const read = harness.read(execution.stdout);
+            const results: CheckResult[] =
+              read.checks ??
+              checks.map((check, position) => ({
+                name: `check ${position + 1}: ${check}`.slice(0, 200),
+                passed: false,
+                detail: `the program ended "${execution.status}" before the checks ran`,
+              }));
+            const verdict: 'pass' | 'fail' = execution.status === 'ok' && results.every((check) => check.passed) ? 'pass' : 'fail';
+            hooks.checksEvaluated?.(index, results, verdict);
+            const passed = results.filter((check) => check.passed).length;
+            return {
+              value: { verdict, results, stdout: read.stdout },
+              outcome: verdict === 'pass' ? 'ok' : 'failed',
+              summary: `${verdict}: ${passed}/${results.length} checks passed`,
+            };
+          });
+          stdout = judged.stdout;
+          const feedback = judged.verdict === 'fail' ? feedbackFor(execution, judged.results, judged.stdout, written.fenced) : undefined;
+          iterations.push({
+            index,
+            code: written.code,
+            execution: {
+              status: execution.status,
+              exitCode: execution.exitCode,
+              stdout: judged.stdout,
+              stderr: execution.stderr,
+              ...(execution.error ? { error: execution.error } : {}),
+              durationMs: execution.durationMs,
+            },
+            checks: judged.results,
+            verdict: judged.verdict,
+            ...(feedback ? { feedback } : {}),
+          });
+          if (judged.verdict === 'pass') return finish('ok', 'pass');
+          previous = { code: written.code, feedback: feedback ?? '' };
+        }
+        const last = iterations.at(-1);
+        const failed = last?.checks.filter((check) => !check.passed).length ?? 0;
+        return finish(
+          'error',
+          'fail',
+          `the program did not pass after ${request.maxIterations} round(s): ${last?.execution.status !== 'ok' ? `it ended "${last?.execution.status}"` : `${failed} check(s) failed`}; raise maxIterations or use a stronger model`,
+        );
+      } catch (error) {
+        if (error instanceof FlowCancelled) return finish('cancelled', 'fail', 'the task was cancelled');
+        if (error instanceof ModelError) return finish('error', 'fail', `the model failed: ${error.message}`);
+        throw error;
+      }
+    },
+  };
+}

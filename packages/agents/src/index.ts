@@ -1,0 +1,16 @@
+/**
+ * @module @umca/agents
+ * The agent flow (planner → coder → runner → tester). Any new export added here becomes public
+ * API.
+ */
+export { buildHarness, type Harness } from './check-harness.js';
+export {
+  createTaskFlow,
+  type FlowHooks,
+  type FlowResult,
+  type ModelCall,
+  type Step,
+  type TaskFlow,
+  type TaskFlowOptions,
+} from './create-task-flow.js';
+export { extractCode, extractJsonObject } from './parse-model-output.js';
