@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerExecCommand } from './commands/exec-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
+import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 
 const program = new Command()
@@ -16,6 +17,7 @@ const program = new Command()
 registerExecCommand(program);
 registerServeCommand(program);
 registerMcpCommand(program);
+registerRunCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 const BIN = fileURLToPath(new URL('../bin/umca.js', import.meta.url));
 
 function startServe(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // No provider key from the machine may leak in: the model settings test depends on its absence.
+  const env = { ...process.env, DEEPSEEK_API_KEY: '', UMCA_PROVIDER_DEEPSEEK_API_KEY: '', UMCA_MODEL: '', UMCA_MODEL_FALLBACKS: '' };
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const firstLine = new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`umca serve exited with ${code}`)));
@@ -48,6 +50,9 @@ describe('umca serve', () => {
     [['--port', 'eighty'], 'port'],
     [['--host', '0.0.0.0'], '--unsafe-no-auth'],
     [['--config', '/nonexistent/umca.json'], 'cannot read the config file'],
+    [['--port', '0', '--model', 'nosuch:model'], 'no model provider is called "nosuch"'],
+    [['--port', '0', '--model', 'local:/nowhere/model.gguf'], '/nowhere/model.gguf'],
+    [['--port', '0', '--model', 'ollama:qwen2.5-coder:7b', '--fallback-model', 'deepseek:deepseek-chat'], 'DEEPSEEK_API_KEY'],
   ])('refuses bad configuration %j with exit code 2 and says what to fix', async (args, message) => {
     const server = startServe([...args, '--data-dir', mkdtempSync(join(tmpdir(), 'umca-cli-serve-'))]);
     const code = await new Promise<number | null>((resolve) => server.child.once('exit', resolve));

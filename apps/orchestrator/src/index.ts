@@ -4,11 +4,22 @@
  */
 export type { AppDeps } from './app/app-deps.js';
 export { API_VERSION, createApp } from './app/create-app.js';
+export { checkModelSettings } from './config/check-model-settings.js';
 export { ConfigError, resolveServerConfig, type ServerConfig, serverConfigSchema } from './config/server-config.js';
 export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from './mcp/create-mcp-http-handler.js';
 export { createMcpServer, type McpServerOptions } from './mcp/create-mcp-server.js';
 export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
-export { createRunService, endInterruptedRuns, type RunResult, type RunService, type SubmittedRun } from './runs/run-service.js';
+export {
+  createRunService,
+  endInterruptedRuns,
+  parseExecutionRequest,
+  parseTaskRequest,
+  type RunResult,
+  type RunService,
+  type SubmittedRun,
+  type TaskContext,
+} from './runs/run-service.js';
 export { RunServiceError, type RunServiceErrorCode } from './runs/run-service-error.js';
+export { openService, type Service, type ServiceSettings } from './server/open-service.js';
 export { type RunningServer, startServer } from './server/start-server.js';
 export { startStdioMcp } from './server/start-stdio-mcp.js';

@@ -1,13 +1,24 @@
 /**
  * The web page in a real headless Chromium (Debian's, driven by playwright-core): a person writes
- * code, runs it, and watches output and steps arrive live; the page keeps following after the
- * server restarts.
+ * code, runs it, and watches output and steps arrive live; gives a task and watches the agent
+ * flow (its model the scripted OpenAI-compatible TEST DOUBLE; see its file); the page keeps
+ * following after the server restarts.
  */
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADD_GOOD, ADD_PLAN, ADD_WRONG, scriptAgent } from '../../../packages/models/test/support/scripted-agent.js';
+import { type ScriptedOpenAiServer, startScriptedOpenAiServer } from '../../../packages/models/test/support/scripted-openai-server.js';
 import { useServer } from './support/use-server.js';
 
-const server = useServer({ sse: { heartbeatMs: 1_000, retryMs: 300 } });
+let model: ScriptedOpenAiServer;
+beforeAll(async () => {
+  model = await startScriptedOpenAiServer();
+});
+afterAll(() => model.close());
+const server = useServer({
+  sse: { heartbeatMs: 1_000, retryMs: 300 },
+  modelEnv: () => ({ UMCA_PROVIDER_SCRIPTED_BASE_URL: model.baseUrl }),
+});
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -71,9 +82,47 @@ describe('the web UI', () => {
     await page.fill('[data-testid=hosts]', '');
   });
 
+  it('runs a task from the page: steps live, then the verdict, plan, checks and every round', async () => {
+    scriptAgent(model, ADD_PLAN, [ADD_WRONG, ADD_GOOD]);
+    await page.goto(`${server().url}/#/task`);
+    await page.fill('[data-testid=task]', 'write add(a, b)');
+    await page.fill('[data-testid=model]', 'scripted:coder');
+    await page.click('[data-testid=run-task]');
+    await page.waitForSelector('[data-testid=task-result] [data-testid=verdict]', { timeout: 20_000 });
+    expect(await page.textContent('[data-testid=task-result] [data-testid=verdict]')).toBe('pass');
+    expect(await page.$$eval('[data-testid=plan] li', (items) => items.map((item) => item.textContent))).toEqual([
+      'write add',
+      'return a + b',
+    ]);
+    expect(await page.$$eval('[data-testid=iteration]', (items) => items.length)).toBe(2);
+    expect(await page.textContent('[data-testid=task-code]')).toContain('return a + b');
+    const steps = await page.$$eval('[data-testid=task-timeline] li', (items) => items.map((item) => item.getAttribute('data-type')));
+    expect(steps[0]).toBe('dev.umca.task.created.v1');
+    expect(steps.filter((type) => type === 'dev.umca.checks.evaluated.v1')).toHaveLength(2);
+    expect(await page.textContent('[data-testid=task-timeline]')).toContain('checks round 1: 0/2 passed, fail');
+    expect(await page.textContent('[data-testid=task-output]')).toBe('5\n');
+    expect(await page.textContent('[data-testid=runs]')).toContain('task · python');
+
+    await page.click('text=open run →');
+    await page.waitForSelector('[data-testid=task-text]');
+    expect(await page.textContent('[data-testid=task-text]')).toBe('write add(a, b)');
+    expect(await page.$$eval('[data-testid=iteration]', (items) => items.length)).toBe(2);
+  });
+
+  it('shows why a task cannot start, and starts nothing', async () => {
+    await page.goto(`${server().url}/#/task`);
+    await page.fill('[data-testid=model]', 'qwen:qwen-max');
+    await page.click('[data-testid=run-task]');
+    await page.waitForSelector('[data-testid=task-problem]');
+    expect(await page.textContent('[data-testid=task-problem]')).toContain('DASHSCOPE_API_KEY');
+    expect(await page.textContent('[data-testid=task-status]')).toBe('');
+  });
+
   it('fits a laptop screen without sideways scrolling', async () => {
-    await page.goto(server().url);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    for (const view of ['/', '/#/task']) {
+      await page.goto(`${server().url}${view}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    }
   });
 
   it('keeps following after the server restarts, without reloading', async () => {

@@ -3,7 +3,7 @@
  * The page's calls to UMCA's HTTP API v1. Errors come back as problem+json; their `detail` is
  * what the page shows.
  */
-import type { ExecutionRequest, Run, RunSummary } from '@umca/contracts';
+import type { ExecutionRequest, Run, RunSummary, TaskRequest } from '@umca/contracts';
 
 export class ApiError extends Error {}
 
@@ -24,6 +24,14 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
 
 export function submitExecution(request: ExecutionRequest): Promise<{ runId: string }> {
   return call('/v1/executions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+    body: JSON.stringify(request),
+  });
+}
+
+export function submitTask(request: TaskRequest): Promise<{ runId: string }> {
+  return call('/v1/tasks', {
     method: 'POST',
     headers: { 'content-type': 'application/json', prefer: 'respond-async' },
     body: JSON.stringify(request),

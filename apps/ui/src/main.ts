@@ -1,13 +1,14 @@
 /**
  * @module main
- * The UMCA page: a code editor with live output on `#/`, a run's details on `#/runs/{id}`, and
- * the list of runs beside both, kept live by the all-runs event stream.
+ * The UMCA page: a code editor with live output on `#/`, an agent task on `#/task`, a run's
+ * details on `#/runs/{id}`, and the list of runs beside each, kept live by the all-runs stream.
  */
 import { readiness } from './api.js';
 import { follow } from './live.js';
 import { editorView } from './views/editor-view.js';
 import { runView } from './views/run-view.js';
 import { runsView } from './views/runs-view.js';
+import { taskView } from './views/task-view.js';
 
 const app = document.getElementById('app') as HTMLElement;
 const connection = document.getElementById('connection') as HTMLElement;
@@ -19,7 +20,11 @@ let current: { element: HTMLElement; dispose: () => void } | undefined;
 function route(): void {
   current?.dispose();
   const match = location.hash.match(/^#\/runs\/(.+)$/);
-  current = match?.[1] ? runView(decodeURIComponent(match[1])) : editorView();
+  current = match?.[1] ? runView(decodeURIComponent(match[1])) : location.hash === '#/task' ? taskView() : editorView();
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
+    const here = match ? undefined : location.hash === '#/task' ? '#/task' : '#/';
+    link.classList.toggle('current', link.getAttribute('href') === here);
+  }
   app.replaceChildren(current.element, runs.element);
 }
 

@@ -6,10 +6,58 @@
  */
 import type { CheckResult } from '@umca/contracts';
 
+export type OutputSink = (stream: 'stdout' | 'stderr', text: string) => void;
+
 export interface Harness {
   program: string;
   /** Reads the check results from stdout; returns the stdout without the marker line. */
   read(stdout: string): { checks: CheckResult[] | undefined; stdout: string };
+  /**
+   * Passes live output on without the marker line (and the blank line the harness prints before
+   * it). Text that may be the start of the marker is held until it is clearly not; `flush` sends
+   * what is held once the program has ended.
+   */
+  liveOutput(sink: OutputSink): { write: OutputSink; flush(): void };
+}
+
+function withoutMarker(marker: string, sink: OutputSink): { write: OutputSink; flush(): void } {
+  let held = '';
+  let atLineStart = true;
+  const write: OutputSink = (stream, text) => {
+    if (stream === 'stderr') return sink(stream, text);
+    let rest = held + text;
+    held = '';
+    let out = '';
+    while (rest) {
+      if (atLineStart) {
+        const skip = rest.startsWith('\n') ? 1 : 0;
+        const probe = rest.slice(skip, skip + marker.length);
+        if (probe === '' || marker.startsWith(probe)) {
+          const end = rest.indexOf('\n', skip);
+          if (probe.length < marker.length || end < 0) {
+            held = rest; // not sure yet, or the marker line has not ended
+            break;
+          }
+          rest = rest.slice(end + 1); // the marker line: dropped
+          continue;
+        }
+      }
+      const end = rest.indexOf('\n');
+      const line = end < 0 ? rest : rest.slice(0, end + 1);
+      out += line;
+      rest = rest.slice(line.length);
+      atLineStart = end >= 0;
+    }
+    if (out) sink('stdout', out);
+  };
+  return {
+    write,
+    flush() {
+      const skip = held.startsWith('\n') ? 1 : 0;
+      if (held && !held.startsWith(marker, skip)) sink('stdout', held);
+      held = '';
+    },
+  };
 }
 
 function pythonHarness(marker: string, checks: string[]): string {
@@ -24,7 +72,8 @@ def __umca_run_checks():
             exec(source, globals())
             results.append({"name": name, "passed": True})
         except BaseException as error:
-            results.append({"name": name, "passed": False, "detail": (type(error).__name__ + ": " + str(error))[:500]})
+            message = str(error)
+            results.append({"name": name, "passed": False, "detail": (type(error).__name__ + (": " + message if message else ""))[:500]})
     print("\\n${marker}" + _json.dumps(results))
 __umca_run_checks()
 `;
@@ -56,6 +105,7 @@ export function buildHarness(code: string, checks: string[], language: 'python' 
     checks.length === 0 ? code : code + (language === 'python' ? pythonHarness(marker, checks) : javascriptHarness(marker, checks));
   return {
     program,
+    liveOutput: (sink) => (checks.length === 0 ? { write: sink, flush() {} } : withoutMarker(marker, sink)),
     read(stdout) {
       const at = stdout.lastIndexOf(marker);
       if (at < 0) return { checks: checks.length === 0 ? [] : undefined, stdout };

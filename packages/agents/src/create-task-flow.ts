@@ -6,12 +6,12 @@
  * executions are cancelled, not waited for).
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckResult, EgressAttempt, ExecutionResult, ParsedTaskRequest, TaskIteration, TaskResult } from '@umca/contracts';
+import type { CheckResult, EgressAttempt, ExecutionResult, ParsedTaskRequest, TaskIteration, TaskResult, Verdict } from '@umca/contracts';
 import { type ChatMessage, type GatewayResponse, ModelError, type ModelGateway } from '@umca/models';
 import type { Runner } from '@umca/runner';
 import { buildHarness } from './check-harness.js';
 import { extractCode, extractJsonObject, stringList } from './parse-model-output.js';
-import { coderMessages, plannerMessages } from './prompts.js';
+import { coderMessages, plannerMessages, plannerRepairMessages } from './prompts.js';
 
 export type Step = 'plan' | 'code' | 'execute' | 'test';
 
@@ -35,7 +35,7 @@ export interface FlowHooks {
   output?(stream: 'stdout' | 'stderr', text: string): void;
   egress?(attempt: EgressAttempt): void;
   executed?(result: ExecutionResult, iteration: number): void;
-  checksEvaluated?(iteration: number, checks: CheckResult[], verdict: 'pass' | 'fail'): void;
+  checksEvaluated?(iteration: number, checks: CheckResult[], verdict: Verdict): void;
 }
 
 export interface TaskFlowOptions {
@@ -174,7 +174,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
         }
       }
 
-      const finish = (status: FlowResult['status'], verdict: 'pass' | 'fail', reason?: string): FlowResult => ({
+      const finish = (status: FlowResult['status'], verdict: Verdict, reason?: string): FlowResult => ({
         status,
         verdict,
         ...(reason ? { reason } : {}),
@@ -190,16 +190,27 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
 
       try {
         await step('plan', 0, async () => {
-          const response = await ask('plan', 0, plannerMessages(request.task, request.language));
-          const parsed = extractJsonObject(response.text);
+          const asked = plannerMessages(request.task, request.language);
+          const first = await ask('plan', 0, asked);
+          let parsed = extractJsonObject(first.text);
+          let repaired = false;
+          if (stringList(parsed?.checks, MAX_CHECKS).length === 0) {
+            // Small models often answer in prose: one more turn, with their answer and the format again.
+            const second = await ask('plan', 0, plannerRepairMessages(asked, first.text, request.language));
+            const again = extractJsonObject(second.text);
+            if (again && (stringList(again.checks, MAX_CHECKS).length > 0 || !parsed)) {
+              parsed = again;
+              repaired = true;
+            }
+          }
           plan = stringList(parsed?.plan, 20);
           checks = stringList(parsed?.checks, MAX_CHECKS);
-          if (!parsed) plan = response.text.trim() ? [response.text.trim().slice(0, 500)] : [];
+          if (!parsed) plan = first.text.trim() ? [first.text.trim().slice(0, 500)] : [];
           return {
             value: undefined,
             summary: parsed
-              ? `${plan.length} steps, ${checks.length} checks`
-              : 'the planner did not answer in JSON: planning without checks',
+              ? `${plan.length} steps, ${checks.length} checks${repaired ? ' (on the second ask)' : ''}${checks.length ? '' : ': nothing will verify the program'}`
+              : 'the planner did not answer in JSON: planning without checks, nothing will verify the program',
           };
         });
 
@@ -218,6 +229,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
 
           const harness = buildHarness(written.code, checks, request.language, nonce());
           const execution = await step('execute', index, async () => {
+            const live = hooks.output ? harness.liveOutput(hooks.output) : undefined;
             const result = await options.runner.execute(
               {
                 language: request.language,
@@ -227,10 +239,11 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
               },
               {
                 ...(signal ? { signal } : {}),
-                ...(hooks.output ? { onOutput: hooks.output } : {}),
+                ...(live ? { onOutput: live.write } : {}),
                 ...(hooks.egress ? { onEgress: hooks.egress } : {}),
               },
             );
+            live?.flush();
             hooks.executed?.(result, index);
             if (result.status === 'cancelled') throw new FlowCancelled();
             return {
@@ -249,13 +262,18 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
                 passed: false,
                 detail: `the program ended "${execution.status}" before the checks ran`,
               }));
-            const verdict: 'pass' | 'fail' = execution.status === 'ok' && results.every((check) => check.passed) ? 'pass' : 'fail';
+            // Without checks, a program that ran cleanly is unverified, not passed: nothing tested what it does.
+            const verdict: Verdict =
+              execution.status !== 'ok' || !results.every((check) => check.passed) ? 'fail' : results.length === 0 ? 'unverified' : 'pass';
             hooks.checksEvaluated?.(index, results, verdict);
             const passed = results.filter((check) => check.passed).length;
             return {
               value: { verdict, results, stdout: read.stdout },
-              outcome: verdict === 'pass' ? 'ok' : 'failed',
-              summary: `${verdict}: ${passed}/${results.length} checks passed`,
+              outcome: verdict === 'fail' ? 'failed' : 'ok',
+              summary:
+                verdict === 'unverified'
+                  ? 'unverified: it ran without error, and there were no checks'
+                  : `${verdict}: ${passed}/${results.length} checks passed`,
             };
           });
           stdout = judged.stdout;
@@ -270,12 +288,20 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
               stderr: execution.stderr,
               ...(execution.error ? { error: execution.error } : {}),
               durationMs: execution.durationMs,
+              egress: execution.egress,
             },
             checks: judged.results,
             verdict: judged.verdict,
             ...(feedback ? { feedback } : {}),
           });
           if (judged.verdict === 'pass') return finish('ok', 'pass');
+          if (judged.verdict === 'unverified') {
+            return finish(
+              'ok',
+              'unverified',
+              'the planner wrote no acceptance checks, so nothing verified what the program does; it ran without error',
+            );
+          }
           previous = { code: written.code, feedback: feedback ?? '' };
         }
         const last = iterations.at(-1);

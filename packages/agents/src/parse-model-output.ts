@@ -46,7 +46,7 @@ export function extractCode(text: string, language: 'python' | 'javascript'): { 
   const ofLanguage = blocks.filter((block) => aliases.includes(block.tag));
   const pool = ofLanguage.length > 0 ? ofLanguage : blocks.filter((block) => block.tag === '');
   const best = pool.sort((a, b) => b.body.length - a.body.length)[0];
-  if (best && best.body.trim()) return { code: best.body.trimEnd(), fenced: true };
+  if (best?.body.trim()) return { code: best.body.trimEnd(), fenced: true };
   // An unterminated fence: take what follows it.
   const open = text.match(/```[\w+-]*[^\n]*\n([\s\S]*)$/);
   if (open?.[1]?.trim()) return { code: open[1].trimEnd(), fenced: true };

@@ -58,3 +58,16 @@ export function coderMessages(options: {
   }
   return messages;
 }
+
+/** One more turn for a planner whose answer had no usable JSON or no checks. */
+export function plannerRepairMessages(first: ChatMessage[], answer: string, language: 'python' | 'javascript'): ChatMessage[] {
+  const kind = language === 'python' ? 'Python assert statements' : 'JavaScript expressions that must be true';
+  return [
+    ...first,
+    { role: 'assistant', content: answer },
+    {
+      role: 'user',
+      content: `That answer was not the JSON object asked for, or had no checks. Reply with only {"plan": [...], "checks": [...]}, with at least two checks written as ${kind} that call the program's functions.`,
+    },
+  ];
+}

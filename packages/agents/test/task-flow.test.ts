@@ -6,11 +6,8 @@ import type { ParsedTaskRequest } from '@umca/contracts';
 import { createModelGateway } from '@umca/models';
 import { createRunner, type Runner } from '@umca/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type RecordedRequest,
-  type ScriptedOpenAiServer,
-  startScriptedOpenAiServer,
-} from '../../models/test/support/scripted-openai-server.js';
+import { ADD_GOOD, ADD_PLAN, ADD_WRONG, isPlannerRequest, scriptAgent } from '../../models/test/support/scripted-agent.js';
+import { type ScriptedOpenAiServer, startScriptedOpenAiServer } from '../../models/test/support/scripted-openai-server.js';
 import { createTaskFlow, type FlowHooks } from '../src/index.js';
 
 let server: ScriptedOpenAiServer;
@@ -24,15 +21,7 @@ afterAll(async () => {
   await runner.close();
 });
 
-const PLAN = '```json\n{"plan": ["write add", "return a + b"], "checks": ["assert add(2, 3) == 5", "assert add(-1, 1) == 0"]}\n```';
-const GOOD = 'Here you go:\n```python\ndef add(a, b):\n    return a + b\n\nprint(add(2, 3))\n```';
-const WRONG = '```python\ndef add(a, b):\n    return a - b\n```';
-const isPlanner = (request: RecordedRequest) => request.body.messages[0]?.content.startsWith('You plan');
-
-function script(planner: string, coder: string[]) {
-  const replies = [...coder];
-  server.fallback = (request) => (isPlanner(request) ? { text: planner } : { text: replies.shift() ?? coder.at(-1) ?? '' });
-}
+const script = (planner: string, coder: string[]) => scriptAgent(server, planner, coder);
 
 const gateway = () => createModelGateway({ env: { UMCA_PROVIDER_SCRIPTED_BASE_URL: server.baseUrl }, maxRetries: 1 });
 const task = (extra: Partial<ParsedTaskRequest> = {}): ParsedTaskRequest => ({
@@ -57,7 +46,7 @@ function recordingHooks() {
 
 describe('the task flow', () => {
   it('plans, writes, runs and checks the code, and reports every step', async () => {
-    script(PLAN, [GOOD]);
+    script(ADD_PLAN, [ADD_GOOD]);
     const { log, hooks } = recordingHooks();
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { hooks });
     expect(result).toMatchObject({
@@ -89,14 +78,14 @@ describe('the task flow', () => {
   });
 
   it('gives the coder the evidence when the checks fail, and passes on the next round', async () => {
-    script(PLAN, [WRONG, GOOD]);
+    script(ADD_PLAN, [ADD_WRONG, ADD_GOOD]);
     const before = server.requests.length;
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(task());
     expect(result).toMatchObject({ status: 'ok', verdict: 'pass' });
     expect(result.iterations.map((iteration) => iteration.verdict)).toEqual(['fail', 'pass']);
     expect(result.iterations[0]?.feedback).toContain('assert add(2, 3) == 5');
     expect(result.iterations[0]?.feedback).toContain('AssertionError');
-    const secondCoderCall = server.requests.slice(before).filter((request) => !isPlanner(request))[1];
+    const secondCoderCall = server.requests.slice(before).filter((request) => !isPlannerRequest(request))[1];
     expect(secondCoderCall?.body.messages.at(-1)?.content).toContain('did not pass');
     expect(secondCoderCall?.body.messages.at(-2)?.content).toContain('return a - b');
   });
@@ -115,12 +104,29 @@ describe('the task flow', () => {
   it('works from malformed model output: a plan in prose, code without a fence', async () => {
     script('Sure! First I will think about it carefully.', ['def add(a, b):\n    return a + b\nprint("no fence", add(1, 1))']);
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(task());
-    expect(result).toMatchObject({ status: 'ok', verdict: 'pass', checks: [], stdout: 'no fence 2\n' });
+    // Nothing checked it, so it is not called a pass.
+    expect(result).toMatchObject({ status: 'ok', verdict: 'unverified', checks: [], stdout: 'no fence 2\n' });
+    expect(result.reason).toContain('no acceptance checks');
+    expect(result.iterations).toHaveLength(1);
     expect(result.plan[0]).toContain('Sure!');
+    expect(result.usage.calls).toBe(3); // plan, plan again, code
+  });
+
+  it('asks the planner once more when its first answer has no checks, and uses the second', async () => {
+    const before = server.requests.length;
+    script(ADD_PLAN, [ADD_GOOD]);
+    server.script.push({ text: 'I would write a function that adds.' });
+    const { log, hooks } = recordingHooks();
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { hooks });
+    expect(result).toMatchObject({ verdict: 'pass', checks: ['assert add(2, 3) == 5', 'assert add(-1, 1) == 0'] });
+    expect(log.slice(0, 4)).toEqual(['start plan 0', 'model plan scripted:coder true', 'model plan scripted:coder true', 'end plan 0 ok']);
+    const repair = server.requests[before + 1]?.body.messages;
+    expect(repair?.at(-2)).toMatchObject({ role: 'assistant', content: 'I would write a function that adds.' });
+    expect(repair?.at(-1)?.content).toContain('at least two checks');
   });
 
   it('stops after maxIterations and says why', async () => {
-    script(PLAN, [WRONG]);
+    script(ADD_PLAN, [ADD_WRONG]);
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(task({ maxIterations: 2 }));
     expect(result).toMatchObject({ status: 'error', verdict: 'fail' });
     expect(result.iterations).toHaveLength(2);
@@ -129,7 +135,7 @@ describe('the task flow', () => {
   });
 
   it('reports a program that crashes before its checks', async () => {
-    script(PLAN, ['```python\nraise RuntimeError("boom")\n```', GOOD]);
+    script(ADD_PLAN, ['```python\nraise RuntimeError("boom")\n```', ADD_GOOD]);
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(task());
     expect(result.iterations[0]?.checks.every((check) => !check.passed && check.detail?.includes('before the checks ran'))).toBe(true);
     expect(result.iterations[0]?.feedback).toContain('RuntimeError: boom');
@@ -137,13 +143,13 @@ describe('the task flow', () => {
   });
 
   it('falls back to the next model when the first fails', async () => {
-    script(PLAN, [GOOD]);
+    script(ADD_PLAN, [ADD_GOOD]);
     server.fallback = (request) =>
       request.body.model === 'broken'
         ? { status: 500, headers: { 'retry-after-ms': '1' } }
-        : isPlanner(request)
-          ? { text: PLAN }
-          : { text: GOOD };
+        : isPlannerRequest(request)
+          ? { text: ADD_PLAN }
+          : { text: ADD_GOOD };
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(
       task({ model: 'scripted:broken', fallbackModels: ['scripted:backup'] }),
     );
@@ -159,7 +165,7 @@ describe('the task flow', () => {
   });
 
   it('stops during an execution when cancelled', async () => {
-    script(PLAN, ['```python\nwhile True:\n    pass\n```']);
+    script(ADD_PLAN, ['```python\nwhile True:\n    pass\n```']);
     const controller = new AbortController();
     const running = createTaskFlow({ gateway: gateway(), runner }).run(task(), {
       signal: controller.signal,
@@ -172,7 +178,7 @@ describe('the task flow', () => {
   });
 
   it('stops during a model call when cancelled', async () => {
-    server.fallback = () => ({ text: PLAN, chunks: 20, delayMs: 100 });
+    server.fallback = () => ({ text: ADD_PLAN, chunks: 20, delayMs: 100 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { signal: controller.signal });

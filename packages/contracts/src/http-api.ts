@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { executionRequestSchema, languageSchema } from './execution-request.js';
 import { executionResultSchema, executionStatusSchema, laneSchema, runtimeSchema } from './execution-result.js';
+import { taskRequestSchema, taskResultSchema, verdictSchema } from './task.js';
 import { runStatusSchema } from './umca-event.js';
 
 export const runResultSchema = executionResultSchema.extend({ runId: z.string() }).describe('umca.execution.result.v1 plus the run id');
@@ -16,21 +17,31 @@ export const runAcceptedSchema = z.object({
   links: z.object({ run: z.string(), events: z.string() }),
 });
 
-export const runSchema = z.object({
+const runFields = {
   id: z.string(),
-  kind: z.literal('execution'),
   status: runStatusSchema,
   language: languageSchema,
   createdAt: z.string(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   durationMs: z.number().optional(),
-  request: executionRequestSchema,
-  result: executionResultSchema.optional(),
+};
+
+export const runSchema = z.discriminatedUnion('kind', [
+  z.object({ ...runFields, kind: z.literal('execution'), request: executionRequestSchema, result: executionResultSchema.optional() }),
+  z.object({ ...runFields, kind: z.literal('task'), request: taskRequestSchema, result: taskResultSchema.optional() }),
+]);
+
+export const taskAcceptedSchema = z.object({
+  runId: z.string(),
+  status: runStatusSchema,
+  links: z.object({ run: z.string(), events: z.string() }),
 });
 
 export const runSummarySchema = z.object({
   id: z.string(),
+  kind: z.enum(['execution', 'task']),
+  verdict: verdictSchema.optional().describe('For tasks: whether the checks passed.'),
   status: runStatusSchema,
   language: languageSchema,
   lane: laneSchema.optional(),

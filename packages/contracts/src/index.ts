@@ -42,6 +42,7 @@ export {
   runResultSchema,
   runSchema,
   runSummarySchema,
+  taskAcceptedSchema,
 } from './http-api.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';
@@ -57,6 +58,7 @@ export {
   taskRequestSchema,
   taskResultSchema,
   usageSchema,
+  type Verdict,
   verdictSchema,
 } from './task.js';
 export {

@@ -6,6 +6,7 @@
  * the coder tries again with the evidence, up to `maxIterations`.
  */
 import { z } from 'zod';
+import { egressAttemptSchema } from './egress-attempt.js';
 import { executionErrorSchema, executionStatusSchema } from './execution-result.js';
 import { executionLimitsSchema } from './limits.js';
 
@@ -34,7 +35,11 @@ export const checkResultSchema = z.object({
   detail: z.string().optional(),
 });
 
-export const verdictSchema = z.enum(['pass', 'fail']);
+export const verdictSchema = z
+  .enum(['pass', 'fail', 'unverified'])
+  .describe(
+    'pass: every acceptance check passed. fail: a check failed or the program did not run cleanly. unverified: it ran cleanly but there were no checks.',
+  );
 
 export const iterationSchema = z.object({
   index: z.int().min(1),
@@ -46,6 +51,7 @@ export const iterationSchema = z.object({
     stderr: z.string(),
     error: executionErrorSchema.optional(),
     durationMs: z.number().min(0),
+    egress: z.array(egressAttemptSchema).describe('Outbound requests the program tried, allowed and denied.'),
   }),
   checks: z.array(checkResultSchema),
   verdict: verdictSchema,
@@ -61,7 +67,9 @@ export const usageSchema = z.object({
 
 export const taskResultSchema = z.object({
   runId: z.string(),
-  status: executionStatusSchema.describe('ok when the checks passed; error when they did not, or a step failed; cancelled, ...'),
+  status: executionStatusSchema.describe(
+    'ok when the program ran and nothing failed; error when a check failed or a step did; cancelled, ...',
+  ),
   verdict: verdictSchema,
   reason: z.string().optional(),
   plan: z.array(z.string()),
@@ -79,3 +87,4 @@ export type ParsedTaskRequest = z.infer<typeof taskRequestSchema>;
 export type TaskResult = z.infer<typeof taskResultSchema>;
 export type TaskIteration = z.infer<typeof iterationSchema>;
 export type CheckResult = z.infer<typeof checkResultSchema>;
+export type Verdict = z.infer<typeof verdictSchema>;

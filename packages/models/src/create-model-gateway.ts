@@ -5,6 +5,7 @@
  * falls back along an ordered list when a model fails, and accounts tokens and latency for every
  * call.
  */
+import { existsSync } from 'node:fs';
 import type { ChatModel, ChatOptions, ChatRequest, ChatResponse } from './chat-model.js';
 import { ModelError } from './model-error.js';
 import { customProviderNames, KNOWN_PROVIDERS, providerSettings } from './provider-settings.js';
@@ -47,6 +48,11 @@ export interface ModelGateway {
   chat(specs: readonly string[], request: ChatRequest, options?: ChatOptions): Promise<GatewayResponse>;
   /** The names of every provider this environment offers. */
   providers(): string[];
+  /**
+   * Checks, without calling it, that a model can be used here: a well-formed name, a known
+   * provider, a key where one is needed, a model file that exists. Throws ModelError otherwise.
+   */
+  preflight(spec: string): void;
 }
 
 function positive(value: string | undefined): number | undefined {
@@ -115,6 +121,25 @@ export function createModelGateway(options: ModelGatewayOptions = {}): ModelGate
   return {
     resolve,
     providers,
+    preflight(spec) {
+      const model = resolve(spec);
+      if (model.provider === 'local') {
+        if (!existsSync(model.model)) {
+          throw new ModelError(
+            'unknown_model',
+            `there is no GGUF model at ${model.model}; give the path of a .gguf file with local:/path/model.gguf`,
+          );
+        }
+        return;
+      }
+      const settings = providerSettings(model.provider, env);
+      if (settings?.requiresKey && !settings.apiKey) {
+        throw new ModelError(
+          'missing_api_key',
+          `the ${settings.name} provider needs an API key: set ${settings.apiKeyVariables.at(-1)} (or ${settings.apiKeyVariables[0]}) in the environment`,
+        );
+      }
+    },
     async chat(specs, request, chatOptions = {}) {
       if (specs.length === 0)
         throw new ModelError('invalid_model_spec', 'no model was named: pass --model provider:model or set UMCA_MODEL');

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ExecutionRequest, ExecutionResult, Language, StoredEvent, UmcaEvent } from '@umca/contracts';
+import type { Language, StoredEvent, UmcaEvent } from '@umca/contracts';
 import Database from 'better-sqlite3';
 import type { RunPatch, RunRecord, RunStatus, Store } from './store.js';
 import { StoreError } from './store-error.js';
@@ -43,7 +43,7 @@ const MIGRATIONS: string[] = [
 
 interface RunRow {
   id: string;
-  kind: 'execution';
+  kind: 'execution' | 'task';
   status: RunStatus;
   language: Language;
   created_at: string;
@@ -55,7 +55,7 @@ interface RunRow {
 }
 
 function toRecord(row: RunRow): RunRecord {
-  return {
+  return <RunRecord>{
     id: row.id,
     kind: row.kind,
     status: row.status,
@@ -64,8 +64,8 @@ function toRecord(row: RunRow): RunRecord {
     ...(row.started_at ? { startedAt: row.started_at } : {}),
     ...(row.ended_at ? { endedAt: row.ended_at } : {}),
     ...(row.duration_ms === null ? {} : { durationMs: row.duration_ms }),
-    request: JSON.parse(row.request) as ExecutionRequest,
-    ...(row.result ? { result: JSON.parse(row.result) as ExecutionResult } : {}),
+    request: JSON.parse(row.request) as unknown,
+    ...(row.result ? { result: JSON.parse(row.result) as unknown } : {}),
   };
 }
 

@@ -4,29 +4,35 @@
  * interfaces are asynchronous so that a server database (PostgreSQL) can implement them without
  * changing callers; the embedded SQLite implementation answers at once.
  */
-import type { ExecutionRequest, ExecutionResult, Language, StoredEvent, UmcaEvent } from '@umca/contracts';
+import type { ExecutionRequest, ExecutionResult, Language, StoredEvent, TaskRequest, TaskResult, UmcaEvent } from '@umca/contracts';
 
 export type RunStatus = 'queued' | 'running' | ExecutionResult['status'];
 
-export interface RunRecord {
+interface RunRecordBase {
   readonly id: string;
-  readonly kind: 'execution';
   readonly status: RunStatus;
   readonly language: Language;
   readonly createdAt: string;
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly durationMs?: number;
-  readonly request: ExecutionRequest;
-  readonly result?: ExecutionResult;
 }
+
+/** A run of code, or of an agent task; `kind` says which request and result it holds. */
+export type RunRecord =
+  | (RunRecordBase & { readonly kind: 'execution'; readonly request: ExecutionRequest; readonly result?: ExecutionResult })
+  | (RunRecordBase & { readonly kind: 'task'; readonly request: TaskRequest; readonly result?: TaskResult });
+
+export type NewRun =
+  | Omit<Extract<RunRecord, { kind: 'execution' }>, 'result' | 'startedAt' | 'endedAt' | 'durationMs'>
+  | Omit<Extract<RunRecord, { kind: 'task' }>, 'result' | 'startedAt' | 'endedAt' | 'durationMs'>;
 
 export interface RunPatch {
   status?: RunStatus;
   startedAt?: string;
   endedAt?: string;
   durationMs?: number;
-  result?: ExecutionResult;
+  result?: ExecutionResult | TaskResult;
 }
 
 export interface RunQuery {
@@ -38,7 +44,7 @@ export interface RunQuery {
 }
 
 export interface RunRepository {
-  create(run: Omit<RunRecord, 'result' | 'startedAt' | 'endedAt' | 'durationMs'>): Promise<RunRecord>;
+  create(run: NewRun): Promise<RunRecord>;
   update(id: string, patch: RunPatch): Promise<RunRecord | undefined>;
   get(id: string): Promise<RunRecord | undefined>;
   list(query: RunQuery): Promise<RunRecord[]>;

@@ -20,6 +20,8 @@ interface ServeFlags {
   allowReducedIsolation?: boolean;
   wheelhouse?: string;
   unsafeNoAuth?: boolean;
+  model?: string;
+  fallbackModel: string[];
 }
 
 async function serveCommand(flags: ServeFlags): Promise<number> {
@@ -36,6 +38,8 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         allowReducedIsolation: flags.allowReducedIsolation,
         wheelhouse: flags.wheelhouse,
         unsafeNoAuth: flags.unsafeNoAuth,
+        model: flags.model,
+        fallbackModels: flags.fallbackModel.length > 0 ? flags.fallbackModel : undefined,
       },
     });
   } catch (error) {
@@ -49,6 +53,10 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
   try {
     server = await startServer(config);
   } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`umca: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof RunnerError || error instanceof StoreError || error instanceof Error) {
       process.stderr.write(`umca: ${error.message}\n`);
       return 3;
@@ -81,6 +89,13 @@ export function registerServeCommand(program: Command): void {
     .option('--wheelhouse <dir>', 'folder of pure-Python wheels programs may import')
     .option('--allow-reduced-isolation', 'run even without the OS sandbox (bubblewrap); weaker isolation')
     .option('--unsafe-no-auth', 'allow listening beyond loopback without authentication')
+    .option('--model <provider:model>', 'default model for agent tasks (env UMCA_MODEL); see docs/models.md')
+    .option(
+      '--fallback-model <provider:model>',
+      'a model to try when the default fails (repeatable; env UMCA_MODEL_FALLBACKS)',
+      collect,
+      [],
+    )
     .action(async (flags: ServeFlags) => {
       process.exitCode = await serveCommand(flags);
     });

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { registerExecutionRoutes } from '../routes/execution-routes.js';
 import { registerRunRoutes } from '../routes/run-routes.js';
 import { registerServiceRoutes } from '../routes/service-routes.js';
+import { registerTaskRoutes } from '../routes/task-routes.js';
 import { RunServiceError } from '../runs/run-service-error.js';
 import type { AppDeps } from './app-deps.js';
 import { hostCheck } from './host-check.js';
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   registerExecutionRoutes(app, deps);
   registerRunRoutes(app, deps);
+  registerTaskRoutes(app, deps);
   registerServiceRoutes(app, deps);
   deps.mount?.(app);
 

@@ -22,6 +22,15 @@ export const serverConfigSchema = z
     concurrency: z.coerce.number().int().min(1).max(256).optional().describe('Runs executing at once. Env UMCA_RUNNER_CONCURRENCY.'),
     allowReducedIsolation: z.boolean().default(false).describe('Run without bubblewrap. Env UMCA_ALLOW_REDUCED_ISOLATION=1.'),
     wheelhouse: z.string().optional().describe('Folder of pure-Python wheels. Env UMCA_WHEELHOUSE.'),
+    model: z.string().min(1).optional().describe('Default model for tasks, provider:model. Env UMCA_MODEL.'),
+    fallbackModels: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Tried after the default model. Env UMCA_MODEL_FALLBACKS (comma-separated).'),
+    mcpSampling: z
+      .enum(['allow', 'deny'])
+      .default('allow')
+      .describe("Whether tasks from MCP clients may use the client's own model. Env UMCA_MCP_SAMPLING."),
     unsafeNoAuth: z
       .boolean()
       .default(false)
@@ -57,6 +66,12 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_ALLOW_REDUCED_ISOLATION === '1') values.allowReducedIsolation = true;
   if (env.UMCA_WHEELHOUSE) values.wheelhouse = env.UMCA_WHEELHOUSE;
   if (env.UMCA_UNSAFE_NO_AUTH === '1') values.unsafeNoAuth = true;
+  if (env.UMCA_MODEL) values.model = env.UMCA_MODEL;
+  if (env.UMCA_MODEL_FALLBACKS)
+    values.fallbackModels = env.UMCA_MODEL_FALLBACKS.split(',')
+      .map((model) => model.trim())
+      .filter(Boolean);
+  if (env.UMCA_MCP_SAMPLING) values.mcpSampling = env.UMCA_MCP_SAMPLING;
   return values;
 }
 

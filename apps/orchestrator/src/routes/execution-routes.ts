@@ -7,6 +7,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { executionRequestSchema, problemSchema, runAcceptedSchema, runResultSchema } from '@umca/contracts';
 import type { AppDeps } from '../app/app-deps.js';
 import { problemResponse } from '../app/problem.js';
+import { acceptedResponse, wantsAsync } from '../app/respond-async.js';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 
@@ -34,13 +35,7 @@ const submitExecution = createRoute({
 export function registerExecutionRoutes(app: OpenAPIHono, deps: AppDeps): void {
   app.openapi(submitExecution, async (context) => {
     const submitted = await deps.runs.submit(context.req.valid('json'));
-    const links = { run: `/v1/runs/${submitted.runId}`, events: `/v1/runs/${submitted.runId}/events` };
-    if (/\brespond-async\b/i.test(context.req.header('prefer') ?? '')) {
-      submitted.done.catch(() => {});
-      context.header('location', links.run);
-      context.header('preference-applied', 'respond-async');
-      return context.json({ runId: submitted.runId, status: 'queued' as const, links }, 202);
-    }
+    if (wantsAsync(context)) return acceptedResponse(context, submitted);
     const result = await submitted.done;
     if (result.status === 'busy') {
       return problemResponse(

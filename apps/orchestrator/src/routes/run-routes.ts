@@ -14,14 +14,24 @@ const runIdParam = z.object({ id: z.string().min(1).max(200) });
 const FINAL = new Set(['ok', 'error', 'timeout', 'memory_limit', 'output_limit', 'rejected', 'busy', 'cancelled', 'crashed']);
 
 function summarize(run: RunRecord): RunSummary {
-  return {
+  const base = {
     id: run.id,
+    kind: run.kind,
     status: run.status,
     language: run.language,
     createdAt: run.createdAt,
-    ...(run.result ? { lane: run.result.lane, ...(run.result.runtime ? { runtime: run.result.runtime } : {}) } : {}),
     ...(run.durationMs === undefined ? {} : { durationMs: run.durationMs }),
     ...(run.result?.reason ? { reason: run.result.reason } : {}),
+  };
+  if (run.kind === 'task') {
+    const denied = run.result?.iterations
+      .flatMap((iteration) => iteration.execution.egress)
+      .filter((attempt) => attempt.verdict === 'denied');
+    return { ...base, lane: 'wasm', ...(run.result ? { verdict: run.result.verdict } : {}), egressDenied: denied?.length ?? 0 };
+  }
+  return {
+    ...base,
+    ...(run.result ? { lane: run.result.lane, ...(run.result.runtime ? { runtime: run.result.runtime } : {}) } : {}),
     egressDenied: run.result?.egress.filter((attempt) => attempt.verdict === 'denied').length ?? 0,
   };
 }

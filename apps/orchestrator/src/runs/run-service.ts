@@ -2,7 +2,8 @@
  * @module run-service
  * Runs as the orchestrator sees them: a request becomes a run record and a `run.created` event,
  * then the runner executes it while every fact (start, output, egress, result, end) is recorded
- * and published in order. Callers may wait for the result or take the run id and watch events.
+ * and published in order. Agent tasks (see task-run) are runs too. Callers may wait for the
+ * result or take the run id and watch events.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -10,26 +11,34 @@ import {
   type ExecutionResult,
   executionRequestSchema,
   type ParsedExecutionRequest,
+  type ParsedTaskRequest,
   resolveLimits,
+  type TaskResult,
+  taskRequestSchema,
 } from '@umca/contracts';
 import type { EventBus } from '@umca/events';
 import { createEgressPolicy, type Runner } from '@umca/runner';
 import type { RunRecord, Store } from '@umca/store';
 import { z } from 'zod';
-import { createOutputCoalescer } from './output-coalescer.js';
+import { createRunRecorder } from './run-recorder.js';
 import { RunServiceError } from './run-service-error.js';
+import { executeTaskRun, type ModelSettings, resolveTaskModels, type TaskContext } from './task-run.js';
+
+export type { ModelSettings, TaskContext } from './task-run.js';
 
 export type RunResult = ExecutionResult & { runId: string };
 
-export interface SubmittedRun {
+export interface SubmittedRun<Result = RunResult> {
   readonly runId: string;
   /** Settles with the result once the run has ended and been recorded. */
-  readonly done: Promise<RunResult>;
+  readonly done: Promise<Result>;
 }
 
 export interface RunService {
   /** Validates and starts a run. Throws RunServiceError('invalid_request') for bad input. */
   submit(request: unknown): Promise<SubmittedRun>;
+  /** Validates and starts an agent task (planner, coder, runner, tester). */
+  submitTask(request: unknown, context?: TaskContext): Promise<SubmittedRun<TaskResult>>;
   /** Cancels a run in progress. */
   cancel(runId: string): Promise<'cancelling'>;
   get(runId: string): Promise<RunRecord | undefined>;
@@ -47,14 +56,20 @@ export interface RunServiceOptions {
   now?: () => Date;
   newRunId?: () => string;
   /** Told about each finished run (metrics). */
-  onRunEnded?: (run: RunResult, language: ParsedExecutionRequest['language']) => void;
+  onRunEnded?: (run: { status: ExecutionResult['status']; durationMs: number }, language: string) => void;
+  /** Model settings for tasks. */
+  models?: ModelSettings;
 }
 
-/** Parses a request; throws RunServiceError with every problem in one message. */
-export function parseExecutionRequest(request: unknown): ParsedExecutionRequest {
-  const parsed = executionRequestSchema.safeParse(request);
+/** Parses with `schema`, then checks the allowed hosts; throws RunServiceError with every problem in one message. */
+function parseRequest<Schema extends z.ZodType<{ allowedOutboundHosts?: string[] | undefined }>>(
+  schema: Schema,
+  what: string,
+  request: unknown,
+): z.infer<Schema> {
+  const parsed = schema.safeParse(request);
   if (!parsed.success) {
-    throw new RunServiceError('invalid_request', `the execution request is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`, {
+    throw new RunServiceError('invalid_request', `the ${what} is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`, {
       issues: parsed.error.issues,
     });
   }
@@ -66,57 +81,34 @@ export function parseExecutionRequest(request: unknown): ParsedExecutionRequest 
   return parsed.data;
 }
 
+export const parseExecutionRequest = (request: unknown): ParsedExecutionRequest =>
+  parseRequest(executionRequestSchema, 'execution request', request);
+
+export const parseTaskRequest = (request: unknown): ParsedTaskRequest => parseRequest(taskRequestSchema, 'task request', request);
+
 export function createRunService(options: RunServiceOptions): RunService {
   const { runner, store, bus } = options;
   const now = options.now ?? (() => new Date());
   const newRunId = options.newRunId ?? (() => `run_${randomUUID()}`);
-  const active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+  const active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
 
   async function execute(runId: string, request: ParsedExecutionRequest, controller: AbortController): Promise<RunResult> {
-    // Facts are recorded in the order they happen; each waits for the one before.
-    let chain = Promise.resolve();
-    const record = (step: () => Promise<unknown>) => {
-      chain = chain.then(step).then(
-        () => undefined,
-        () => undefined,
-      );
-    };
-    let sequence = 0;
-    const output = createOutputCoalescer({
-      emit: (stream, text) =>
-        record(() => bus.publish('dev.umca.output.appended.v1', runId, { runId, stream, text, sequence: sequence++ })),
-    });
+    const recorder = createRunRecorder(bus, runId);
     const result = await runner.execute(request, {
       signal: controller.signal,
       onStart: ({ queuedMs, lane, runtime }) =>
-        record(async () => {
+        recorder.record(async () => {
           await store.runs.update(runId, { status: 'running', startedAt: now().toISOString() });
           await bus.publish('dev.umca.run.started.v1', runId, { runId, lane, runtime, queuedMs });
         }),
-      onOutput: (stream, text) => output.write(stream, text),
-      onEgress: (attempt) =>
-        record(() =>
-          bus.publish(attempt.verdict === 'allowed' ? 'dev.umca.egress.allowed.v1' : 'dev.umca.egress.denied.v1', runId, {
-            runId,
-            attempt,
-          }),
-        ),
+      onOutput: recorder.output,
+      onEgress: recorder.egress,
     });
-    output.flush();
-    await chain;
+    await recorder.settle();
     const ended = { ...result, runId };
     await store.runs.update(runId, { status: result.status, endedAt: now().toISOString(), durationMs: result.durationMs, result });
-    await bus.publish('dev.umca.code.executed.v1', runId, {
-      runId,
-      status: result.status,
-      exitCode: result.exitCode,
-      lane: result.lane,
-      ...(result.runtime ? { runtime: result.runtime } : {}),
-      isolation: result.isolation,
-      durationMs: result.durationMs,
-      timings: result.timings,
-      ...(result.error ? { error: result.error } : {}),
-    });
+    recorder.executed(result);
+    await recorder.settle();
     if (result.status === 'crashed') {
       // Not the program's doing: the sandbox failed. Operators watch for this event.
       await bus.publish('dev.umca.error.raised.v1', runId, {
@@ -136,6 +128,35 @@ export function createRunService(options: RunServiceOptions): RunService {
   }
 
   return {
+    async submitTask(body, context = {}) {
+      const task = resolveTaskModels(parseTaskRequest(body), options.models ?? {}, context);
+      const { request } = task;
+      const runId = newRunId();
+      await store.runs.create({
+        id: runId,
+        kind: 'task',
+        status: 'queued',
+        language: request.language,
+        createdAt: now().toISOString(),
+        request,
+      });
+      await bus.publish('dev.umca.task.created.v1', runId, {
+        runId,
+        task: request.task,
+        language: request.language,
+        models: task.models,
+        maxIterations: request.maxIterations,
+      });
+      const controller = new AbortController();
+      const done = executeTaskRun({ runner, store, bus, now }, runId, task, controller.signal)
+        .then((result) => {
+          options.onRunEnded?.(result, `task:${request.language}`);
+          return result;
+        })
+        .finally(() => active.delete(runId));
+      active.set(runId, { controller, done });
+      return { runId, done };
+    },
     async submit(body) {
       const request = parseExecutionRequest(body);
       const runId = newRunId();

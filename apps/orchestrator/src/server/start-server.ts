@@ -7,15 +7,14 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createEmbeddedBus, type EventBus } from '@umca/events';
-import { createRunner, type Logger, type Runner, stderrLogger } from '@umca/runner';
-import { openSqliteStore } from '@umca/store';
+import type { EventBus } from '@umca/events';
+import { type Logger, type Runner, stderrLogger } from '@umca/runner';
 import { createApp } from '../app/create-app.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { createMcpHttpHandler } from '../mcp/create-mcp-http-handler.js';
 import { createMcpServer } from '../mcp/create-mcp-server.js';
 import { createMetrics } from '../metrics/create-metrics.js';
-import { createRunService, endInterruptedRuns } from '../runs/run-service.js';
+import { openService } from './open-service.js';
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:8787 */
@@ -37,37 +36,35 @@ function hostsFor(host: string, port: number, extra: readonly string[]): Set<str
 
 export async function startServer(
   config: ServerConfig,
-  options: { logger?: Logger; runner?: Runner; uiDir?: string; sse?: { heartbeatMs?: number; retryMs?: number } } = {},
+  options: {
+    logger?: Logger;
+    runner?: Runner;
+    uiDir?: string;
+    sse?: { heartbeatMs?: number; retryMs?: number };
+    /** Where model providers' addresses and keys are read (default process.env). */
+    modelEnv?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? stderrLogger;
-  const store = openSqliteStore({ dataDir: config.dataDir });
-  const bus = createEmbeddedBus({ log: store.events });
-  const recovered = await endInterruptedRuns(store, bus);
-  if (recovered > 0) logger.warn(`${recovered} run(s) left unfinished by the previous server were recorded as cancelled`);
-  let runner: Runner;
-  try {
-    runner =
-      options.runner ??
-      (await createRunner({
-        logger,
-        ...(config.concurrency ? { concurrency: config.concurrency } : {}),
-        ...(config.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
-        ...(config.wheelhouse ? { wheelhouseDir: config.wheelhouse } : {}),
-      }));
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  let runs: ReturnType<typeof createRunService> | undefined;
-  const metrics = createMetrics({ activeRuns: () => runs?.activeCount() ?? 0 });
-  runs = createRunService({
-    runner,
-    store,
-    bus,
-    onRunEnded: (run, language) => metrics.runEnded({ status: run.status, language }, run.durationMs / 1000),
+  let metrics: ReturnType<typeof createMetrics> | undefined;
+  const service = await openService(config, {
+    logger,
+    ...(options.runner ? { runner: options.runner } : {}),
+    ...(options.modelEnv ? { modelEnv: options.modelEnv } : {}),
+    onRunEnded: (run, language) => metrics?.runEnded({ status: run.status, language }, run.durationMs / 1000),
   });
-  const service = runs;
-  const mcp = createMcpHttpHandler({ createServer: () => createMcpServer({ runs: service, bus }), streams: store.streams });
+  const { store, bus, runner, runs } = service;
+  metrics = createMetrics({ activeRuns: () => runs.activeCount() });
+  const mcp = createMcpHttpHandler({
+    createServer: () =>
+      createMcpServer({
+        runs,
+        bus,
+        allowSampling: config.mcpSampling === 'allow',
+        ...(config.model ? { defaultModel: config.model } : {}),
+      }),
+    streams: store.streams,
+  });
   let allowed = new Set<string>();
   const uiDir = options.uiDir ?? (existsSync(DEFAULT_UI_DIR) ? DEFAULT_UI_DIR : undefined);
   const app = createApp({
@@ -88,8 +85,7 @@ export async function startServer(
     const instance = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(instance));
     instance.once('error', reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
-    await runner.close();
-    await store.close();
+    await service.close();
     throw new Error(
       error.code === 'EADDRINUSE'
         ? `port ${config.port} on ${config.host} is already in use; choose another with --port (0 picks a free one)`
@@ -112,8 +108,7 @@ export async function startServer(
         await mcp.close();
         if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections();
         await stopped;
-        if (!options.runner) await runner.close();
-        await store.close();
+        await service.close();
       })();
       return closing;
     },

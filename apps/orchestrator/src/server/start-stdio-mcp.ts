@@ -5,31 +5,35 @@
  * so both see them. Everything but MCP messages goes to stderr.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createEmbeddedBus } from '@umca/events';
-import { createRunner, type Logger, stderrLogger } from '@umca/runner';
-import { openSqliteStore } from '@umca/store';
+import { type Logger, stderrLogger } from '@umca/runner';
 import { createMcpServer } from '../mcp/create-mcp-server.js';
-import { createRunService, endInterruptedRuns } from '../runs/run-service.js';
+import { openService } from './open-service.js';
 
 export async function startStdioMcp(options: {
   dataDir: string;
   logger?: Logger;
   allowReducedIsolation?: boolean;
+  model?: string;
+  fallbackModels?: readonly string[];
+  allowSampling?: boolean;
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
 }): Promise<{ closed: Promise<void> }> {
-  const logger = options.logger ?? stderrLogger;
-  const store = openSqliteStore({ dataDir: options.dataDir });
-  const bus = createEmbeddedBus({ log: store.events });
-  await endInterruptedRuns(store, bus);
-  const runner = await createRunner({ logger, ...(options.allowReducedIsolation ? { allowReducedIsolation: true } : {}) }).catch(
-    async (error) => {
-      await store.close();
-      throw error;
+  const service = await openService(
+    {
+      dataDir: options.dataDir,
+      ...(options.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.fallbackModels ? { fallbackModels: options.fallbackModels } : {}),
     },
+    { logger: options.logger ?? stderrLogger },
   );
-  const runs = createRunService({ runner, store, bus });
-  const server = createMcpServer({ runs, bus });
+  const server = createMcpServer({
+    runs: service.runs,
+    bus: service.bus,
+    allowSampling: options.allowSampling ?? true,
+    ...(options.model ? { defaultModel: options.model } : {}),
+  });
   const transport = new StdioServerTransport(
     (options.stdin ?? process.stdin) as import('node:stream').Readable,
     (options.stdout ?? process.stdout) as import('node:stream').Writable,
@@ -37,11 +41,7 @@ export async function startStdioMcp(options: {
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     (options.stdin ?? process.stdin).once('end', () => resolve());
-  }).then(async () => {
-    await runs.shutdown();
-    await runner.close();
-    await store.close();
-  });
+  }).then(() => service.close());
   await server.connect(transport);
   return { closed };
 }

@@ -19,7 +19,15 @@ export interface TestServer {
   start(): Promise<void>;
 }
 
-export function useServer(options: { sse?: { heartbeatMs?: number; retryMs?: number } } = {}): () => TestServer {
+export function useServer(
+  options: {
+    sse?: { heartbeatMs?: number; retryMs?: number };
+    /** Model provider settings, read when the server starts. */
+    modelEnv?: () => NodeJS.ProcessEnv;
+    /** More server configuration (as flags). */
+    config?: Record<string, unknown>;
+  } = {},
+): () => TestServer {
   const dataDir = mkdtempSync(join(tmpdir(), 'umca-serve-'));
   let server: RunningServer | undefined;
   let port = 0;
@@ -30,8 +38,9 @@ export function useServer(options: { sse?: { heartbeatMs?: number; retryMs?: num
     },
     dataDir,
     async start() {
-      server = await startServer(resolveServerConfig({ flags: { port, dataDir }, env: {} }), {
+      server = await startServer(resolveServerConfig({ flags: { ...options.config, port, dataDir }, env: {} }), {
         logger: quiet,
+        ...(options.modelEnv ? { modelEnv: options.modelEnv() } : {}),
         ...(options.sse ? { sse: options.sse } : {}),
       });
       port = server.port;

@@ -17,11 +17,20 @@ export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) 
         'a',
         { href: `#/runs/${summary.id}` },
         statusBadge(summary.status ?? 'queued'),
-        el('span', { class: 'id' }, `${summary.language ?? ''} · ${summary.id.replace(/^run_/, '').slice(0, 8)}`),
+        el(
+          'span',
+          { class: 'id' },
+          `${summary.kind === 'task' ? 'task · ' : ''}${summary.language ?? ''} · ${summary.id.replace(/^run_/, '').slice(0, 8)}`,
+        ),
         el(
           'span',
           { class: 'meta' },
-          [summary.runtime ?? summary.lane, formatMs(summary.durationMs), summary.egressDenied ? `${summary.egressDenied} denied` : '']
+          [
+            summary.verdict,
+            summary.kind === 'task' ? undefined : (summary.runtime ?? summary.lane),
+            formatMs(summary.durationMs),
+            summary.egressDenied ? `${summary.egressDenied} denied` : '',
+          ]
             .filter(Boolean)
             .join(' · '),
         ),
@@ -48,7 +57,13 @@ export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) 
       const id = event.subject;
       switch (event.type) {
         case 'dev.umca.run.created.v1':
-          update(id, { language: event.data.language, status: 'queued', createdAt: event.time, egressDenied: 0 });
+          update(id, { kind: 'execution', language: event.data.language, status: 'queued', createdAt: event.time, egressDenied: 0 });
+          break;
+        case 'dev.umca.task.created.v1':
+          update(id, { kind: 'task', language: event.data.language, status: 'queued', createdAt: event.time, egressDenied: 0 });
+          break;
+        case 'dev.umca.checks.evaluated.v1':
+          update(id, { verdict: event.data.verdict });
           break;
         case 'dev.umca.run.started.v1':
           update(id, { status: 'running', lane: event.data.lane, ...(event.data.runtime ? { runtime: event.data.runtime } : {}) });

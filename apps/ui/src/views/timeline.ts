@@ -15,7 +15,9 @@ function describe(event: UmcaEvent): { kind: string; text: string } {
     case 'dev.umca.run.started.v1':
       return {
         kind: 'info',
-        text: `started in ${event.data.lane}/${event.data.runtime ?? '?'} after ${formatMs(event.data.queuedMs)} in the queue`,
+        text: event.data.runtime
+          ? `started in ${event.data.lane}/${event.data.runtime} after ${formatMs(event.data.queuedMs)} in the queue`
+          : 'started',
       };
     case 'dev.umca.output.appended.v1':
       return { kind: event.data.stream, text: `${event.data.stream}: ${event.data.text.trimEnd().split('\n')[0]?.slice(0, 120) ?? ''}` };
@@ -36,6 +38,32 @@ function describe(event: UmcaEvent): { kind: string; text: string } {
         kind: event.data.status === 'ok' ? 'ok' : 'error',
         text: `ended: ${event.data.status}${event.data.reason ? `, ${event.data.reason}` : ''}`,
       };
+    case 'dev.umca.task.created.v1':
+      return {
+        kind: 'info',
+        text: `task: ${event.data.task.slice(0, 120)} (${event.data.language}, ${event.data.models.join(' → ') || 'no model'})`,
+      };
+    case 'dev.umca.step.started.v1':
+      return { kind: 'info', text: `${event.data.step}${event.data.iteration ? ` (round ${event.data.iteration})` : ''}…` };
+    case 'dev.umca.step.ended.v1':
+      return {
+        kind: event.data.outcome === 'ok' ? 'info' : 'error',
+        text: `${event.data.step} ${event.data.outcome} in ${formatMs(event.data.durationMs)}${event.data.summary ? `: ${event.data.summary.slice(0, 160)}` : ''}`,
+      };
+    case 'dev.umca.model.called.v1':
+      return {
+        kind: event.data.error ? 'error' : 'info',
+        text: event.data.error
+          ? `model ${event.data.model} failed: ${event.data.error}`
+          : `model ${event.data.model}: ${event.data.promptTokens} → ${event.data.completionTokens} tokens, ${formatMs(event.data.latencyMs)}`,
+      };
+    case 'dev.umca.checks.evaluated.v1': {
+      const passed = event.data.checks.filter((check) => check.passed).length;
+      return {
+        kind: event.data.verdict === 'pass' ? 'ok' : 'denied',
+        text: `checks round ${event.data.iteration}: ${passed}/${event.data.checks.length} passed, ${event.data.verdict}`,
+      };
+    }
     case 'dev.umca.error.raised.v1':
       return { kind: 'error', text: `error: ${event.data.message}` };
     default:

@@ -1,0 +1,201 @@
+/**
+ * @module run-command
+ * `umca run "TASK"`: an agent flow from the terminal. When a UMCA server is reachable (--server,
+ * UMCA_SERVER, or one on 127.0.0.1:8787) the task runs there, so its events arrive on the
+ * server's streams too; otherwise it runs in this process on the same data directory.
+ */
+import type { TaskRequest, TaskResult, UmcaEvent } from '@umca/contracts';
+import { ConfigError, openService, parseTaskRequest, RunServiceError } from '@umca/orchestrator';
+import type { Command } from 'commander';
+import { createParser } from 'eventsource-parser';
+import { createTaskProgress } from './task-progress.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const DEFAULT_SERVER = 'http://127.0.0.1:8787';
+const EXIT_CODES = { pass: 0, fail: 1, unverified: 3 } as const;
+
+interface RunFlags {
+  model?: string;
+  fallback: string[];
+  language?: string;
+  maxIterations?: string;
+  allowHost: string[];
+  timeoutMs?: string;
+  json?: boolean;
+  server?: string;
+  embedded?: boolean;
+  dataDir?: string;
+  allowReducedIsolation?: boolean;
+}
+
+class UsageProblem extends Error {}
+
+function buildRequest(task: string, flags: RunFlags): TaskRequest {
+  const number = (value: string | undefined, flag: string) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new UsageProblem(`${flag} takes a whole number, not ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  const request: TaskRequest = {
+    task,
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.fallback.length ? { fallbackModels: flags.fallback } : {}),
+    ...(flags.language ? { language: flags.language as 'python' } : {}),
+    ...(flags.maxIterations ? { maxIterations: number(flags.maxIterations, '--max-iterations') } : {}),
+    ...(flags.allowHost.length ? { allowedOutboundHosts: flags.allowHost } : {}),
+    ...(flags.timeoutMs ? { limits: { timeoutMs: number(flags.timeoutMs, '--timeout-ms') } } : {}),
+  };
+  try {
+    parseTaskRequest(request);
+  } catch (error) {
+    if (error instanceof RunServiceError) throw new UsageProblem(error.message);
+    throw error;
+  }
+  return request;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(400) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function runOnServer(
+  server: string,
+  request: TaskRequest,
+  onEvent: (event: UmcaEvent) => void,
+  signal: AbortSignal,
+): Promise<TaskResult> {
+  const accepted = await fetch(`${server}/v1/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+    body: JSON.stringify(request),
+  });
+  if (!accepted.ok) {
+    const problem = (await accepted.json().catch(() => ({}))) as { detail?: string };
+    throw new UsageProblem(problem.detail ?? `the server refused the task (${accepted.status})`);
+  }
+  const { runId } = (await accepted.json()) as { runId: string };
+  signal.addEventListener('abort', () => void fetch(`${server}/v1/runs/${runId}/cancel`, { method: 'POST' }).catch(() => {}), {
+    once: true,
+  });
+  let lastEventId = '';
+  for (;;) {
+    const response = await fetch(`${server}/v1/runs/${runId}/events`, { headers: lastEventId ? { 'last-event-id': lastEventId } : {} });
+    if (response.status === 204 || !response.body) break;
+    let ended = false;
+    const parser = createParser({
+      onEvent: (message) => {
+        if (message.id) lastEventId = message.id;
+        const event = JSON.parse(message.data) as UmcaEvent;
+        onEvent(event);
+        if (event.type === 'dev.umca.run.ended.v1') ended = true;
+      },
+    });
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    } catch {
+      // dropped: reconnect from the last event
+    }
+    if (ended) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const run = (await (await fetch(`${server}/v1/runs/${runId}`)).json()) as { result: TaskResult };
+  return run.result;
+}
+
+async function runEmbedded(
+  flags: RunFlags,
+  request: TaskRequest,
+  onEvent: (event: UmcaEvent) => void,
+  signal: AbortSignal,
+): Promise<TaskResult> {
+  const open = openService({
+    dataDir: flags.dataDir ?? process.env.UMCA_DATA_DIR ?? '.umca',
+    ...(flags.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
+    ...(process.env.UMCA_MODEL ? { model: process.env.UMCA_MODEL } : {}),
+    ...(process.env.UMCA_MODEL_FALLBACKS
+      ? { fallbackModels: process.env.UMCA_MODEL_FALLBACKS.split(',').map((model) => model.trim()) }
+      : {}),
+  });
+  const service = await open.catch((error) => {
+    throw error instanceof ConfigError ? new UsageProblem(error.message) : error;
+  });
+  try {
+    const submitted = await service.runs.submitTask(request).catch((error) => {
+      throw error instanceof RunServiceError ? new UsageProblem(error.message) : error;
+    });
+    signal.addEventListener('abort', () => void service.runs.cancel(submitted.runId).catch(() => {}), { once: true });
+    const following = new AbortController();
+    const relay = (async () => {
+      for await (const { event } of service.bus.subscribe({ after: 0, subject: submitted.runId, signal: following.signal })) {
+        onEvent(event);
+        if (event.type === 'dev.umca.run.ended.v1') return;
+      }
+    })();
+    const result = await submitted.done;
+    await Promise.race([relay, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    following.abort();
+    return result;
+  } finally {
+    await service.close();
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Plan, write, run and check code for a task with a model (agent flow)')
+    .argument('<task>', 'what the program should do, in plain words')
+    .option(
+      '-m, --model <provider:model>',
+      'e.g. qwen:qwen-max, deepseek:deepseek-chat, ollama:qwen2.5-coder:7b, local:/path/model.gguf (default UMCA_MODEL)',
+    )
+    .option('--fallback <provider:model>', 'a model to try when the first fails (repeatable)', collect, [])
+    .option('-l, --language <language>', 'python (default) or javascript')
+    .option('--max-iterations <n>', 'coder/tester rounds at most (default 3)')
+    .option('--allow-host <pattern>', 'hosts the code may reach, Spin syntax (repeatable)', collect, [])
+    .option('--timeout-ms <ms>', 'limit for each run of the code')
+    .option('--json', 'print exactly one JSON object at the end: the task result')
+    .option('--server <url>', `run on this UMCA server (default UMCA_SERVER, or ${DEFAULT_SERVER} when it answers)`)
+    .option('--embedded', 'run in this process even if a server is reachable')
+    .option('--data-dir <dir>', 'for an embedded run: where runs and events are kept (default .umca)')
+    .option('--allow-reduced-isolation', 'for an embedded run: run even without bubblewrap')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when the checks passed; 1 when they did not or a step failed; 2 bad input; 3 the program ran but there were no checks to verify it (unverified); 130 cancelled.',
+    )
+    .action(async (task: string, flags: RunFlags) => {
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      const progress = flags.json ? () => {} : createTaskProgress((text) => process.stderr.write(text), Boolean(process.stderr.isTTY));
+      try {
+        const request = buildRequest(task, flags);
+        const explicit = flags.server ?? process.env.UMCA_SERVER;
+        const server = flags.embedded ? undefined : (explicit ?? ((await reachable(DEFAULT_SERVER)) ? DEFAULT_SERVER : undefined));
+        if (server && !flags.json) process.stderr.write(`umca: running on ${server}\n`);
+        const result = server
+          ? await runOnServer(server.replace(/\/$/, ''), request, progress, controller.signal)
+          : await runEmbedded(flags, request, progress, controller.signal);
+        if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else {
+          process.stdout.write(`${result.code}\n`);
+          process.stderr.write(
+            `umca: ${result.verdict} after ${result.iterations.length} round(s), ${result.usage.promptTokens + result.usage.completionTokens} tokens, run ${result.runId}${result.reason ? `: ${result.reason}` : ''}\n`,
+          );
+        }
+        process.exitCode = result.status === 'cancelled' ? 130 : EXIT_CODES[result.verdict];
+      } catch (error) {
+        if (!(error instanceof UsageProblem)) throw error;
+        process.stderr.write(`umca: ${error.message}\n`);
+        process.exitCode = 2;
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+    });
+}

@@ -1,0 +1,71 @@
+/**
+ * @module run-code-tool
+ * The MCP tool `run_code`: one program in the sandbox, its output streamed to the client as
+ * logging messages and progress notifications while it runs.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { languageSchema, MAX_LIMITS, runResultSchema } from '@umca/contracts';
+import type { EventBus } from '@umca/events';
+import { z } from 'zod';
+import type { RunService } from '../runs/run-service.js';
+import { RunServiceError } from '../runs/run-service-error.js';
+import { asText, followRun, optional, relayOutput } from './tool-support.js';
+
+const runCodeInput = {
+  language: languageSchema
+    .exclude(['wasi'])
+    .describe('python (Pyodide, CPython 3.14 standard library) or javascript (QuickJS, no Node APIs)'),
+  code: z.string().min(1).max(1_048_576).describe('The program. Python may use top-level await; JavaScript runs as an ES module.'),
+  allowedOutboundHosts: optional(
+    z
+      .array(z.string())
+      .max(100)
+      .describe('Hosts the code may reach over HTTP(S), Spin syntax, e.g. ["https://api.example.com"]. Absent: no network.'),
+  ),
+  timeoutMs: optional(z.coerce.number().int().min(1).max(MAX_LIMITS.timeoutMs).describe('Wall-clock limit in ms (default 10000).')),
+  memoryMb: optional(z.coerce.number().int().min(16).max(MAX_LIMITS.memoryMb).describe('Memory limit in MiB (default 256).')),
+};
+
+export function registerRunCodeTool(server: McpServer, deps: { runs: RunService; bus: EventBus }): void {
+  server.registerTool(
+    'run_code',
+    {
+      title: 'Run code in the sandbox',
+      description:
+        'Runs a Python or JavaScript program in a fresh, isolated WebAssembly sandbox and returns its result: status (ok, error, timeout, memory_limit, output_limit, ...), exitCode, stdout, stderr, error with traceback, and the runId. Output is streamed as logging messages while it runs. The program can reach the network only for hosts in allowedOutboundHosts.',
+      inputSchema: runCodeInput,
+      outputSchema: runResultSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      let submitted: Awaited<ReturnType<RunService['submit']>>;
+      try {
+        submitted = await deps.runs.submit({
+          language: args.language,
+          code: args.code,
+          ...(args.allowedOutboundHosts ? { allowedOutboundHosts: args.allowedOutboundHosts } : {}),
+          ...(args.timeoutMs || args.memoryMb
+            ? {
+                limits: { ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}), ...(args.memoryMb ? { memoryMb: args.memoryMb } : {}) },
+              }
+            : {}),
+        });
+      } catch (error) {
+        if (error instanceof RunServiceError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+        throw error;
+      }
+      const progressToken = extra._meta?.progressToken;
+      let chunks = 0;
+      const result = await followRun(deps, submitted, extra, async (event) => {
+        await relayOutput(server, event, extra);
+        if (event.type === 'dev.umca.output.appended.v1' && progressToken !== undefined) {
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken, progress: ++chunks, message: event.data.text.trimEnd().split('\n').at(-1)?.slice(0, 200) ?? '' },
+          });
+        }
+      });
+      return { structuredContent: result, content: asText(result) };
+    },
+  );
+}

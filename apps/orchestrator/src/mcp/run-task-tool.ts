@@ -1,0 +1,109 @@
+/**
+ * @module run-task-tool
+ * The MCP tool `run_task`: the agent flow (plan, write, run, check). Each step is a progress
+ * notification and a logging message. Without a model argument it uses the server's default
+ * model or, when the client offers sampling and the operator allows it, the client's own model.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { MAX_LIMITS, taskResultSchema } from '@umca/contracts';
+import type { EventBus } from '@umca/events';
+import { createSamplingModel } from '@umca/models';
+import { z } from 'zod';
+import type { RunService } from '../runs/run-service.js';
+import { RunServiceError } from '../runs/run-service-error.js';
+import { asText, followRun, loggingIgnored, optional, relayOutput } from './tool-support.js';
+
+const STEP_LABELS = { plan: 'planning', code: 'writing code', execute: 'running the code', test: 'checking' } as const;
+
+const runTaskInput = {
+  task: z.string().min(1).max(20_000).describe('What the program should do, in plain words.'),
+  model: optional(
+    z
+      .string()
+      .min(1)
+      .max(1_000)
+      .describe('provider:model, e.g. qwen:qwen-max or local:/path/model.gguf; "sampling" for this client\'s model.'),
+  ),
+  language: optional(z.enum(['python', 'javascript']).describe('Default python.')),
+  maxIterations: optional(z.coerce.number().int().min(1).max(10).describe('Coder/tester rounds at most (default 3).')),
+  allowedOutboundHosts: optional(z.array(z.string()).max(100).describe('Hosts the code may reach, Spin syntax. Absent: no network.')),
+  timeoutMs: optional(z.coerce.number().int().min(1).max(MAX_LIMITS.timeoutMs).describe('Limit for each run of the code, in ms.')),
+};
+
+export interface RunTaskToolOptions {
+  runs: RunService;
+  bus: EventBus;
+  /** Whether the client's own model may be used (sampling). */
+  allowSampling: boolean;
+  /** The server's default model; without one, run_task uses sampling when it can. */
+  defaultModel?: string;
+}
+
+export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptions): void {
+  server.registerTool(
+    'run_task',
+    {
+      title: 'Write, run and check code for a task',
+      description:
+        "An agent flow: a planner turns the task into a plan and acceptance checks, a coder writes a Python or JavaScript program, the sandbox runs it with the checks, a tester judges, and on failure the coder tries again with the evidence (up to maxIterations). Progress is reported per step. Returns the final code, its output, the checks, a verdict (pass or fail) and every round. Without a model argument it uses the server default, or this client's own model through sampling when the client offers it.",
+      inputSchema: runTaskInput,
+      outputSchema: taskResultSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    async (args, extra) => {
+      const clientSamples = Boolean(server.server.getClientCapabilities()?.sampling);
+      const contextModels =
+        options.allowSampling && clientSamples
+          ? { sampling: createSamplingModel((request, { signal }) => server.server.createMessage(request, signal ? { signal } : {})) }
+          : undefined;
+      let submitted: Awaited<ReturnType<RunService['submitTask']>>;
+      try {
+        submitted = await options.runs.submitTask(
+          {
+            task: args.task,
+            ...(args.model ? { model: args.model } : {}),
+            ...(args.language ? { language: args.language } : {}),
+            ...(args.maxIterations ? { maxIterations: args.maxIterations } : {}),
+            ...(args.allowedOutboundHosts ? { allowedOutboundHosts: args.allowedOutboundHosts } : {}),
+            ...(args.timeoutMs ? { limits: { timeoutMs: args.timeoutMs } } : {}),
+          },
+          {
+            ...(contextModels ? { contextModels } : {}),
+            ...(!options.defaultModel && contextModels ? { preferredModel: 'sampling' } : {}),
+          },
+        );
+      } catch (error) {
+        if (error instanceof RunServiceError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+        throw error;
+      }
+      const progressToken = extra._meta?.progressToken;
+      const total = 1 + 3 * (args.maxIterations ?? 3);
+      let stepsDone = 0;
+      const result = await followRun(options, submitted, extra, async (event) => {
+        await relayOutput(server, event, extra);
+        if (event.type === 'dev.umca.step.started.v1' && progressToken !== undefined) {
+          const round = event.data.iteration > 0 ? ` (round ${event.data.iteration})` : '';
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken, progress: stepsDone, total, message: `${STEP_LABELS[event.data.step]}${round}` },
+          });
+        }
+        if (event.type === 'dev.umca.step.ended.v1') {
+          stepsDone++;
+          if (!loggingIgnored(server, 'info', extra.sessionId)) {
+            const round = event.data.iteration ? ` #${event.data.iteration}` : '';
+            await extra.sendNotification({
+              method: 'notifications/message',
+              params: {
+                level: 'info',
+                logger: 'umca.task',
+                data: `${event.data.step}${round}: ${event.data.outcome}${event.data.summary ? `, ${event.data.summary}` : ''}`,
+              },
+            });
+          }
+        }
+      });
+      return { structuredContent: result, content: asText(result) };
+    },
+  );
+}

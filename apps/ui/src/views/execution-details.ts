@@ -1,0 +1,91 @@
+/**
+ * @module execution-details
+ * What one code execution did: its request, how it ended, its output and files, and every
+ * outbound request (denied ones stand out).
+ */
+import type { Run } from '@umca/contracts';
+import { el, formatMs, statusBadge } from '../dom.js';
+
+type ExecutionRun = Extract<Run, { kind: 'execution' }>;
+
+function egressTable(run: ExecutionRun): HTMLElement {
+  const attempts = run.result?.egress ?? [];
+  if (attempts.length === 0) {
+    return el(
+      'p',
+      { class: 'empty' },
+      run.request.allowedOutboundHosts?.length ? 'No outbound requests.' : 'No outbound requests (network off for this run).',
+    );
+  }
+  return el(
+    'table',
+    { 'data-testid': 'egress' },
+    el('tr', {}, el('th', {}, 'verdict'), el('th', {}, 'request'), el('th', {}, 'reason'), el('th', {}, 'address'), el('th', {}, 'status')),
+    ...attempts.map((attempt) =>
+      el(
+        'tr',
+        {},
+        el('td', { class: attempt.verdict === 'denied' ? 'denied' : '' }, attempt.verdict),
+        el('td', { class: 'mono' }, `${attempt.method} ${attempt.url}`),
+        el('td', {}, attempt.reason),
+        el('td', { class: 'mono' }, attempt.address ?? '–'),
+        el('td', {}, attempt.status ?? '–'),
+      ),
+    ),
+  );
+}
+
+export function executionDetails(run: ExecutionRun): Node[] {
+  const result = run.result;
+  const code =
+    run.request.language === 'wasi' ? `(a wasm32-wasi module, ${run.request.module.length} base64 characters)` : run.request.code;
+  const parts: Array<Node | null> = [
+    el('h2', {}, `Run ${run.id}`, statusBadge(run.status)),
+    result?.reason ? el('div', { class: 'error-box' }, result.reason) : null,
+    el(
+      'dl',
+      { class: 'facts' },
+      el('dt', {}, 'language'),
+      el('dd', {}, run.language),
+      el('dt', {}, 'lane'),
+      el('dd', {}, result ? `${result.lane} / ${result.runtime ?? '?'} / isolation ${result.isolation}` : '–'),
+      el('dt', {}, 'created'),
+      el('dd', {}, run.createdAt),
+      el('dt', {}, 'duration'),
+      el(
+        'dd',
+        {},
+        result
+          ? `${formatMs(result.durationMs)} (queued ${formatMs(result.timings.queuedMs)}, in sandbox ${formatMs(result.timings.programMs)})`
+          : '–',
+      ),
+      el('dt', {}, 'exit code'),
+      el('dd', {}, result?.exitCode ?? '–'),
+      el('dt', {}, 'limits'),
+      el('dd', {}, JSON.stringify(run.request.limits ?? {})),
+      el('dt', {}, 'allowed hosts'),
+      el('dd', {}, (run.request.allowedOutboundHosts ?? []).join(', ') || 'none (no network)'),
+    ),
+    el('h2', { class: 'section' }, 'Code'),
+    el('pre', { class: 'output' }, code),
+    el('h2', { class: 'section' }, 'Output'),
+    el(
+      'pre',
+      { class: 'output', 'data-testid': 'run-output' },
+      result?.stdout ?? '',
+      el('span', { class: 'stderr' }, result?.stderr ?? ''),
+    ),
+    result?.error ? el('pre', { class: 'output' }, result.error.traceback ?? `${result.error.type}: ${result.error.message}`) : null,
+    result?.files.length
+      ? el(
+          'div',
+          {},
+          el('h2', { class: 'section' }, 'Files'),
+          el('ul', {}, ...result.files.map((file) => el('li', { class: 'mono' }, `${file.path} (${file.sizeBytes} bytes)`))),
+        )
+      : null,
+    el('h2', { class: 'section' }, 'Outbound requests'),
+    egressTable(run),
+  ];
+  return parts.filter((part): part is Node => part !== null);
+}

@@ -1,0 +1,134 @@
+/**
+ * @module task-view
+ * Give UMCA a task in plain words and watch the agent flow work on it: the plan, each model
+ * call, the code's output, the checks, and at the end the verdict with every round.
+ */
+import type { TaskRequest, UmcaEvent } from '@umca/contracts';
+import { cancelRun, getRun, submitTask } from '../api.js';
+import { el, statusBadge } from '../dom.js';
+import { follow } from '../live.js';
+import { taskDetails, verdictBadge } from './task-details.js';
+import { timelineEntry } from './timeline.js';
+
+let draft = {
+  task: 'Write a function is_prime(n) that says whether n is a prime number, and print the primes below 30.',
+  model: '',
+  language: 'python' as 'python' | 'javascript',
+  maxIterations: 3,
+};
+
+export function taskView(): { element: HTMLElement; dispose: () => void } {
+  let stop: (() => void) | undefined;
+  let runId: string | undefined;
+
+  const task = el('textarea', { class: 'task', 'aria-label': 'Task', 'data-testid': 'task' });
+  task.value = draft.task;
+  const model = el('input', {
+    type: 'text',
+    class: 'model',
+    placeholder: 'the server default (UMCA_MODEL)',
+    'aria-label': 'Model (provider:model)',
+    'data-testid': 'model',
+    value: draft.model,
+  });
+  const language = el(
+    'select',
+    { 'aria-label': 'Language', 'data-testid': 'task-language' },
+    el('option', { value: 'python' }, 'Python'),
+    el('option', { value: 'javascript' }, 'JavaScript'),
+  );
+  language.value = draft.language;
+  const rounds = el('input', { type: 'number', min: 1, max: 10, value: draft.maxIterations, 'aria-label': 'Rounds at most' });
+  const runButton = el('button', { class: 'primary', 'data-testid': 'run-task' }, 'Run task ▶');
+  const cancelButton = el('button', { disabled: true, 'data-testid': 'cancel-task' }, 'Cancel');
+  const problem = el('div');
+  const status = el('span', { 'data-testid': 'task-status' });
+  const runLink = el('span');
+  const output = el('pre', { class: 'output', 'data-testid': 'task-output', 'aria-live': 'polite' });
+  const timeline = el('ol', { class: 'timeline', 'data-testid': 'task-timeline' });
+  const outcome = el('div', { 'data-testid': 'task-result' });
+
+  const save = () => {
+    draft = {
+      task: task.value,
+      model: model.value.trim(),
+      language: language.value as 'python' | 'javascript',
+      maxIterations: Number(rounds.value),
+    };
+  };
+  for (const input of [task, model, rounds]) input.addEventListener('input', save);
+  language.addEventListener('change', save);
+  task.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runButton.click();
+  });
+
+  const onEvent = (event: UmcaEvent) => {
+    timeline.append(timelineEntry(event));
+    timeline.scrollTop = timeline.scrollHeight;
+    if (event.type === 'dev.umca.output.appended.v1') output.append(el('span', { class: event.data.stream }, event.data.text));
+    if (event.type === 'dev.umca.step.started.v1' && event.data.step === 'execute') output.replaceChildren();
+    if (event.type === 'dev.umca.run.started.v1') status.replaceChildren(statusBadge('running'));
+    if (event.type === 'dev.umca.checks.evaluated.v1') status.replaceChildren(statusBadge('running'), verdictBadge(event.data.verdict));
+    if (event.type === 'dev.umca.run.ended.v1') {
+      runButton.disabled = false;
+      cancelButton.disabled = true;
+      if (!runId) return;
+      void getRun(runId).then((run) => {
+        if (run.kind !== 'task') return;
+        status.replaceChildren(statusBadge(run.status), ...(run.result ? [verdictBadge(run.result.verdict)] : []));
+        outcome.replaceChildren(...taskDetails(run));
+      });
+    }
+  };
+
+  runButton.addEventListener('click', async () => {
+    save();
+    stop?.();
+    for (const part of [output, timeline, problem, outcome, status]) part.replaceChildren();
+    const request: TaskRequest = {
+      task: draft.task,
+      language: draft.language,
+      maxIterations: draft.maxIterations,
+      ...(draft.model ? { model: draft.model } : {}),
+    };
+    runButton.disabled = true;
+    try {
+      runId = (await submitTask(request)).runId;
+    } catch (error) {
+      problem.replaceChildren(el('div', { class: 'error-box', 'data-testid': 'task-problem' }, (error as Error).message));
+      runButton.disabled = false;
+      return;
+    }
+    status.replaceChildren(statusBadge('queued'));
+    runLink.replaceChildren(el('a', { href: `#/runs/${runId}` }, 'open run →'));
+    cancelButton.disabled = false;
+    stop = follow(`/v1/runs/${encodeURIComponent(runId)}/events`, onEvent);
+  });
+  cancelButton.addEventListener('click', () => {
+    if (runId) void cancelRun(runId).catch(() => {});
+  });
+
+  const element = el(
+    'section',
+    {},
+    el(
+      'div',
+      { class: 'panel' },
+      el('h2', {}, 'Task'),
+      task,
+      el(
+        'div',
+        { class: 'row', style: 'margin-top: 10px' },
+        el('label', { class: 'grow' }, 'Model', model),
+        el('label', {}, 'Language', language),
+        el('label', {}, 'Rounds at most', rounds),
+        el('span', { class: 'spacer' }),
+        runButton,
+        cancelButton,
+      ),
+    ),
+    el('div', { class: 'panel' }, el('h2', {}, 'Progress ', status, runLink), problem, output, timeline),
+    el('div', { class: 'panel' }, outcome),
+  );
+  return { element, dispose: () => stop?.() };
+}
