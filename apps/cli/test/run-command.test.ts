@@ -70,6 +70,11 @@ describe('umca run', () => {
     expect(result).toMatchObject({ verdict: 'pass', stdout: '5\n' });
     const run = await (await fetch(`${server().url}/v1/runs/${result.runId}`)).json();
     expect(run).toMatchObject({ kind: 'task', status: 'ok' });
+    // Its events are on the server's stream, as for any run there.
+    const events = await (await fetch(`${server().url}/v1/runs/${result.runId}/events`)).text();
+    for (const type of ['task.created', 'model.called', 'code.executed', 'checks.evaluated', 'run.ended']) {
+      expect(events).toContain(`"type":"dev.umca.${type}.v1"`);
+    }
   });
 
   it.each([

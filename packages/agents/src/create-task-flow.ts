@@ -273,7 +273,9 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
               summary:
                 verdict === 'unverified'
                   ? 'unverified: it ran without error, and there were no checks'
-                  : `${verdict}: ${passed}/${results.length} checks passed`,
+                  : execution.status !== 'ok' && results.length === 0
+                    ? `fail: the program ended "${execution.status}"`
+                    : `${verdict}: ${passed}/${results.length} checks passed`,
             };
           });
           stdout = judged.stdout;
