@@ -123,6 +123,14 @@ describe('POST /v1/tasks', () => {
     expect(list.runs[0]).toMatchObject({ id: result.runId, egressDenied: 1 });
   });
 
+  it('refuses an oversized body with 413 before reading it, and records nothing', async () => {
+    const before = await runCount();
+    const response = await post('/v1/tasks', { task: 'x'.repeat(2_000_000), model: 'scripted:coder' });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await runCount()).toBe(before);
+  });
+
   it('ends the task as failed, with the reason, when the model keeps failing', async () => {
     model.fallback = () => ({ status: 500, errorMessage: 'the model server fell over' });
     const response = await post('/v1/tasks', { task: 'write add(a, b)', model: 'scripted:coder' });

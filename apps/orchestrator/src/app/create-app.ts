@@ -16,6 +16,7 @@ import { registerServiceRoutes } from '../routes/service-routes.js';
 import { registerTaskRoutes } from '../routes/task-routes.js';
 import { RunServiceError } from '../runs/run-service-error.js';
 import type { AppDeps } from './app-deps.js';
+import { API_VERSION } from './app-version.js';
 import { hostCheck } from './host-check.js';
 import { problemResponse } from './problem.js';
 
@@ -27,8 +28,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.json': 'application/json',
 };
-
-import { API_VERSION } from './app-version.js';
 
 export { API_VERSION };
 
@@ -94,18 +93,21 @@ export function createApp(deps: AppDeps): OpenAPIHono {
         ),
     }),
   );
-  app.use(
-    '/v1/runs/*',
-    bodyLimit({
-      maxSize: SMALL_BODY_BYTES,
-      onError: (context) =>
-        problemResponse(
-          context,
-          { status: 413, title: 'Request too large', detail: `requests here may be at most ${SMALL_BODY_BYTES} bytes` },
-          { connection: 'close' },
-        ),
-    }),
-  );
+  // Everything else that takes a body takes a small one: a task is words, not files.
+  for (const path of ['/v1/runs/*', '/v1/tasks']) {
+    app.use(
+      path,
+      bodyLimit({
+        maxSize: SMALL_BODY_BYTES,
+        onError: (context) =>
+          problemResponse(
+            context,
+            { status: 413, title: 'Request too large', detail: `requests here may be at most ${SMALL_BODY_BYTES} bytes` },
+            { connection: 'close' },
+          ),
+      }),
+    );
+  }
 
   registerExecutionRoutes(app, deps);
   registerRunRoutes(app, deps);

@@ -4,7 +4,7 @@
  * the client sends `Prefer: respond-async`; follow it at /v1/runs/{id}/events either way.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { problemSchema, taskAcceptedSchema, taskRequestSchema, taskResultSchema } from '@umca/contracts';
+import { problemSchema, runAcceptedSchema, taskRequestSchema, taskResultSchema } from '@umca/contracts';
 import type { AppDeps } from '../app/app-deps.js';
 import { acceptedResponse, wantsAsync } from '../app/respond-async.js';
 
@@ -22,8 +22,9 @@ const submitTask = createRoute({
       description: 'The task ended; its result (verdict pass or fail).',
       content: { 'application/json': { schema: taskResultSchema } },
     },
-    202: { description: 'Accepted (Prefer: respond-async).', content: { 'application/json': { schema: taskAcceptedSchema } } },
+    202: { description: 'Accepted (Prefer: respond-async).', content: { 'application/json': { schema: runAcceptedSchema } } },
     400: { description: 'The request is invalid, or names a model that cannot work here (the detail names the setting).', ...problem },
+    413: { description: 'The request body is too large (1 MiB).', ...problem },
   },
 });
 
