@@ -3,10 +3,10 @@
  * Write Python or JavaScript, set limits and allowed hosts, run it, and watch its output and
  * steps arrive live.
  */
-import type { ExecutionRequest, UmcaEvent } from '@umca/contracts';
-import { cancelRun, submitExecution } from '../api.js';
+import type { UmcaEvent } from '@umca/contracts';
+import { submitExecution } from '../api.js';
 import { el, formatMs, statusBadge } from '../dom.js';
-import { follow } from '../live.js';
+import { createRunLauncher } from './run-launcher.js';
 import { timelineEntry } from './timeline.js';
 
 const SAMPLES: Record<'python' | 'javascript', string> = {
@@ -19,9 +19,6 @@ const SAMPLES: Record<'python' | 'javascript', string> = {
 let draft = { language: 'python' as 'python' | 'javascript', code: SAMPLES.python, timeoutMs: 10_000, memoryMb: 256, hosts: '' };
 
 export function editorView(): { element: HTMLElement; dispose: () => void } {
-  let stop: (() => void) | undefined;
-  let runId: string | undefined;
-
   const language = el(
     'select',
     { 'aria-label': 'Language', 'data-testid': 'language' },
@@ -40,11 +37,6 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     'data-testid': 'hosts',
   });
   hosts.value = draft.hosts;
-  const runButton = el('button', { class: 'primary', 'data-testid': 'run' }, 'Run ▶');
-  const cancelButton = el('button', { disabled: true, 'data-testid': 'cancel' }, 'Cancel');
-  const problem = el('div');
-  const status = el('span', { 'data-testid': 'run-status' });
-  const runLink = el('span');
   const output = el('pre', { class: 'output', 'data-testid': 'output', 'aria-live': 'polite' });
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'timeline' });
   const facts = el('span', { class: 'empty' });
@@ -63,63 +55,51 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     save();
   });
   for (const input of [code, timeout, memory, hosts]) input.addEventListener('input', save);
+
+  const launcher = createRunLauncher({
+    label: 'Run ▶',
+    testIds: { run: 'run', cancel: 'cancel', problem: 'problem', status: 'run-status' },
+    reset() {
+      save();
+      output.replaceChildren();
+      timeline.replaceChildren();
+      facts.textContent = '';
+    },
+    submit: () =>
+      submitExecution({
+        language: draft.language,
+        code: draft.code,
+        limits: { timeoutMs: draft.timeoutMs, memoryMb: draft.memoryMb },
+        allowedOutboundHosts: draft.hosts
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean),
+      }),
+    onEvent(event: UmcaEvent) {
+      timeline.append(timelineEntry(event));
+      timeline.scrollTop = timeline.scrollHeight;
+      if (event.type === 'dev.umca.output.appended.v1') {
+        output.append(el('span', { class: event.data.stream }, event.data.text));
+        output.scrollTop = output.scrollHeight;
+      }
+      if (event.type === 'dev.umca.code.executed.v1')
+        facts.textContent = `exit code ${event.data.exitCode ?? '–'} · ${formatMs(event.data.durationMs)} · ${event.data.runtime ?? ''}`;
+      if (event.type === 'dev.umca.run.ended.v1') {
+        launcher.status.replaceChildren(statusBadge(event.data.status));
+        if (event.data.reason && event.data.status !== 'ok') {
+          launcher.problem.replaceChildren(el('div', { class: 'error-box' }, event.data.reason));
+        }
+      }
+    },
+  });
+  const { runButton, cancelButton, problem, status, runLink } = launcher;
+
   code.addEventListener('keydown', (event) => {
     if (event.key === 'Tab') {
       event.preventDefault();
       code.setRangeText('    ', code.selectionStart, code.selectionEnd, 'end');
     }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runButton.click();
-  });
-
-  const onEvent = (event: UmcaEvent) => {
-    timeline.append(timelineEntry(event));
-    timeline.scrollTop = timeline.scrollHeight;
-    if (event.type === 'dev.umca.output.appended.v1') {
-      output.append(el('span', { class: event.data.stream }, event.data.text));
-      output.scrollTop = output.scrollHeight;
-    }
-    if (event.type === 'dev.umca.run.started.v1') status.replaceChildren(statusBadge('running'));
-    if (event.type === 'dev.umca.code.executed.v1')
-      facts.textContent = `exit code ${event.data.exitCode ?? '–'} · ${formatMs(event.data.durationMs)} · ${event.data.runtime ?? ''}`;
-    if (event.type === 'dev.umca.run.ended.v1') {
-      status.replaceChildren(statusBadge(event.data.status));
-      if (event.data.reason && event.data.status !== 'ok') problem.replaceChildren(el('div', { class: 'error-box' }, event.data.reason));
-      runButton.disabled = false;
-      cancelButton.disabled = true;
-    }
-  };
-
-  runButton.addEventListener('click', async () => {
-    save();
-    stop?.();
-    output.replaceChildren();
-    timeline.replaceChildren();
-    problem.replaceChildren();
-    facts.textContent = '';
-    const request: ExecutionRequest = {
-      language: draft.language,
-      code: draft.code,
-      limits: { timeoutMs: draft.timeoutMs, memoryMb: draft.memoryMb },
-      allowedOutboundHosts: draft.hosts
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean),
-    };
-    runButton.disabled = true;
-    try {
-      runId = (await submitExecution(request)).runId;
-    } catch (error) {
-      problem.replaceChildren(el('div', { class: 'error-box', 'data-testid': 'problem' }, (error as Error).message));
-      runButton.disabled = false;
-      return;
-    }
-    status.replaceChildren(statusBadge('queued'));
-    runLink.replaceChildren(el('a', { href: `#/runs/${runId}` }, 'open run →'));
-    cancelButton.disabled = false;
-    stop = follow(`/v1/runs/${encodeURIComponent(runId)}/events`, onEvent);
-  });
-  cancelButton.addEventListener('click', () => {
-    if (runId) void cancelRun(runId).catch(() => {});
   });
 
   const element = el(
@@ -152,5 +132,5 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     ),
     el('div', { class: 'panel' }, el('h2', {}, 'Steps'), timeline),
   );
-  return { element, dispose: () => stop?.() };
+  return { element, dispose: launcher.dispose };
 }

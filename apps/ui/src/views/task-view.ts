@@ -3,10 +3,10 @@
  * Give UMCA a task in plain words and watch the agent flow work on it: the plan, each model
  * call, the code's output, the checks, and at the end the verdict with every round.
  */
-import type { TaskRequest, UmcaEvent } from '@umca/contracts';
-import { cancelRun, getRun, submitTask } from '../api.js';
+import type { UmcaEvent } from '@umca/contracts';
+import { getRun, submitTask } from '../api.js';
 import { el, statusBadge } from '../dom.js';
-import { follow } from '../live.js';
+import { createRunLauncher } from './run-launcher.js';
 import { taskDetails, verdictBadge } from './task-details.js';
 import { timelineEntry } from './timeline.js';
 
@@ -18,9 +18,6 @@ let draft = {
 };
 
 export function taskView(): { element: HTMLElement; dispose: () => void } {
-  let stop: (() => void) | undefined;
-  let runId: string | undefined;
-
   const task = el('textarea', { class: 'task', 'aria-label': 'Task', 'data-testid': 'task' });
   task.value = draft.task;
   const model = el('input', {
@@ -39,11 +36,6 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
   );
   language.value = draft.language;
   const rounds = el('input', { type: 'number', min: 1, max: 10, value: draft.maxIterations, 'aria-label': 'Rounds at most' });
-  const runButton = el('button', { class: 'primary', 'data-testid': 'run-task' }, 'Run task ▶');
-  const cancelButton = el('button', { disabled: true, 'data-testid': 'cancel-task' }, 'Cancel');
-  const problem = el('div');
-  const status = el('span', { 'data-testid': 'task-status' });
-  const runLink = el('span');
   const output = el('pre', { class: 'output', 'data-testid': 'task-output', 'aria-live': 'polite' });
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'task-timeline' });
   const outcome = el('div', { 'data-testid': 'task-result' });
@@ -58,54 +50,42 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
   };
   for (const input of [task, model, rounds]) input.addEventListener('input', save);
   language.addEventListener('change', save);
+
+  const launcher = createRunLauncher({
+    label: 'Run task ▶',
+    testIds: { run: 'run-task', cancel: 'cancel-task', problem: 'task-problem', status: 'task-status' },
+    reset() {
+      save();
+      for (const part of [output, timeline, outcome]) part.replaceChildren();
+    },
+    submit: () =>
+      submitTask({
+        task: draft.task,
+        language: draft.language,
+        maxIterations: draft.maxIterations,
+        ...(draft.model ? { model: draft.model } : {}),
+      }),
+    onEvent(event: UmcaEvent) {
+      timeline.append(timelineEntry(event));
+      timeline.scrollTop = timeline.scrollHeight;
+      if (event.type === 'dev.umca.output.appended.v1') output.append(el('span', { class: event.data.stream }, event.data.text));
+      if (event.type === 'dev.umca.step.started.v1' && event.data.step === 'execute') output.replaceChildren();
+      if (event.type === 'dev.umca.checks.evaluated.v1') {
+        launcher.status.replaceChildren(statusBadge('running'), verdictBadge(event.data.verdict));
+      }
+      const runId = launcher.runId();
+      if (event.type === 'dev.umca.run.ended.v1' && runId) {
+        void getRun(runId).then((run) => {
+          if (run.kind !== 'task') return;
+          launcher.status.replaceChildren(statusBadge(run.status), ...(run.result ? [verdictBadge(run.result.verdict)] : []));
+          outcome.replaceChildren(...taskDetails(run));
+        });
+      }
+    },
+  });
+  const { runButton, cancelButton, problem, status, runLink } = launcher;
   task.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runButton.click();
-  });
-
-  const onEvent = (event: UmcaEvent) => {
-    timeline.append(timelineEntry(event));
-    timeline.scrollTop = timeline.scrollHeight;
-    if (event.type === 'dev.umca.output.appended.v1') output.append(el('span', { class: event.data.stream }, event.data.text));
-    if (event.type === 'dev.umca.step.started.v1' && event.data.step === 'execute') output.replaceChildren();
-    if (event.type === 'dev.umca.run.started.v1') status.replaceChildren(statusBadge('running'));
-    if (event.type === 'dev.umca.checks.evaluated.v1') status.replaceChildren(statusBadge('running'), verdictBadge(event.data.verdict));
-    if (event.type === 'dev.umca.run.ended.v1') {
-      runButton.disabled = false;
-      cancelButton.disabled = true;
-      if (!runId) return;
-      void getRun(runId).then((run) => {
-        if (run.kind !== 'task') return;
-        status.replaceChildren(statusBadge(run.status), ...(run.result ? [verdictBadge(run.result.verdict)] : []));
-        outcome.replaceChildren(...taskDetails(run));
-      });
-    }
-  };
-
-  runButton.addEventListener('click', async () => {
-    save();
-    stop?.();
-    for (const part of [output, timeline, problem, outcome, status]) part.replaceChildren();
-    const request: TaskRequest = {
-      task: draft.task,
-      language: draft.language,
-      maxIterations: draft.maxIterations,
-      ...(draft.model ? { model: draft.model } : {}),
-    };
-    runButton.disabled = true;
-    try {
-      runId = (await submitTask(request)).runId;
-    } catch (error) {
-      problem.replaceChildren(el('div', { class: 'error-box', 'data-testid': 'task-problem' }, (error as Error).message));
-      runButton.disabled = false;
-      return;
-    }
-    status.replaceChildren(statusBadge('queued'));
-    runLink.replaceChildren(el('a', { href: `#/runs/${runId}` }, 'open run →'));
-    cancelButton.disabled = false;
-    stop = follow(`/v1/runs/${encodeURIComponent(runId)}/events`, onEvent);
-  });
-  cancelButton.addEventListener('click', () => {
-    if (runId) void cancelRun(runId).catch(() => {});
   });
 
   const element = el(
@@ -130,5 +110,5 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
     el('div', { class: 'panel' }, el('h2', {}, 'Progress ', status, runLink), problem, output, timeline),
     el('div', { class: 'panel' }, outcome),
   );
-  return { element, dispose: () => stop?.() };
+  return { element, dispose: launcher.dispose };
 }
