@@ -5,10 +5,17 @@
 export type { AppDeps } from './app/app-deps.js';
 export { API_VERSION, createApp } from './app/create-app.js';
 export { checkModelSettings } from './config/check-model-settings.js';
-export { ConfigError, resolveServerConfig, type ServerConfig, serverConfigSchema } from './config/server-config.js';
+export {
+  ConfigError,
+  modelSettingsFromEnvironment,
+  resolveServerConfig,
+  type ServerConfig,
+  serverConfigSchema,
+} from './config/server-config.js';
 export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from './mcp/create-mcp-http-handler.js';
 export { createMcpServer, type McpServerOptions } from './mcp/create-mcp-server.js';
 export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
+export { followRun } from './runs/follow-run.js';
 export {
   createRunService,
   endInterruptedRuns,

@@ -11,6 +11,7 @@ import { runStatusSchema } from './umca-event.js';
 
 export const runResultSchema = executionResultSchema.extend({ runId: z.string() }).describe('umca.execution.result.v1 plus the run id');
 
+/** The answer to `Prefer: respond-async`, for executions and tasks alike. */
 export const runAcceptedSchema = z.object({
   runId: z.string(),
   status: runStatusSchema,
@@ -31,12 +32,6 @@ export const runSchema = z.discriminatedUnion('kind', [
   z.object({ ...runFields, kind: z.literal('execution'), request: executionRequestSchema, result: executionResultSchema.optional() }),
   z.object({ ...runFields, kind: z.literal('task'), request: taskRequestSchema, result: taskResultSchema.optional() }),
 ]);
-
-export const taskAcceptedSchema = z.object({
-  runId: z.string(),
-  status: runStatusSchema,
-  links: z.object({ run: z.string(), events: z.string() }),
-});
 
 export const runSummarySchema = z.object({
   id: z.string(),

@@ -42,7 +42,6 @@ export {
   runResultSchema,
   runSchema,
   runSummarySchema,
-  taskAcceptedSchema,
 } from './http-api.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';

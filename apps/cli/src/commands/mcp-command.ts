@@ -2,7 +2,7 @@
  * @module mcp-command
  * `umca mcp`: the MCP server over stdio. Point an MCP client at `umca mcp` (see .vscode/mcp.json).
  */
-import { ConfigError, startStdioMcp } from '@umca/orchestrator';
+import { ConfigError, modelSettingsFromEnvironment, startStdioMcp } from '@umca/orchestrator';
 import type { Command } from 'commander';
 
 export function registerMcpCommand(program: Command): void {
@@ -13,15 +13,12 @@ export function registerMcpCommand(program: Command): void {
     .option('--allow-reduced-isolation', 'run even without the OS sandbox (bubblewrap); weaker isolation')
     .option('--model <provider:model>', "default model for run_task (env UMCA_MODEL); without one, the client's own model (sampling)")
     .action(async (flags: { dataDir?: string; allowReducedIsolation?: boolean; model?: string }) => {
-      const model = flags.model ?? process.env.UMCA_MODEL;
       try {
         const { closed } = await startStdioMcp({
           dataDir: flags.dataDir ?? process.env.UMCA_DATA_DIR ?? '.umca',
           ...(flags.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
-          ...(model ? { model } : {}),
-          ...(process.env.UMCA_MODEL_FALLBACKS
-            ? { fallbackModels: process.env.UMCA_MODEL_FALLBACKS.split(',').map((model) => model.trim()) }
-            : {}),
+          ...modelSettingsFromEnvironment(),
+          ...(flags.model ? { model: flags.model } : {}),
           allowSampling: process.env.UMCA_MCP_SAMPLING !== 'deny',
         });
         await closed;

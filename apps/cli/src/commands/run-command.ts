@@ -5,7 +5,7 @@
  * server's streams too; otherwise it runs in this process on the same data directory.
  */
 import type { TaskRequest, TaskResult, UmcaEvent } from '@umca/contracts';
-import { ConfigError, openService, parseTaskRequest, RunServiceError } from '@umca/orchestrator';
+import { ConfigError, followRun, modelSettingsFromEnvironment, openService, parseTaskRequest, RunServiceError } from '@umca/orchestrator';
 import type { Command } from 'commander';
 import { createParser } from 'eventsource-parser';
 import { createTaskProgress } from './task-progress.js';
@@ -117,10 +117,7 @@ async function runEmbedded(
   const open = openService({
     dataDir: flags.dataDir ?? process.env.UMCA_DATA_DIR ?? '.umca',
     ...(flags.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
-    ...(process.env.UMCA_MODEL ? { model: process.env.UMCA_MODEL } : {}),
-    ...(process.env.UMCA_MODEL_FALLBACKS
-      ? { fallbackModels: process.env.UMCA_MODEL_FALLBACKS.split(',').map((model) => model.trim()) }
-      : {}),
+    ...modelSettingsFromEnvironment(),
   });
   const service = await open.catch((error) => {
     throw error instanceof ConfigError ? new UsageProblem(error.message) : error;
@@ -129,18 +126,7 @@ async function runEmbedded(
     const submitted = await service.runs.submitTask(request).catch((error) => {
       throw error instanceof RunServiceError ? new UsageProblem(error.message) : error;
     });
-    signal.addEventListener('abort', () => void service.runs.cancel(submitted.runId).catch(() => {}), { once: true });
-    const following = new AbortController();
-    const relay = (async () => {
-      for await (const { event } of service.bus.subscribe({ after: 0, subject: submitted.runId, signal: following.signal })) {
-        onEvent(event);
-        if (event.type === 'dev.umca.run.ended.v1') return;
-      }
-    })();
-    const result = await submitted.done;
-    await Promise.race([relay, new Promise((resolve) => setTimeout(resolve, 1_000))]);
-    following.abort();
-    return result;
+    return await followRun(service, submitted, signal, onEvent);
   } finally {
     await service.close();
   }

@@ -53,24 +53,34 @@ export class ConfigError extends Error {
   override readonly name = 'UMCA_ConfigError';
 }
 
+/** "a, b,,c" → ["a", "b", "c"]: the environment's comma-separated lists. */
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The default model and its fallbacks from UMCA_MODEL and UMCA_MODEL_FALLBACKS, for the commands
+ * that take them without the rest of the server's configuration (`umca mcp`, `umca run`).
+ */
+export function modelSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): { model?: string; fallbackModels?: string[] } {
+  const fallbackModels = env.UMCA_MODEL_FALLBACKS ? commaList(env.UMCA_MODEL_FALLBACKS) : [];
+  return { ...(env.UMCA_MODEL ? { model: env.UMCA_MODEL } : {}), ...(fallbackModels.length ? { fallbackModels } : {}) };
+}
+
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   if (env.UMCA_HOST) values.host = env.UMCA_HOST;
   if (env.UMCA_PORT) values.port = env.UMCA_PORT;
   if (env.UMCA_DATA_DIR) values.dataDir = env.UMCA_DATA_DIR;
-  if (env.UMCA_ALLOWED_HOSTS)
-    values.allowedHosts = env.UMCA_ALLOWED_HOSTS.split(',')
-      .map((host) => host.trim())
-      .filter(Boolean);
+  if (env.UMCA_ALLOWED_HOSTS) values.allowedHosts = commaList(env.UMCA_ALLOWED_HOSTS);
   if (env.UMCA_RUNNER_CONCURRENCY) values.concurrency = env.UMCA_RUNNER_CONCURRENCY;
   if (env.UMCA_ALLOW_REDUCED_ISOLATION === '1') values.allowReducedIsolation = true;
   if (env.UMCA_WHEELHOUSE) values.wheelhouse = env.UMCA_WHEELHOUSE;
   if (env.UMCA_UNSAFE_NO_AUTH === '1') values.unsafeNoAuth = true;
-  if (env.UMCA_MODEL) values.model = env.UMCA_MODEL;
-  if (env.UMCA_MODEL_FALLBACKS)
-    values.fallbackModels = env.UMCA_MODEL_FALLBACKS.split(',')
-      .map((model) => model.trim())
-      .filter(Boolean);
+  Object.assign(values, modelSettingsFromEnvironment(env));
   if (env.UMCA_MCP_SAMPLING) values.mcpSampling = env.UMCA_MCP_SAMPLING;
   return values;
 }

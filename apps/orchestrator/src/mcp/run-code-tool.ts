@@ -7,9 +7,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { languageSchema, MAX_LIMITS, runResultSchema } from '@umca/contracts';
 import type { EventBus } from '@umca/events';
 import { z } from 'zod';
+import { followRun } from '../runs/follow-run.js';
 import type { RunService } from '../runs/run-service.js';
 import { RunServiceError } from '../runs/run-service-error.js';
-import { asText, followRun, optional, relayOutput } from './tool-support.js';
+import { asText, optional, relayOutput } from './tool-support.js';
 
 const runCodeInput = {
   language: languageSchema
@@ -56,7 +57,7 @@ export function registerRunCodeTool(server: McpServer, deps: { runs: RunService;
       }
       const progressToken = extra._meta?.progressToken;
       let chunks = 0;
-      const result = await followRun(deps, submitted, extra, async (event) => {
+      const result = await followRun(deps, submitted, extra.signal, async (event) => {
         await relayOutput(server, event, extra);
         if (event.type === 'dev.umca.output.appended.v1' && progressToken !== undefined) {
           await extra.sendNotification({

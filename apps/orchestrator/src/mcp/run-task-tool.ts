@@ -9,9 +9,10 @@ import { MAX_LIMITS, taskResultSchema } from '@umca/contracts';
 import type { EventBus } from '@umca/events';
 import { createSamplingModel } from '@umca/models';
 import { z } from 'zod';
+import { followRun } from '../runs/follow-run.js';
 import type { RunService } from '../runs/run-service.js';
 import { RunServiceError } from '../runs/run-service-error.js';
-import { asText, followRun, loggingIgnored, optional, relayOutput } from './tool-support.js';
+import { asText, loggingIgnored, optional, relayOutput } from './tool-support.js';
 
 const STEP_LABELS = { plan: 'planning', code: 'writing code', execute: 'running the code', test: 'checking' } as const;
 
@@ -79,7 +80,7 @@ export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptio
       const progressToken = extra._meta?.progressToken;
       const total = 1 + 3 * (args.maxIterations ?? 3);
       let stepsDone = 0;
-      const result = await followRun(options, submitted, extra, async (event) => {
+      const result = await followRun(options, submitted, extra.signal, async (event) => {
         await relayOutput(server, event, extra);
         if (event.type === 'dev.umca.step.started.v1' && progressToken !== undefined) {
           const round = event.data.iteration > 0 ? ` (round ${event.data.iteration})` : '';

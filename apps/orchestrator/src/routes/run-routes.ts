@@ -3,15 +3,16 @@
  * Runs: list, get, cancel, and each run's event stream.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { problemSchema, type RunSummary, runListQuerySchema, runListSchema, runSchema } from '@umca/contracts';
+import { executionStatusSchema, problemSchema, type RunSummary, runListQuerySchema, runListSchema, runSchema } from '@umca/contracts';
 import type { RunRecord } from '@umca/store';
 import type { AppDeps } from '../app/app-deps.js';
 import { problemResponse } from '../app/problem.js';
-import { resumeOffset, streamEvents } from '../sse/event-stream.js';
+import { badEventId, resumeOffset, streamEvents } from '../sse/event-stream.js';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 const runIdParam = z.object({ id: z.string().min(1).max(200) });
-const FINAL = new Set(['ok', 'error', 'timeout', 'memory_limit', 'output_limit', 'rejected', 'busy', 'cancelled', 'crashed']);
+/** The statuses a run ends with: every one but queued and running. */
+const FINAL = new Set<string>(executionStatusSchema.options);
 
 function summarize(run: RunRecord): RunSummary {
   const base = {
@@ -118,13 +119,7 @@ export function registerRunRoutes(app: OpenAPIHono, deps: AppDeps): void {
     const run = await deps.runs.get(id);
     if (!run) return problemResponse(context, { status: 404, title: 'Run not found', detail: `there is no run ${id}` }) as never;
     const after = resumeOffset(context, 0);
-    if (after === 'invalid') {
-      return problemResponse(context, {
-        status: 400,
-        title: 'Bad event id',
-        detail: 'Last-Event-ID (or ?after=) must be an event offset, a whole number',
-      }) as never;
-    }
+    if (after === 'invalid') return badEventId(context) as never;
     if (FINAL.has(run.status) && (await deps.bus.read({ after, limit: 1, subject: id })).length === 0) {
       return context.body(null, 204) as never;
     }

@@ -7,7 +7,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { problemSchema, toJsonSchemas } from '@umca/contracts';
 import type { AppDeps } from '../app/app-deps.js';
 import { problemResponse } from '../app/problem.js';
-import { resumeOffset, streamEvents } from '../sse/event-stream.js';
+import { badEventId, resumeOffset, streamEvents } from '../sse/event-stream.js';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 
@@ -58,13 +58,7 @@ const readiness = createRoute({
 export function registerServiceRoutes(app: OpenAPIHono, deps: AppDeps): void {
   app.openapi(allEvents, async (context) => {
     const after = resumeOffset(context, await deps.bus.lastOffset());
-    if (after === 'invalid') {
-      return problemResponse(context, {
-        status: 400,
-        title: 'Bad event id',
-        detail: 'Last-Event-ID (or ?after=) must be an event offset, a whole number',
-      }) as never;
-    }
+    if (after === 'invalid') return badEventId(context) as never;
     return streamEvents(context, { bus: deps.bus, after, onClientChange: deps.metrics.sseClients, ...deps.sse }) as never;
   });
 

@@ -9,6 +9,7 @@ import type { StoredEvent } from '@umca/contracts';
 import type { EventBus } from '@umca/events';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { problemResponse } from '../app/problem.js';
 
 export interface EventStreamOptions {
   bus: EventBus;
@@ -55,4 +56,13 @@ export function resumeOffset(context: Context, fallback: number): number | 'inva
   const raw = context.req.header('last-event-id') ?? context.req.query('after');
   if (raw === undefined || raw === '') return fallback;
   return /^\d{1,15}$/.test(raw) ? Number(raw) : 'invalid';
+}
+
+/** The 400 for a Last-Event-ID (or `?after=`) that is not an offset. */
+export function badEventId(context: Context): Response {
+  return problemResponse(context, {
+    status: 400,
+    title: 'Bad event id',
+    detail: 'Last-Event-ID (or ?after=) must be an event offset, a whole number',
+  });
 }
