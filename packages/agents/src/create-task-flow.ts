@@ -41,9 +41,6 @@ export interface FlowHooks {
 export interface TaskFlowOptions {
   gateway: ModelGateway;
   runner: Runner;
-  /** Used when a request names no model: UMCA_MODEL. */
-  defaultModel?: string;
-  defaultFallbacks?: readonly string[];
   now?: () => number;
   nonce?: () => string;
 }
@@ -85,10 +82,8 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
   return {
     async run(request, { hooks = {}, signal } = {}) {
       const started = now();
-      const models = [
-        request.model ?? options.defaultModel,
-        ...(request.fallbackModels ?? (request.model ? [] : (options.defaultFallbacks ?? []))),
-      ].filter((model): model is string => Boolean(model));
+      // The caller chose the model and its fallbacks (the orchestrator applies the server's defaults).
+      const models = [request.model, ...(request.fallbackModels ?? [])].filter((model): model is string => Boolean(model));
       const usage = { calls: 0, promptTokens: 0, completionTokens: 0, latencyMs: 0 };
       const answered = new Set<string>();
       const iterations: TaskIteration[] = [];

@@ -60,5 +60,7 @@ export interface ChatModel {
   readonly id: string;
   readonly provider: string;
   readonly model: string;
+  /** Throws ModelError, naming what to fix, when the model cannot be used here (a missing key or file); calls nothing. */
+  check?(): void;
   chat(request: ChatRequest, options?: ChatOptions): Promise<ChatResponse>;
 }

@@ -5,7 +5,6 @@
  * falls back along an ordered list when a model fails, and accounts tokens and latency for every
  * call.
  */
-import { existsSync } from 'node:fs';
 import type { ChatModel, ChatOptions, ChatRequest, ChatResponse } from './chat-model.js';
 import { ModelError } from './model-error.js';
 import { customProviderNames, KNOWN_PROVIDERS, providerSettings } from './provider-settings.js';
@@ -122,23 +121,7 @@ export function createModelGateway(options: ModelGatewayOptions = {}): ModelGate
     resolve,
     providers,
     preflight(spec) {
-      const model = resolve(spec);
-      if (model.provider === 'local') {
-        if (!existsSync(model.model)) {
-          throw new ModelError(
-            'unknown_model',
-            `there is no GGUF model at ${model.model}; give the path of a .gguf file with local:/path/model.gguf`,
-          );
-        }
-        return;
-      }
-      const settings = providerSettings(model.provider, env);
-      if (settings?.requiresKey && !settings.apiKey) {
-        throw new ModelError(
-          'missing_api_key',
-          `the ${settings.name} provider needs an API key: set ${settings.apiKeyVariables.at(-1)} (or ${settings.apiKeyVariables[0]}) in the environment`,
-        );
-      }
+      resolve(spec).check?.();
     },
     async chat(specs, request, chatOptions = {}) {
       if (specs.length === 0)

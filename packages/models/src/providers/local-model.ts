@@ -36,17 +36,21 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
 }
 
 export function createLocalModel(path: string): ChatModel {
+  const check = () => {
+    if (!existsSync(path)) {
+      throw new ModelError(
+        'unknown_model',
+        `there is no GGUF model at ${path}; give the path of a .gguf file with --model local:/path/model.gguf (docs/models.md says where to get one)`,
+      );
+    }
+  };
   return {
     id: `local:${path}`,
     provider: 'local',
     model: path,
+    check,
     chat(request, options = {}) {
-      if (!existsSync(path)) {
-        throw new ModelError(
-          'unknown_model',
-          `there is no GGUF model at ${path}; give the path of a .gguf file with --model local:/path/model.gguf (docs/models.md says where to get one)`,
-        );
-      }
+      check();
       if (request.tools?.length)
         throw new ModelError('bad_request', 'the local provider does not offer tool calls; use a remote provider for tools');
       return exclusive(async (): Promise<ChatResponse> => {

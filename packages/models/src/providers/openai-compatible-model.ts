@@ -96,17 +96,21 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleOptions): C
     timeout: options.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const check = () => {
+    if (settings.requiresKey && !settings.apiKey) {
+      throw new ModelError(
+        'missing_api_key',
+        `the ${settings.name} provider needs an API key: set ${settings.apiKeyVariables.at(-1)} (or ${settings.apiKeyVariables[0]}) in the environment`,
+      );
+    }
+  };
   return {
     id: `${settings.name}:${model}`,
     provider: settings.name,
     model,
+    check,
     async chat(request, chatOptions = {}): Promise<ChatResponse> {
-      if (settings.requiresKey && !settings.apiKey) {
-        throw new ModelError(
-          'missing_api_key',
-          `the ${settings.name} provider needs an API key: set ${settings.apiKeyVariables.at(-1)} (or ${settings.apiKeyVariables[0]}) in the environment`,
-        );
-      }
+      check();
       try {
         const stream = await client.chat.completions.create(
           {
