@@ -114,6 +114,10 @@ export function openSqliteStore(options: { dataDir: string; fileName?: string })
   );
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
   const insertEvent = db.prepare('INSERT INTO events (id, type, subject, body) VALUES (?, ?, ?, ?)');
+  // Every subscriber reads after every publish: these are prepared once, not per read.
+  const selectEvents = db.prepare('SELECT position, body FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const selectSubjectEvents = db.prepare('SELECT position, body FROM events WHERE subject = ? AND position > ? ORDER BY position LIMIT ?');
+  const selectLastOffset = db.prepare('SELECT MAX(position) AS last FROM events');
   const insertStreamEvent = db.prepare('INSERT INTO stream_events (stream_id, message) VALUES (?, ?)');
   const selectStreamOf = db.prepare('SELECT stream_id FROM stream_events WHERE id = ?');
   const selectStreamAfter = db.prepare('SELECT id, message FROM stream_events WHERE stream_id = ? AND id > ? ORDER BY id');
@@ -173,16 +177,12 @@ export function openSqliteStore(options: { dataDir: string; fileName?: string })
       },
       async read(query) {
         const rows = (
-          query.subject
-            ? db
-                .prepare('SELECT position, body FROM events WHERE subject = ? AND position > ? ORDER BY position LIMIT ?')
-                .all(query.subject, query.after, query.limit)
-            : db.prepare('SELECT position, body FROM events WHERE position > ? ORDER BY position LIMIT ?').all(query.after, query.limit)
+          query.subject ? selectSubjectEvents.all(query.subject, query.after, query.limit) : selectEvents.all(query.after, query.limit)
         ) as Array<{ position: number; body: string }>;
         return rows.map((row) => ({ offset: row.position, event: JSON.parse(row.body) as UmcaEvent }));
       },
       async lastOffset() {
-        const row = db.prepare('SELECT MAX(position) AS last FROM events').get() as { last: number | null };
+        const row = selectLastOffset.get() as { last: number | null };
         return row.last ?? 0;
       },
     },
