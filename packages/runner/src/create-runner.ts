@@ -29,6 +29,7 @@ import { buildSandboxCommand, probeBubblewrap } from './host/sandbox-command.js'
 import { SandboxPool } from './host/sandbox-pool.js';
 import { Semaphore } from './internal/semaphore.js';
 import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
+import { runtimeOf } from './sandbox/runtime-of.js';
 import type { LaneName } from './sandbox/zygote-main.js';
 import { unstartedResult } from './unstarted-result.js';
 
@@ -142,10 +143,6 @@ function chooseIsolation(options: ResolvedOptions): { isolation: Isolation; bwra
       'network stack, limited only by seccomp and resource limits). Do not use this for code you do not trust.',
   );
   return { isolation: 'reduced', bwrapPath: '' };
-}
-
-function runtimeOf(language: RunOrder['language']): Runtime {
-  return language === 'python' ? 'pyodide' : language === 'javascript' ? 'quickjs' : 'wasi';
 }
 
 function toOrder(request: ParsedExecutionRequest): RunOrder {

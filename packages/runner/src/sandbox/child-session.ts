@@ -8,6 +8,7 @@ import type { SandboxAddon } from '../internal/native-addon.js';
 import type { Lane } from './lanes/lane.js';
 import { createOutputSink } from './output-sink.js';
 import type { ChildOutcome, RunOrder } from './protocol.js';
+import { runtimeOf } from './runtime-of.js';
 import { SyncChannel } from './sync-channel.js';
 
 const MIB = 1_048_576;
@@ -103,8 +104,4 @@ function failure(order: RunOrder, error: unknown, status: 'error' | 'memory_limi
     files: [],
     runtime: runtimeOf(order.language),
   };
-}
-
-function runtimeOf(language: RunOrder['language']): ChildOutcome['runtime'] {
-  return language === 'python' ? 'pyodide' : language === 'javascript' ? 'quickjs' : 'wasi';
 }
