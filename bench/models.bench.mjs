@@ -14,25 +14,9 @@ import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveServerConfig, startServer } from '../apps/orchestrator/dist/index.js';
 import { createModelGateway } from '../packages/models/dist/index.js';
+import { printSamples as line, median, time } from './support/samples.mjs';
 
 const quick = process.argv.includes('--quick');
-const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
-const median = (values) => percentile(values, 50);
-const line = (label, samples, unit = 'ms') =>
-  console.log(
-    `${label.padEnd(60)} p50 ${median(samples).toFixed(2).padStart(8)} ${unit}   p99 ${percentile(samples, 99).toFixed(2).padStart(8)} ${unit}   (n=${samples.length})`,
-  );
-
-async function time(count, fn) {
-  for (let index = 0; index < 10; index++) await fn();
-  const samples = [];
-  for (let index = 0; index < count; index++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  return samples;
-}
 
 // The fixture: an OpenAI-compatible chat completions endpoint that streams a fixed answer in 20
 // chunks. As planner it answers a plan with two checks; as coder, a program that passes them.

@@ -11,26 +11,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { resolveServerConfig, startServer } from '../apps/orchestrator/dist/index.js';
 import { createRunner } from '../packages/runner/dist/index.js';
+import { printSamples as line, time } from './support/samples.mjs';
 
 const quick = process.argv.includes('--quick');
 const quiet = { info() {}, warn: console.warn, error: console.error };
-const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
-const line = (label, samples) =>
-  console.log(
-    `${label.padEnd(58)} p50 ${percentile(samples, 50).toFixed(2).padStart(7)} ms   p99 ${percentile(samples, 99).toFixed(2).padStart(7)} ms   (n=${samples.length})`,
-  );
-
-async function time(count, fn) {
-  for (let index = 0; index < 10; index++) await fn();
-  const samples = [];
-  for (let index = 0; index < count; index++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  return samples;
-}
-
 console.log(`UMCA orchestrator benchmark: ${cpus().length} CPUs, Node ${process.version}${quick ? ', quick' : ''}\n`);
 const runner = await createRunner({ logger: quiet });
 const server = await startServer(

@@ -9,6 +9,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
+import { percentile } from './support/samples.mjs';
 
 const RUNNER = new URL('../packages/runner/dist/index.js', import.meta.url);
 const quick = process.argv.includes('--quick');
@@ -17,10 +18,6 @@ const { createRunner } = await import(RUNNER.href);
 
 const TRIVIAL = { python: 'print(1)', javascript: 'console.log(1)' };
 
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 const ms = (value) => `${value.toFixed(2)} ms`;
 
 function line(label, value, note = '') {
