@@ -85,7 +85,8 @@ function sandboxProcesses() {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!cmdline.includes('zygote-main.js') || cmdline.startsWith('/usr/bin/bwrap')) continue;
+      const program = cmdline.split('\0')[0] ?? '';
+      if (!cmdline.includes('zygote-main.js') || program.endsWith('bwrap') || program.endsWith('umca-sandbox-init')) continue;
       const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
       processes.push({ pid: Number(entry), parent, lanes: cmdline.match(/"lanes":\[([^\]]*)\]/)?.[1]?.replaceAll('"', '') ?? '?' });
     } catch {

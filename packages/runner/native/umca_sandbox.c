@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -265,26 +267,166 @@ static void allow_copy_on_fork(void) {
   for_each_mapping(allow_copy_of_mapping);
 }
 
+/* ---- a run's own namespaces ------------------------------------------------------------ */
+
+/*
+ * With OS isolation the zygote runs as id 1000 of a user namespace that umca-sandbox-init made,
+ * as the first process of a PID namespace it owns (see umca_sandbox_init.c). Each child then gets:
+ *   - its own PID namespace, as its first process: the zygote sets the namespace its next child
+ *     is born into (unshare CLONE_NEWPID), forks, and goes back to its own (setns);
+ *   - with an id from the host's range (UMCA started as root), its own unprivileged host uid and
+ *     gid, distinct from the zygote's and from every other live run's;
+ *   - its own user, mount, UTS and IPC namespaces, made by the child itself right after the fork;
+ *   - an empty, read-only /proc: nothing of the zygote, of other runs, of the kernel's settings;
+ *   - no capability at all, in any namespace, and none it could regain.
+ */
+#define RUN_NAMESPACE_ID 1000
+
+static int statm_fd = -1;
+
+/*
+ * A run is the first process of its PID namespace, and Linux ignores a signal that such a process
+ * sends itself without a handler: abort() would end in its fallback, a SIGSEGV. A handler makes
+ * the abort an exit with status 128 + SIGABRT, which the host reads as "ended by SIGABRT".
+ */
+static void exit_on_abort(int signal_number) {
+  _exit(128 + signal_number);
+}
+static int zygote_pid_namespace = -1;
+
+static int write_text(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t length = (ssize_t)strlen(text);
+  ssize_t written = write(fd, text, (size_t)length);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return written == length ? 0 : -1;
+}
+
+static int drop_all_capabilities(void) {
+  for (int cap = 0; cap <= 63; cap++) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return -1;
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return -1;
+  struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  return (int)syscall(SYS_capset, &header, data);
+}
+
+/* Runs in the child right after the fork. Returns the step that failed, or NULL. */
+static const char* enter_run_namespaces(long run_id) {
+  char map[64];
+  if (run_id >= 0) {
+    if (setresgid((gid_t)run_id, (gid_t)run_id, (gid_t)run_id) != 0) return "setresgid";
+    if (setresuid((uid_t)run_id, (uid_t)run_id, (uid_t)run_id) != 0) return "setresuid";
+  }
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  /* Kept open so the memory limit can still be measured once /proc is gone. */
+  statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (statm_fd < 0) return "open(/proc/self/statm)";
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) return "unshare";
+  /* A process that is not dumpable (the zygote is not; a change of uid resets it) finds its own
+     /proc files owned by root. The child owns them again for the next three writes; it is made
+     not dumpable again before it sees any code (hardenProcess). */
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) return "prctl(DUMPABLE)";
+  if (write_text("/proc/self/setgroups", "deny") != 0) return "write(setgroups)";
+  snprintf(map, sizeof map, "%d %u 1\n", RUN_NAMESPACE_ID, (unsigned)uid);
+  if (write_text("/proc/self/uid_map", map) != 0) return "write(uid_map)";
+  snprintf(map, sizeof map, "%d %u 1\n", RUN_NAMESPACE_ID, (unsigned)gid);
+  if (write_text("/proc/self/gid_map", map) != 0) return "write(gid_map)";
+  if (mount("none", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") != 0) return "mount(/proc)";
+  if (drop_all_capabilities() != 0) return "dropping capabilities";
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "prctl(NO_NEW_PRIVS)";
+  struct sigaction on_abort;
+  memset(&on_abort, 0, sizeof on_abort);
+  on_abort.sa_handler = exit_on_abort;
+  if (sigaction(SIGABRT, &on_abort, NULL) != 0) return "sigaction(SIGABRT)";
+  return NULL;
+}
+
+/* Makes the zygote's next child the first process of a new PID namespace. */
+static int prepare_pid_namespace(void) {
+  if (zygote_pid_namespace < 0) {
+    zygote_pid_namespace = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (zygote_pid_namespace < 0) return -1;
+  }
+  return unshare(CLONE_NEWPID);
+}
+
+/* Later children are born in the zygote's own PID namespace again, until the next prepare. */
+static int restore_pid_namespace(void) {
+  return setns(zygote_pid_namespace, CLONE_NEWPID);
+}
+
+/* ---- fork ------------------------------------------------------------------------------ */
+
+/*
+ * Options of fork() and checkRunNamespaces(): { ownNamespaces: boolean, runId?: number }.
+ * runId is the child's id in the zygote's user namespace; -1 keeps the zygote's.
+ */
+static void read_fork_options(napi_env env, napi_callback_info info, int* own_namespaces, long* run_id) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  *own_namespaces = 0;
+  *run_id = -1;
+  if (argc < 1) return;
+  napi_valuetype type;
+  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_object) return;
+  bool has = false, own = false;
+  napi_value value;
+  if (napi_has_named_property(env, argv[0], "ownNamespaces", &has) == napi_ok && has &&
+      napi_get_named_property(env, argv[0], "ownNamespaces", &value) == napi_ok)
+    napi_get_value_bool(env, value, &own);
+  *own_namespaces = own;
+  *run_id = (long)prop_number(env, argv[0], "runId", -1);
+}
+
 /**
- * fork(): number — forks the calling process. Returns the child's pid in the parent and 0 in the
- * child, where libuv's loop has been re-created so the child can use timers and promises.
+ * fork(options): number — forks the calling process. Returns the child's pid in the parent and 0
+ * in the child, where libuv's loop has been re-created so the child can use timers and promises.
+ * With ownNamespaces the child is in its own namespaces before it returns (see above); if it
+ * cannot get them, it exits with status 71 and never runs anything.
  * The parent keeps a pidfd per child so waitEvent() reports its exit.
  */
 static napi_value Fork(napi_env env, napi_callback_info info) {
+  int own_namespaces;
+  long run_id;
+  read_fork_options(env, info, &own_namespaces, &run_id);
   if (child_count >= MAX_CHILDREN) {
     napi_throw_error(env, "UMCA_SANDBOX_LIMIT", "the zygote already has 256 live children");
     return NULL;
   }
+  if (own_namespaces && prepare_pid_namespace() != 0) return throw_errno(env, "unshare(CLONE_NEWPID)");
   allow_copy_on_fork();
   pid_t pid = fork();
-  if (pid < 0) return throw_errno(env, "fork");
   if (pid == 0) {
     for (int i = 0; i < child_count; i++) close(children[i].pidfd);
     child_count = 0;
+    if (zygote_pid_namespace >= 0) close(zygote_pid_namespace);
+    if (own_namespaces) {
+      const char* failed = enter_run_namespaces(run_id);
+      if (failed) {
+        dprintf(2, "umca sandbox child: %s failed: %s\n", failed, strerror(errno));
+        _exit(71);
+      }
+    }
     int error = uv_loop_fork(uv_default_loop());
     if (error != 0) _exit(70);
     return make_int(env, 0);
   }
+  int fork_errno = errno;
+  if (own_namespaces && restore_pid_namespace() != 0) {
+    /* Without its own PID namespace back, the zygote cannot fork runs safely any more. */
+    dprintf(2, "umca sandbox zygote: setns(CLONE_NEWPID) failed: %s\n", strerror(errno));
+    _exit(71);
+  }
+  errno = fork_errno;
+  if (pid < 0) return throw_errno(env, "fork");
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd >= 0) {
     fcntl(pidfd, F_SETFD, FD_CLOEXEC);
@@ -293,6 +435,60 @@ static napi_value Fork(napi_env env, napi_callback_info info) {
     child_count++;
   }
   return make_int(env, pid);
+}
+
+/**
+ * checkRunNamespaces(options): string | null — forks a throwaway child that enters a run's
+ * namespaces exactly as fork() would and exits. Returns null when that works, else what failed.
+ */
+static napi_value CheckRunNamespaces(napi_env env, napi_callback_info info) {
+  int own_namespaces;
+  long run_id;
+  read_fork_options(env, info, &own_namespaces, &run_id);
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return throw_errno(env, "pipe");
+  if (own_namespaces && prepare_pid_namespace() != 0) {
+    int saved = errno;
+    close(report[0]);
+    close(report[1]);
+    errno = saved;
+    return throw_errno(env, "unshare(CLONE_NEWPID)");
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(report[0]);
+    const char* failed = own_namespaces ? enter_run_namespaces(run_id) : NULL;
+    if (failed) dprintf(report[1], "%s failed: %s (errno %d)", failed, strerror(errno), errno);
+    _exit(failed ? 71 : 0);
+  }
+  int fork_errno = errno;
+  if (own_namespaces && restore_pid_namespace() != 0) {
+    dprintf(2, "umca sandbox zygote: setns(CLONE_NEWPID) failed: %s\n", strerror(errno));
+    _exit(71);
+  }
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    errno = fork_errno;
+    return throw_errno(env, "fork");
+  }
+  char message[256] = {0};
+  ssize_t length;
+  do {
+    length = read(report[0], message, sizeof message - 1);
+  } while (length < 0 && errno == EINTR);
+  close(report[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  napi_value out;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  if (length <= 0) snprintf(message, sizeof message, "the probe child ended with status %d", status);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &out);
+  return out;
 }
 
 /* ---- hardening ------------------------------------------------------------------------- */
@@ -370,12 +566,20 @@ static napi_value SetLimits(napi_env env, napi_callback_info info) {
 
 /** dataBytes(): this process's data segment size (VmData), what RLIMIT_DATA is measured against. */
 static napi_value DataBytes(napi_env env, napi_callback_info info) {
-  FILE* statm = fopen("/proc/self/statm", "re");
-  if (!statm) return make_int(env, -1);
-  unsigned long size, resident, shared, text, lib, data;
-  int read = fscanf(statm, "%lu %lu %lu %lu %lu %lu", &size, &resident, &shared, &text, &lib, &data);
-  fclose(statm);
-  if (read != 6) return make_int(env, -1);
+  char text[256];
+  ssize_t length;
+  if (statm_fd >= 0) {
+    length = pread(statm_fd, text, sizeof text - 1, 0);
+  } else {
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_int(env, -1);
+    length = read(fd, text, sizeof text - 1);
+    close(fd);
+  }
+  if (length <= 0) return make_int(env, -1);
+  text[length] = 0;
+  unsigned long size, resident, shared, code, lib, data;
+  if (sscanf(text, "%lu %lu %lu %lu %lu %lu", &size, &resident, &shared, &code, &lib, &data) != 6) return make_int(env, -1);
   return make_int(env, (int64_t)data * sysconf(_SC_PAGESIZE));
 }
 
@@ -545,6 +749,7 @@ NAPI_MODULE_INIT() {
   EXPORT("sendFd", SendFd);
   EXPORT("waitEvent", WaitEvent);
   EXPORT("fork", Fork);
+  EXPORT("checkRunNamespaces", CheckRunNamespaces);
   EXPORT("hardenProcess", HardenProcess);
   EXPORT("redirectToDevNull", RedirectToDevNull);
   EXPORT("closeFd", CloseFd);

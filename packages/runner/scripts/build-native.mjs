@@ -1,15 +1,22 @@
 // Builds the native parts with the system C compiler: the sandbox addon (native/umca_sandbox.c,
-// N-API, so ABI-stable across Node versions) and the LD_PRELOAD library the zygote runs with
-// (native/umca_forkfix.c). Skips a target whose output is newer than its source.
+// N-API, so ABI-stable across Node versions), the LD_PRELOAD library the zygote runs with
+// (native/umca_forkfix.c) and the program bubblewrap starts the zygote with
+// (native/umca_sandbox_init.c). Skips a target whose output is newer than its source.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const library = ['-shared', '-fPIC'];
 const targets = [
-  { source: join(root, 'native', 'umca_sandbox.c'), output: join(root, 'build', 'umca_sandbox.node'), libraries: [] },
-  { source: join(root, 'native', 'umca_forkfix.c'), output: join(root, 'build', 'libumca_forkfix.so'), libraries: ['-ldl', '-lpthread'] },
+  { source: join(root, 'native', 'umca_sandbox.c'), output: join(root, 'build', 'umca_sandbox.node'), flags: library },
+  {
+    source: join(root, 'native', 'umca_forkfix.c'),
+    output: join(root, 'build', 'libumca_forkfix.so'),
+    flags: [...library, '-ldl', '-lpthread'],
+  },
+  { source: join(root, 'native', 'umca_sandbox_init.c'), output: join(root, 'build', 'umca-sandbox-init'), flags: [] },
 ];
 
 const candidates = [
@@ -29,19 +36,20 @@ if (!headers) {
 }
 
 const compiler = process.env.CC ?? 'cc';
-for (const { source, output, libraries } of targets) {
+for (const { source, output, flags } of targets) {
   if (existsSync(output) && statSync(output).mtimeMs > statSync(source).mtimeMs) continue;
   mkdirSync(dirname(output), { recursive: true });
   try {
-    execFileSync(
-      compiler,
-      ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC', `-I${headers}`, '-o', output, source, ...libraries],
-      {
-        stdio: 'inherit',
-      },
+    execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', `-I${headers}`, '-o', output, source, ...flags], {
+      stdio: 'inherit',
+    });
+  } catch (error) {
+    const missing = error.code === 'ENOENT';
+    console.error(
+      missing
+        ? `umca: no C compiler (${compiler}) to build ${source}. Install one (Debian: apt-get install -y gcc).`
+        : `umca: compiling ${source} with ${compiler} failed; the compiler's message is above.`,
     );
-  } catch {
-    console.error(`umca: compiling ${source} with ${compiler} failed. Install a C compiler (Debian: apt-get install -y gcc).`);
     process.exit(1);
   }
 }

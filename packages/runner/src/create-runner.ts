@@ -25,8 +25,9 @@ import { describeExitStatus } from './host/describe-exit.js';
 import { type Logger, stderrLogger } from './host/logger.js';
 import { defaultCacheDir, ensurePyodideSnapshot } from './host/pyodide-snapshot.js';
 import type { ChildEnd } from './host/sandbox-child.js';
-import { buildSandboxCommand, probeBubblewrap } from './host/sandbox-command.js';
+import { buildSandboxCommand, probeBubblewrap, type SandboxIds } from './host/sandbox-command.js';
 import { SandboxPool } from './host/sandbox-pool.js';
+import { checkSandboxUids, DEFAULT_SANDBOX_UIDS, parseSandboxUids, splitSandboxUids } from './host/sandbox-uids.js';
 import { Semaphore } from './internal/semaphore.js';
 import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
 import { runtimeOf } from './sandbox/runtime-of.js';
@@ -56,6 +57,11 @@ export interface RunnerOptions {
   logger?: Logger;
   /** Path of the bubblewrap binary. Default: `UMCA_BWRAP`, else found in /usr/bin, /usr/local/bin, /bin. */
   bubblewrapPath?: string;
+  /**
+   * When UMCA runs as root: the unprivileged host uids (and gids) that sandboxes run as, none of
+   * them an account's. Default: `UMCA_SANDBOX_UIDS` ("FIRST-LAST"), else 2000000000-2000001023.
+   */
+  sandboxUids?: SandboxIds;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -105,6 +111,8 @@ interface ResolvedOptions {
   wheelhouseDir: string | undefined;
   logger: Logger;
   bubblewrapPath: string | undefined;
+  /** Present exactly when UMCA runs as root. */
+  sandboxUids: SandboxIds | undefined;
   now: () => number;
 }
 
@@ -121,13 +129,26 @@ function resolveOptions(options: RunnerOptions, env: NodeJS.ProcessEnv = process
     wheelhouseDir: options.wheelhouseDir ?? env.UMCA_WHEELHOUSE,
     logger: options.logger ?? stderrLogger,
     bubblewrapPath: options.bubblewrapPath ?? env.UMCA_BWRAP,
+    sandboxUids:
+      process.getuid?.() === 0
+        ? checkSandboxUids(options.sandboxUids ?? (env.UMCA_SANDBOX_UIDS ? parseSandboxUids(env.UMCA_SANDBOX_UIDS) : DEFAULT_SANDBOX_UIDS))
+        : undefined,
     now: options.now ?? (() => performance.now()),
   };
 }
 
 function chooseIsolation(options: ResolvedOptions): { isolation: Isolation; bwrapPath: string } {
-  const probe = options.bubblewrapPath ? probeBubblewrap([options.bubblewrapPath]) : probeBubblewrap();
+  const asRoot = options.sandboxUids !== undefined;
+  const probe = options.bubblewrapPath ? probeBubblewrap([options.bubblewrapPath], asRoot) : probeBubblewrap(undefined, asRoot);
   if (probe.path && !probe.problem) return { isolation: 'os', bwrapPath: probe.path };
+  if (options.allowReducedIsolation && options.sandboxUids) {
+    throw new RunnerError(
+      'isolation_unavailable',
+      `${probe.problem}, and reduced isolation is not offered when UMCA runs as root: without namespaces ` +
+        "the sandbox would hold the host's root. Install bubblewrap (Debian/Ubuntu: `apt-get install -y bubblewrap`), " +
+        'or run UMCA as an unprivileged user.',
+    );
+  }
   if (!options.allowReducedIsolation) {
     throw new RunnerError(
       'isolation_unavailable',
@@ -232,19 +253,29 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
     throw new RunnerError('sandbox_start_failed', (error as Error).message, { cause: error });
   }
   // Python has its own zygote; JavaScript and WASI share a much smaller one, so their forks are
-  // cheaper and neither kind waits behind the other's forks.
-  const poolOptions = (lanes: LaneName[]) => ({
+  // cheaper and neither kind waits behind the other's forks. As root, each has its own uids.
+  const [pythonUids, lightUids] = resolved.sandboxUids ? splitSandboxUids(resolved.sandboxUids) : [];
+  const poolOptions = (lanes: LaneName[], sandboxIds: SandboxIds | undefined) => ({
     command: buildSandboxCommand({
       isolation,
       bwrapPath,
       lanes,
+      ...(sandboxIds && isolation === 'os' ? { sandboxIds } : {}),
       ...(lanes.includes('python') ? { snapshotPath } : {}),
       ...(resolved.wheelhouseDir ? { wheelhouseDir: resolved.wheelhouseDir } : {}),
     }),
     warmChildren: resolved.warmChildren,
     logger: resolved.logger,
   });
-  const pools = { python: new SandboxPool(poolOptions(['python'])), light: new SandboxPool(poolOptions(['javascript', 'wasi'])) };
+  let pools: Record<'python' | 'light', SandboxPool>;
+  try {
+    pools = {
+      python: new SandboxPool(poolOptions(['python'], pythonUids)),
+      light: new SandboxPool(poolOptions(['javascript', 'wasi'], lightUids)),
+    };
+  } catch (error) {
+    throw new RunnerError('sandbox_start_failed', `The sandbox cannot start: ${(error as Error).message}`, { cause: error });
+  }
   const poolFor = (language: RunOrder['language']) => (language === 'python' ? pools.python : pools.light);
   try {
     await Promise.all([pools.python.start(), pools.light.start()]);

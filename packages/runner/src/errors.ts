@@ -7,6 +7,7 @@
 export type RunnerErrorCode =
   | 'invalid_request'
   | 'invalid_allowed_host'
+  | 'invalid_option'
   | 'isolation_unavailable'
   | 'sandbox_start_failed'
   | 'runner_closed';

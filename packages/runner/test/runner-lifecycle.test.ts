@@ -71,7 +71,7 @@ describe('without the OS sandbox', () => {
     });
   });
 
-  it('runs with reduced isolation only when the operator opts in, and says so loudly', async () => {
+  it.runIf(process.getuid?.() !== 0)('runs with reduced isolation only when the operator opts in, and says so loudly', async () => {
     const warnings: string[] = [];
     const runner = await createRunner({
       bubblewrapPath: '/nonexistent/bwrap',
@@ -89,5 +89,13 @@ describe('without the OS sandbox', () => {
     } finally {
       await runner.close();
     }
+  });
+
+  it.runIf(process.getuid?.() === 0)("refuses reduced isolation as root, where the sandbox would hold the host's root", async () => {
+    const start = createRunner({ bubblewrapPath: '/nonexistent/bwrap', allowReducedIsolation: true, logger: quietLogger });
+    await expect(start).rejects.toMatchObject({
+      code: 'isolation_unavailable',
+      message: expect.stringContaining('not offered when UMCA runs as root'),
+    });
   });
 });

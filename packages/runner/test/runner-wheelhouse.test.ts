@@ -2,13 +2,16 @@
  * Pure-Python wheels from a local wheelhouse are importable; nothing is fetched from a network.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useRunner } from './support/use-runner.js';
+import { createRunner } from '../src/index.js';
+import { quietLogger, useRunner } from './support/use-runner.js';
 
 const wheelhouse = mkdtempSync(join(tmpdir(), 'umca-wheelhouse-'));
+// Readable by all, as a wheelhouse must be when UMCA runs as root (the sandbox then has its own uid).
+chmodSync(wheelhouse, 0o755);
 // A real wheel, built with Python's zipfile: a package plus its dist-info metadata.
 execFileSync('python3', [
   '-c',
@@ -38,5 +41,16 @@ describe('a local wheelhouse', () => {
     const result = await runner().execute({ language: 'python', code: 'open("/wheelhouse/evil.whl", "wb").write(b"x")' });
     expect(result.status).toBe('error');
     expect(result.error?.type).toMatch(/OSError|PermissionError/);
+  });
+});
+
+describe('a wheelhouse the sandbox cannot read', () => {
+  it.runIf(process.getuid?.() === 0)('is refused at start, naming the folder and the fix (as root)', async () => {
+    const privateDir = mkdtempSync(join(tmpdir(), 'umca-private-wheelhouse-'));
+    const start = createRunner({ wheelhouseDir: privateDir, warmChildren: 1, logger: quietLogger });
+    await expect(start).rejects.toMatchObject({
+      code: 'sandbox_start_failed',
+      message: expect.stringMatching(new RegExp(`cannot read ${privateDir} \\(mode 700\\).*chmod -R o\\+rX`)),
+    });
   });
 });

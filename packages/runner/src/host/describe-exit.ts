@@ -1,6 +1,8 @@
 /**
  * @module describe-exit
- * Turns a wait(2) status into words, for runs whose sandbox process died on its own.
+ * Turns a wait(2) status into words, for runs whose sandbox process died on its own. A run is the
+ * first process of its PID namespace, where a signal it raises itself would be ignored; it turns
+ * an abort into exit status 128 + SIGABRT instead (native/umca_sandbox.c), read here as the signal.
  */
 import { constants } from 'node:os';
 
@@ -15,6 +17,7 @@ export function describeExitStatus(status: number | undefined): { signal?: strin
   const signal = status & 0x7f;
   if (signal === 0) {
     const code = (status >> 8) & 0xff;
+    if (code === 128 + constants.signals.SIGABRT) return { signal: 'SIGABRT', text: 'was ended by SIGABRT' };
     return { code, text: `exited with code ${code} without reporting a result` };
   }
   const name = SIGNAL_NAMES.get(signal) ?? `signal ${signal}`;

@@ -1,13 +1,20 @@
 /**
  * @module sandbox-command
- * The command line that starts the zygote. With OS isolation it runs under bubblewrap: new user,
- * PID, network, IPC, UTS and cgroup namespaces (so no network at all), an empty environment, no
+ * The command line that starts the zygote. With OS isolation it runs under bubblewrap: new PID,
+ * network, IPC, UTS and cgroup namespaces (so no network at all), an empty environment, no
  * capabilities, and a read-only file system holding only the system libraries, Node, the runner's
  * compiled sandbox code, the packages it loads and the Pyodide snapshot. Nothing else of the
- * host's files (not the repository, not the data directory, not /etc or /home) is visible.
+ * host's files (not the repository, not the data directory, not /etc or /home) is visible, and no
+ * host path appears inside: everything is mounted under /umca.
+ *
+ * bubblewrap starts umca-sandbox-init, which gives the zygote an unprivileged identity and its own
+ * user and PID namespaces, so that each run can have namespaces of its own (see
+ * native/umca_sandbox_init.c). When UMCA runs as root, bubblewrap makes no user namespace (one
+ * would map the sandbox to the host's root) and umca-sandbox-init maps the zygote and its runs to
+ * the unprivileged host ids in `sandboxIds` instead.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +27,17 @@ export interface SandboxCommand {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** Unprivileged host ids for one zygote: the zygote is `first`, its runs the others, one each. */
+export interface SandboxIds {
+  first: number;
+  count: number;
+}
+
 export interface SandboxCommandOptions {
   isolation: Isolation;
   bwrapPath: string;
+  /** Required when UMCA runs as root (see the module comment); must be absent otherwise. */
+  sandboxIds?: SandboxIds;
   /** The lanes the zygote serves; only their packages are mounted. */
   lanes: LaneName[];
   /** Required when `lanes` includes python. */
@@ -45,6 +60,9 @@ const LANE_PACKAGES: Readonly<Record<LaneName, ReadonlyArray<[name: string, from
 export const RUNNER_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SANDBOX_ROOT = '/umca';
 const FORKFIX_LIBRARY = 'libumca_forkfix.so';
+const SANDBOX_INIT = 'umca-sandbox-init';
+/** The zygote's id in its user namespace (see native/umca_sandbox_init.c). */
+const ZYGOTE_NAMESPACE_ID = 1000;
 // No V8 background work in the zygote, so no zygote thread holds a lock at the instant of a fork:
 // single-threaded V8, and WebAssembly kept on its baseline compiler (tier-up compiles in the
 // background). native/umca_forkfix.c covers what remains.
@@ -91,6 +109,46 @@ function systemMounts(): string[] {
   return args;
 }
 
+/**
+ * As root the sandbox reads what is mounted as an unprivileged uid, so each mounted file must be
+ * readable, and each folder listable, by all. Says which path is not, and how to fix it.
+ */
+function checkReadableByAll(binds: readonly string[], uid: number): void {
+  for (let index = 1; index < binds.length; index += 3) {
+    const source = binds[index] ?? '';
+    const stats = statSync(source);
+    const needed = stats.isDirectory() ? 0o005 : 0o004;
+    if ((stats.mode & needed) !== needed) {
+      throw new Error(
+        `the sandbox runs as the unprivileged uid ${uid} and cannot read ${source} (mode ${(stats.mode & 0o777).toString(8)}); ` +
+          `make it readable by all users (chmod -R o+rX ${source}) or put it where it is`,
+      );
+    }
+  }
+}
+
+/**
+ * The folders that hold the mount points under /umca, made readable by all: bubblewrap would
+ * make them readable by root only, and as root the sandbox runs as an unprivileged uid.
+ */
+function parentFolders(binds: readonly string[]): string[] {
+  const folders = new Set<string>();
+  for (let index = 2; index < binds.length; index += 3) {
+    const target = binds[index] ?? '';
+    for (let folder = dirname(target); folder.startsWith(`${SANDBOX_ROOT}`); folder = dirname(folder)) folders.add(folder);
+  }
+  return [...folders].sort().flatMap((folder) => ['--perms', '0755', '--dir', folder]);
+}
+
+/**
+ * The namespaces bubblewrap makes. As root it makes no user namespace: one made by root maps the
+ * sandbox's uid 0 to the host's root, with /proc/sys writable. umca-sandbox-init makes that one.
+ */
+export function namespaceArgs(asRoot: boolean): string[] {
+  if (!asRoot) return ['--unshare-all'];
+  return ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'];
+}
+
 /** Builds the zygote's command line for the chosen isolation. */
 export function buildSandboxCommand(options: SandboxCommandOptions): SandboxCommand {
   const nodePath = options.nodePath ?? process.execPath;
@@ -109,15 +167,22 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       env: { LD_PRELOAD: join(RUNNER_ROOT, 'build', FORKFIX_LIBRARY) },
     };
   }
+  const asRoot = options.sandboxIds !== undefined;
   const binds: string[] = [];
   for (const [name, from] of options.lanes.flatMap((lane) => LANE_PACKAGES[lane])) {
     const dir = packageDir(name, from);
     if (dir) binds.push('--ro-bind', dir, `${SANDBOX_ROOT}/node_modules/${name}`);
   }
-  if (!nodePath.startsWith('/usr/')) binds.push('--ro-bind', nodePath, nodePath);
+  // Node outside /usr (nvm, a tarball) is mounted under /umca, so its host path stays hidden.
+  const sandboxNode = nodePath.startsWith('/usr/') ? nodePath : `${SANDBOX_ROOT}/bin/node`;
+  if (sandboxNode !== nodePath) binds.push('--ro-bind', nodePath, sandboxNode);
   binds.push('--ro-bind', join(RUNNER_ROOT, 'dist'), `${SANDBOX_ROOT}/runner/dist`);
   binds.push('--ro-bind', join(RUNNER_ROOT, 'build'), `${SANDBOX_ROOT}/runner/build`);
-  const config: ZygoteConfig = { controlFd: 3, lanes: options.lanes };
+  const config: ZygoteConfig = { controlFd: 3, lanes: options.lanes, ownNamespaces: true };
+  if (options.sandboxIds) {
+    if (options.sandboxIds.count < 2) throw new Error('sandboxIds needs at least two ids: one for the zygote, one for a run');
+    config.runIds = { first: ZYGOTE_NAMESPACE_ID + 1, count: options.sandboxIds.count - 1 };
+  }
   if (usesPython && options.snapshotPath) {
     binds.push('--ro-bind', options.snapshotPath, `${SANDBOX_ROOT}/cache/pyodide.snapshot`);
     config.snapshotPath = `${SANDBOX_ROOT}/cache/pyodide.snapshot`;
@@ -126,15 +191,18 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     binds.push('--ro-bind', options.wheelhouseDir, `${SANDBOX_ROOT}/wheelhouse`);
     config.wheelhouse = `${SANDBOX_ROOT}/wheelhouse`;
   }
+  if (options.sandboxIds) checkReadableByAll(binds, options.sandboxIds.first);
   return {
     file: options.bwrapPath,
     args: [
-      '--unshare-all',
+      ...namespaceArgs(asRoot),
       '--die-with-parent',
       '--new-session',
       '--clearenv',
       '--cap-drop',
       'ALL',
+      // umca-sandbox-init maps the sandbox's ids to unprivileged host ids, then drops these too.
+      ...(asRoot ? ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID'] : []),
       '--hostname',
       'sandbox',
       ...systemMounts(),
@@ -142,6 +210,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       '/proc',
       '--dev',
       '/dev',
+      ...parentFolders(binds),
       ...binds,
       // Nothing in the sandbox is writable: no file, not even a name, can carry data between runs.
       '--remount-ro',
@@ -155,7 +224,10 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       'LD_PRELOAD',
       `${SANDBOX_ROOT}/runner/build/${FORKFIX_LIBRARY}`,
       '--',
-      nodePath,
+      `${SANDBOX_ROOT}/runner/build/${SANDBOX_INIT}`,
+      ...(options.sandboxIds ? ['--ids', `${options.sandboxIds.first}:${options.sandboxIds.count}`] : []),
+      '--',
+      sandboxNode,
       ...NODE_FLAGS,
       `${SANDBOX_ROOT}/runner/dist/sandbox/zygote-main.js`,
       JSON.stringify(config),
@@ -165,14 +237,17 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
 }
 
 /** Finds bubblewrap and checks that it can create the namespaces we ask for on this machine. */
-export function probeBubblewrap(candidates: readonly string[] = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap']): {
+export function probeBubblewrap(
+  candidates: readonly string[] = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'],
+  asRoot = process.getuid?.() === 0,
+): {
   path?: string;
   problem?: string;
 } {
   const path = candidates.find((candidate) => existsSync(candidate));
   if (!path) return { problem: 'bubblewrap (bwrap) is not installed' };
   try {
-    execFileSync(path, ['--unshare-all', '--die-with-parent', '--cap-drop', 'ALL', ...systemMounts(), '--', '/usr/bin/true'], {
+    execFileSync(path, [...namespaceArgs(asRoot), '--die-with-parent', '--cap-drop', 'ALL', ...systemMounts(), '--', '/usr/bin/true'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 10_000,
     });

@@ -86,6 +86,11 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
           this.emit('exited', message.pid, message.status);
           break;
         case 'failed':
+          if (message.id !== undefined) {
+            this.#pendingForks.get(message.id)?.reject(new Error(message.message));
+            this.#pendingForks.delete(message.id);
+            break;
+          }
           clearTimeout(timer);
           failed(new Error(message.message));
           break;

@@ -8,11 +8,19 @@ import { fileURLToPath } from 'node:url';
 
 export type ZygoteEvent = { fd?: number; payload?: Buffer; exited?: Array<[number, number]> } | null;
 
+export interface ForkOptions {
+  ownNamespaces: boolean;
+  runId: number;
+}
+
 export interface SandboxAddon {
   socketPair(): [number, number];
   sendFd(socket: number, fd: number, payload: Buffer): void;
   waitEvent(control: number, timeoutMs: number): ZygoteEvent;
-  fork(): number;
+  /** Forks; with `ownNamespaces` the child enters a run's own namespaces (as `runId`, or the zygote's id when -1). */
+  fork(options?: ForkOptions): number;
+  /** Forks a throwaway child that enters a run's namespaces; null when it could, else what failed. */
+  checkRunNamespaces(options: ForkOptions): string | null;
   hardenProcess(): void;
   redirectToDevNull(fds: number[]): void;
   closeFd(fd: number): void;

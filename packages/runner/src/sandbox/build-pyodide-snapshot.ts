@@ -6,7 +6,7 @@
  *
  * Usage: node build-pyodide-snapshot.js OUTPUT_PATH
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadPyodide } from 'pyodide';
 
 const PRELOADED_MODULES = [
@@ -87,6 +87,9 @@ if (!output) {
   process.exit(2);
 }
 const guest = readFileSync(new URL('./python/umca_guest.py', import.meta.url));
+// Emscripten names the program after argv[1], and Python keeps that name (sys.executable,
+// sys.orig_argv) in the snapshot: give it a neutral one, so no host path reaches the sandbox.
+process.argv.splice(1, process.argv.length - 1, 'python');
 const pyodide = await loadPyodide({ _makeSnapshot: true });
 pyodide.FS.mkdirTree('/umca');
 pyodide.FS.writeFile('/umca/umca_guest.py', guest);
@@ -105,5 +108,7 @@ del importlib, missing
 `);
 const snapshot = pyodide.makeMemorySnapshot();
 const temporary = `${output}.${process.pid}.tmp`;
-writeFileSync(temporary, snapshot);
+// Readable by all: when UMCA runs as root, the sandbox reads it as an unprivileged uid.
+writeFileSync(temporary, snapshot, { mode: 0o644 });
+chmodSync(temporary, 0o644);
 renameSync(temporary, output);

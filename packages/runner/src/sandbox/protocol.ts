@@ -13,7 +13,8 @@ export type ZygoteReport =
   | { type: 'ready'; startupMs: number }
   | { type: 'forked'; id: number; pid: number }
   | { type: 'exited'; pid: number; status: number }
-  | { type: 'failed'; message: string };
+  /** With `id`, that fork failed; without, the zygote could not start. */
+  | { type: 'failed'; message: string; id?: number };
 
 /** What the child needs to run one program. Limits are already resolved and checked. */
 export type RunOrder = {

@@ -14,6 +14,7 @@ import { runChildSession } from './child-session.js';
 import type { Lane, LaneContext } from './lanes/lane.js';
 import type { RunOrder, ZygoteCommand, ZygoteReport } from './protocol.js';
 import { rehearseChild } from './rehearse-child.js';
+import { createRunIdPool } from './run-id-pool.js';
 import type { SyncChannel } from './sync-channel.js';
 
 export type LaneName = RunOrder['language'];
@@ -26,6 +27,16 @@ export interface ZygoteConfig {
   snapshotPath?: string;
   /** Folder (inside the sandbox) of pure-Python wheels to put on sys.path. */
   wheelhouse?: string;
+  /**
+   * Give each run its own user, PID, mount, UTS and IPC namespaces and an empty /proc (OS
+   * isolation: the zygote was started by umca-sandbox-init). Off in reduced isolation.
+   */
+  ownNamespaces?: boolean;
+  /**
+   * Ids of the zygote's user namespace to give runs, one per live run, each an unprivileged host
+   * uid of its own (UMCA started as root). Without them runs keep the zygote's id.
+   */
+  runIds?: { first: number; count: number };
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ZygoteConfig;
@@ -119,6 +130,21 @@ async function warmUp(lanes: Partial<Record<LaneName, Lane>>): Promise<void> {
 const FORKS_BETWEEN_COLLECTIONS = 32;
 const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc ?? (() => {});
 
+const ownNamespaces = config.ownNamespaces === true;
+const runIds = config.runIds ? createRunIdPool(config.runIds.first, config.runIds.count) : undefined;
+
+/** Fails the start, with what went wrong, unless a child can get a run's namespaces here. */
+function checkRunNamespaces(): void {
+  if (!ownNamespaces) return;
+  const runId = runIds?.take();
+  const problem = addon.checkRunNamespaces({ ownNamespaces, runId: runId ?? -1 });
+  if (runId !== undefined) runIds?.giveBack(runId);
+  if (problem) {
+    report({ type: 'failed', message: `a sandbox child could not get its own namespaces: ${problem}` });
+    addon.exit(1);
+  }
+}
+
 function serve(): { channelFd: number } {
   let forks = 0;
   for (;;) {
@@ -130,7 +156,10 @@ function serve(): { channelFd: number } {
       throw error;
     }
     if (!event) continue;
-    for (const [pid, status] of event.exited ?? []) report({ type: 'exited', pid, status });
+    for (const [pid, status] of event.exited ?? []) {
+      runIds?.release(pid);
+      report({ type: 'exited', pid, status });
+    }
     if (!event.payload) continue;
     const command = JSON.parse(event.payload.toString('utf8')) as ZygoteCommand;
     if (command.type === 'kill') {
@@ -139,11 +168,26 @@ function serve(): { channelFd: number } {
     }
     const fd = event.fd ?? -1;
     if (fd < 0) {
-      report({ type: 'failed', message: 'fork command arrived without a channel descriptor' });
+      report({ type: 'failed', id: command.id, message: 'fork command arrived without a channel descriptor' });
       continue;
     }
-    const pid = addon.fork();
+    const runId = runIds?.take();
+    if (runIds && runId === undefined) {
+      addon.closeFd(fd);
+      report({ type: 'failed', id: command.id, message: `all ${config.runIds?.count} sandbox user ids are in use by live runs` });
+      continue;
+    }
+    let pid: number;
+    try {
+      pid = addon.fork({ ownNamespaces, runId: runId ?? -1 });
+    } catch (error) {
+      if (runId !== undefined) runIds?.giveBack(runId);
+      addon.closeFd(fd);
+      report({ type: 'failed', id: command.id, message: `the sandbox could not fork: ${(error as Error).message}` });
+      continue;
+    }
     if (pid === 0) return { channelFd: fd };
+    if (runId !== undefined) runIds?.assign(runId, pid);
     addon.closeFd(fd);
     report({ type: 'forked', id: command.id, pid });
     if (++forks % FORKS_BETWEEN_COLLECTIONS === 0) collect({ type: 'minor' });
@@ -158,6 +202,7 @@ const lanes = await loadLanes().catch((error: Error) => {
 await warmUp(lanes);
 await rehearseChild(addon, lanes);
 for (const lane of Object.values(lanes)) lane.prepare?.();
+checkRunNamespaces();
 collect({ type: 'major' });
 report({ type: 'ready', startupMs: Math.round(performance.now() - started) });
 const { channelFd } = serve();

@@ -1,0 +1,70 @@
+/**
+ * @module sandbox-uids
+ * The unprivileged host uids (and gids, the same numbers) that sandboxes use when UMCA runs as
+ * root. Each zygote gets half of the range: its first id for itself, the rest for its runs, one
+ * per live run. Nothing else on the machine should own these ids.
+ */
+import { readFileSync } from 'node:fs';
+import { RunnerError } from '../errors.js';
+import type { SandboxIds } from './sandbox-command.js';
+
+/** 1024 ids from 2,000,000,000: above the ranges Linux distributions and systemd hand out. */
+export const DEFAULT_SANDBOX_UIDS: SandboxIds = { first: 2_000_000_000, count: 1024 };
+/** Each zygote needs its own id and one per live child (at most 256 per zygote). */
+const MIN_COUNT = 2 * (1 + 256);
+const MAX_ID = 0xfffffffe;
+
+const describe = (ids: SandboxIds) => `${ids.first}-${ids.first + ids.count - 1}`;
+
+/** Parses `UMCA_SANDBOX_UIDS` ("FIRST-LAST", inclusive). */
+export function parseSandboxUids(text: string): SandboxIds {
+  const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last < first) {
+    throw new RunnerError(
+      'invalid_option',
+      `UMCA_SANDBOX_UIDS must be a range FIRST-LAST of host uids, such as ${describe(DEFAULT_SANDBOX_UIDS)}; got "${text}"`,
+    );
+  }
+  return { first, count: last - first + 1 };
+}
+
+/** Checks a range: big enough, unprivileged, and owned by no account in /etc/passwd. */
+export function checkSandboxUids(ids: SandboxIds, passwd = readPasswd()): SandboxIds {
+  const fix = `choose another range with sandboxUids or UMCA_SANDBOX_UIDS (default ${describe(DEFAULT_SANDBOX_UIDS)})`;
+  if (!Number.isSafeInteger(ids.first) || !Number.isSafeInteger(ids.count) || ids.first < 1000 || ids.first + ids.count - 1 > MAX_ID) {
+    throw new RunnerError('invalid_option', `the sandbox uids ${describe(ids)} must lie between 1000 and ${MAX_ID}; ${fix}`);
+  }
+  if (ids.count < MIN_COUNT) {
+    throw new RunnerError('invalid_option', `the sandbox uids ${describe(ids)} are ${ids.count}; at least ${MIN_COUNT} are needed; ${fix}`);
+  }
+  for (const line of passwd.split('\n')) {
+    const [name, , uid] = line.split(':');
+    const id = Number(uid);
+    if (name && Number.isInteger(id) && id >= ids.first && id < ids.first + ids.count) {
+      throw new RunnerError(
+        'invalid_option',
+        `the sandbox uids ${describe(ids)} include ${id}, the uid of the account "${name}", whose processes could then signal sandboxes; ${fix}`,
+      );
+    }
+  }
+  return ids;
+}
+
+/** Splits the range between the two zygotes (Python, and JavaScript with WASI). */
+export function splitSandboxUids(ids: SandboxIds): [SandboxIds, SandboxIds] {
+  const half = Math.floor(ids.count / 2);
+  return [
+    { first: ids.first, count: half },
+    { first: ids.first + half, count: half },
+  ];
+}
+
+function readPasswd(): string {
+  try {
+    return readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return '';
+  }
+}
