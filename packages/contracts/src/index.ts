@@ -74,6 +74,15 @@ export {
   umcaEventSchema,
 } from './umca-event.js';
 export {
+  escapePath,
+  findPathProblem,
+  MAX_PATH_LENGTH,
+  MAX_SHOWN_PATH_LENGTH,
+  RELATIVE_PATH_PATTERN,
+  RELATIVE_PATH_RULE,
+  relativePathSchema,
+} from './relative-path.js';
+export {
   type InputFile,
   inputFileSchema,
   MAX_FILE_BYTES,
