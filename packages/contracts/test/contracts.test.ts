@@ -6,6 +6,7 @@ import {
   findPathProblem,
   inputFileSchema,
   MAX_PATH_LENGTH,
+  outputFileSchema,
   RELATIVE_PATH_PATTERN,
   resolveLimits,
   toJsonSchemas,
@@ -70,10 +71,11 @@ describe('the path rule (input and output files)', () => {
   ];
   const fine = ['a', 'a.txt', 'dir/sub/file.csv', '.hidden', '...', 'a..b', 'été/日本語', 'emoji-😀', 'x'.repeat(MAX_PATH_LENGTH)];
 
-  it('refuses each hostile path and names the problem', () => {
+  it('refuses each hostile path for inputs and outputs, and names the problem', () => {
     for (const path of hostile) {
       expect(findPathProblem(path), JSON.stringify(path)).toBeDefined();
       expect(inputFileSchema.safeParse({ path, content: '' }).success, JSON.stringify(path)).toBe(false);
+      expect(outputFileSchema.safeParse({ path, sizeBytes: 0, encoding: 'utf8', content: '' }).success, JSON.stringify(path)).toBe(false);
     }
     for (const path of fine) {
       expect(findPathProblem(path), path).toBeUndefined();
@@ -96,14 +98,47 @@ describe('the path rule (input and output files)', () => {
       const path = Array.from({ length }, () => alphabet[next() % alphabet.length]).join('');
       expect(findPathProblem(path) === undefined, JSON.stringify(path)).toBe(inJsonSchema(path));
     }
-    const request = JSON.stringify(toJsonSchemas()['umca.execution.request.v1']);
-    expect(request).toContain(JSON.stringify(RELATIVE_PATH_PATTERN.source));
+    const result = toJsonSchemas()['umca.execution.result.v1'] as {
+      properties: { files: { items: { oneOf: Array<{ properties: { path: { pattern: string } } }> } } };
+    };
+    for (const variant of result.properties.files.items.oneOf) expect(variant.properties.path.pattern).toBe(RELATIVE_PATH_PATTERN.source);
   });
 
   it('escapes a path for showing: one line, nothing a terminal acts on, cut when long', () => {
     expect(escapePath('a\u001b]0;x\u0007\n\\\u202e\ud800b')).toBe('a\\u001b]0;x\\u0007\\n\\\\\\u202e\\ud800b');
     expect(escapePath('é😀/ok')).toBe('é😀/ok');
     expect(escapePath('😀'.repeat(300))).toBe(`${'😀'.repeat(200)}…`);
+  });
+});
+
+describe('umca.execution.result.v1 files', () => {
+  const file = { path: 'a.bin', sizeBytes: 3, encoding: 'base64', content: 'AAEC' };
+
+  it('accepts a file whose size is what its content decodes to', () => {
+    expect(outputFileSchema.parse(file)).toEqual(file);
+    expect(outputFileSchema.parse({ path: 't.txt', sizeBytes: 6, encoding: 'utf8', content: 'héllo' })).toBeDefined();
+  });
+
+  it.each([
+    [{ ...file, sizeBytes: 4 }, 'sizeBytes'],
+    [{ ...file, sizeBytes: -1 }, 'sizeBytes'],
+    [{ ...file, content: 'not base64!' }, 'content'],
+    [{ path: 't.txt', sizeBytes: 5, encoding: 'utf8', content: 'héllo' }, 'sizeBytes'],
+    [{ path: 't.txt', sizeBytes: 3, encoding: 'utf8', content: '\ud800' }, 'content'],
+    [{ ...file, sizeBytes: 17 * 1_048_576 }, 'sizeBytes'],
+  ])('refuses %j', (bad, field) => {
+    const parsed = outputFileSchema.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toContain(field);
+  });
+
+  it('refuses more than 100 files or more than 16 MiB in all', () => {
+    const files = (count: number, content: string) =>
+      Array.from({ length: count }, (_, index) => ({ path: `f${index}`, sizeBytes: content.length, encoding: 'utf8', content }));
+    expect(executionResultSchema.shape.files.safeParse(files(100, 'x')).success).toBe(true);
+    expect(executionResultSchema.shape.files.safeParse(files(101, 'x')).success).toBe(false);
+    expect(executionResultSchema.shape.files.safeParse(files(16, 'a'.repeat(1_048_576))).success).toBe(true);
+    expect(executionResultSchema.shape.files.safeParse(files(17, 'a'.repeat(1_048_576))).success).toBe(false);
   });
 });
 
