@@ -353,7 +353,7 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
       const stdout = output.stdout.join('');
       const stderr = output.stderr.join('');
       const truncated = status === 'output_limit';
-      const checked = checkOutputFiles(outcome?.files ?? []);
+      const checked = checkOutputFiles(outcome?.files ?? [], outcome?.droppedFiles);
       return {
         status,
         exitCode: outcome && status !== 'output_limit' ? outcome.exitCode : null,

@@ -119,9 +119,37 @@ describe('checkOutputFiles: contents and sizes', () => {
   });
 });
 
+describe('checkOutputFiles: what the sandbox says it left out', () => {
+  it('lists it in its own words, escapes the names and counts the unnamed ones', () => {
+    const checked = check([text('kept.txt')], {
+      count: 7,
+      files: [
+        { path: 'loop', reason: 'symlink' },
+        { path: 'evil\u001b[31m', reason: 'count_limit' },
+      ],
+    });
+    expect(checked.files).toHaveLength(1);
+    expect(checked.droppedFiles).toMatchObject({
+      count: 7,
+      files: [
+        { path: 'loop', reason: 'symlink', message: 'it is a symbolic link; links are not followed' },
+        { path: 'evil\\u001b[31m', reason: 'count_limit', message: 'a run returns at most 100 files' },
+      ],
+    });
+    expect(checked.droppedFiles?.summary).toContain('and 5 more');
+  });
+
+  it('never counts fewer than it names, and says nothing when nothing was left out', () => {
+    expect(check([], { count: 0, files: [{ path: 'x', reason: 'symlink' }] }).droppedFiles?.count).toBe(1);
+    expect(check([text('a')], { count: 0, files: [] })).toEqual({ files: [expect.objectContaining({ path: 'a' })] });
+  });
+});
+
 describe('limits shared with the sandbox', () => {
   it('are the same numbers on both sides (the sandbox cannot load @umca/contracts)', () => {
     expect(workspace.MAX_OUTPUT_FILES).toBe(contracts.MAX_OUTPUT_FILES);
     expect(workspace.MAX_OUTPUT_FILES_BYTES).toBe(contracts.MAX_OUTPUT_FILES_BYTES);
+    expect(workspace.MAX_PATH_LENGTH).toBe(contracts.MAX_PATH_LENGTH);
+    expect(workspace.MAX_LISTED_DROPPED_FILES).toBe(contracts.MAX_LISTED_DROPPED_FILES);
   });
 });

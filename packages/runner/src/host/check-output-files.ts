@@ -14,10 +14,11 @@ import {
   MAX_LISTED_DROPPED_FILES,
   MAX_OUTPUT_FILES,
   MAX_OUTPUT_FILES_BYTES,
+  MAX_PATH_LENGTH,
   type OutputFile,
 } from '@umca/contracts';
 import { z } from 'zod';
-import type { SandboxFile } from '../sandbox/protocol.js';
+import type { SandboxDroppedFiles, SandboxDropReason, SandboxFile } from '../sandbox/protocol.js';
 
 export interface CheckedOutputFiles {
   files: OutputFile[];
@@ -29,7 +30,11 @@ const SHOWN_IN_SUMMARY = 3;
 const base64Schema = z.base64();
 const LONE_SURROGATE = /\p{Cs}/u;
 
-const LIMITS = {
+/** The host's words for what the sandbox says it left out (its own words are never used). */
+const REPORTED: Record<SandboxDropReason, string> = {
+  invalid_path: `the name is longer than ${MAX_PATH_LENGTH} characters`,
+  symlink: 'it is a symbolic link; links are not followed',
+  special_file: 'it is not a regular file',
   count_limit: `a run returns at most ${MAX_OUTPUT_FILES} files`,
   size_limit: `a run returns at most ${MAX_OUTPUT_FILES_BYTES / MIB} MiB of files in all`,
 };
@@ -56,18 +61,19 @@ function summarize(count: number, listed: DroppedFile[]): string {
   const shown = listed.slice(0, SHOWN_IN_SUMMARY).map((file) => `"${file.path}" (${file.message})`);
   const more = count - shown.length;
   const head = `${count} output ${count === 1 ? 'file was' : 'files were'} left out`;
+  if (shown.length === 0) return `${head} (the sandbox did not name them)`;
   return `${head}: ${shown.join('; ')}${more > 0 ? `; and ${more} more (see droppedFiles)` : ''}`;
 }
 
 /**
  * Keeps the files that follow the rules, in order, within the caps, with sizes the host counted;
- * lists the rest, with names made safe to show.
+ * lists the rest, and what the sandbox says it left out, with names made safe to show.
  *
  * @example
  * checkOutputFiles([{ path: '../x', encoding: 'utf8', content: '' }]).droppedFiles?.summary;
  * // '1 output file was left out: "../x" (the name has a "." or ".." part)'
  */
-export function checkOutputFiles(files: readonly SandboxFile[]): CheckedOutputFiles {
+export function checkOutputFiles(files: readonly SandboxFile[], reported?: SandboxDroppedFiles): CheckedOutputFiles {
   const kept: OutputFile[] = [];
   const keptPaths = new Set<string>();
   const folders = new Set<string>();
@@ -100,11 +106,11 @@ export function checkOutputFiles(files: readonly SandboxFile[]): CheckedOutputFi
       continue;
     }
     if (kept.length >= MAX_OUTPUT_FILES) {
-      drop(file.path, 'count_limit', LIMITS.count_limit);
+      drop(file.path, 'count_limit', REPORTED.count_limit);
       continue;
     }
     if (total + sizeBytes > MAX_OUTPUT_FILES_BYTES) {
-      drop(file.path, 'size_limit', LIMITS.size_limit);
+      drop(file.path, 'size_limit', REPORTED.size_limit);
       continue;
     }
     total += sizeBytes;
@@ -118,6 +124,11 @@ export function checkOutputFiles(files: readonly SandboxFile[]): CheckedOutputFi
     );
   }
 
+  if (reported) {
+    for (const entry of reported.files) drop(entry.path, entry.reason, REPORTED[entry.reason]);
+    // The sandbox's count covers the files it named; never fewer than those.
+    count += Math.max(0, reported.count - reported.files.length);
+  }
   if (count === 0) return { files: kept };
   return { files: kept, droppedFiles: { count, files: listed, summary: summarize(count, listed) } };
 }
