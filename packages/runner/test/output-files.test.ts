@@ -109,6 +109,31 @@ describe('a forged result frame', () => {
     expect(result.reason).toContain('the sandbox sent a message the runner does not accept');
     expect(result.droppedFiles).toBeUndefined();
   });
+  it('that breaks the protocol ends the run even when valid results follow it', async () => {
+    // After the refused frame, the program floods the channel with well-formed results until the
+    // host's kill lands; none of them may decide how the run ends.
+    const result = await runner().execute({
+      language: 'python',
+      code: FORGE,
+      files: [
+        {
+          path: 'forge.js',
+          content: `${forgeJs("{ status: 'ok', exitCode: 0, runtime: 'pyodide', files: [{ path: 'x', encoding: 'utf8', content: 7 }] }")}
+const valid = Buffer.from(JSON.stringify({ type: 'result', outcome: { status: 'ok', exitCode: 0, runtime: 'pyodide', files: [{ path: 'late.txt', encoding: 'utf8', content: 'late' }] } }));
+const late = Buffer.alloc(4 + valid.length);
+late.writeUInt32BE(valid.length, 0);
+valid.copy(late, 4);
+for (let sent = 0; sent < 100000; sent++) {
+  try { fs.writeSync(sockets[0], late); } catch { break; }
+}
+`,
+        },
+      ],
+      limits: { timeoutMs: 20_000 },
+    });
+    expect(result).toMatchObject({ status: 'crashed', exitCode: null, files: [] });
+    expect(result.reason).toContain('the sandbox sent a message the runner does not accept');
+  });
 });
 
 describe('files an honest Python run leaves', () => {
