@@ -2,7 +2,7 @@
  * The real `umca` command, run as a user runs it: a separate process, a real sandbox.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,25 @@ describe('umca exec', () => {
     ]);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'ok', files: [{ path: 'count.txt', content: '3' }] });
     expect(readFileSync(join(outDir, 'count.txt'), 'utf8')).toBe('3');
+  });
+
+  it('writes no file whose name has control characters, and says so on one escaped line', async () => {
+    const outDir = join(work, 'odd-names');
+    const result = await umca([
+      'exec',
+      '--out-dir',
+      outDir,
+      '-l',
+      'python',
+      '-c',
+      'open("ok.txt", "w").write("fine")\nfor name in ["esc\\x1b[2J.txt", "bell\\x07.txt", "new\\nline.txt"]:\n    open(name, "w").write("x")',
+    ]);
+    expect(result.code).toBe(0);
+    expect(readdirSync(outDir)).toEqual(['ok.txt']);
+    expect(result.stderr).toBe(
+      'umca: 3 output files were left out: "esc\\u001b[2J.txt" (the name has a control character (U+001B)); ' +
+        '"bell\\u0007.txt" (the name has a control character (U+0007)); "new\\nline.txt" (the name has a control character (U+000A))\n',
+    );
   });
 
   it('still prints one JSON result for bad input with --json', async () => {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { egressAttemptSchema } from './egress-attempt.js';
-import { outputFileSchema } from './workspace-file.js';
+import { droppedFilesSchema, MAX_OUTPUT_FILES, MAX_OUTPUT_FILES_BYTES, outputFileSchema } from './workspace-file.js';
 
 /**
  * Why a run ended. `ok` and `error` are the program's own doing; the others are the runner's:
@@ -52,7 +52,17 @@ export const executionResultSchema = z.object({
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
   error: executionErrorSchema.optional(),
-  files: z.array(outputFileSchema),
+  files: z
+    .array(outputFileSchema)
+    .max(MAX_OUTPUT_FILES)
+    .refine((files) => files.reduce((total, file) => total + file.sizeBytes, 0) <= MAX_OUTPUT_FILES_BYTES, {
+      message: `the files must add up to at most ${MAX_OUTPUT_FILES_BYTES} bytes`,
+    })
+    .describe(
+      `Files the run created or changed in its working directory, checked by the host: at most ${MAX_OUTPUT_FILES}, ` +
+        `${MAX_OUTPUT_FILES_BYTES} bytes in all. Symbolic links are never followed.`,
+    ),
+  droppedFiles: droppedFilesSchema.optional(),
   egress: z.array(egressAttemptSchema),
   lane: laneSchema,
   runtime: runtimeSchema.optional(),

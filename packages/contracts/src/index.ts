@@ -46,6 +46,15 @@ export {
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';
 export {
+  escapePath,
+  findPathProblem,
+  MAX_PATH_LENGTH,
+  MAX_SHOWN_PATH_LENGTH,
+  RELATIVE_PATH_PATTERN,
+  RELATIVE_PATH_RULE,
+  relativePathSchema,
+} from './relative-path.js';
+export {
   type CheckResult,
   checkResultSchema,
   iterationSchema,
@@ -74,9 +83,18 @@ export {
   umcaEventSchema,
 } from './umca-event.js';
 export {
+  type DroppedFile,
+  type DroppedFileReason,
+  type DroppedFiles,
+  droppedFileReasonSchema,
+  droppedFileSchema,
+  droppedFilesSchema,
   type InputFile,
   inputFileSchema,
   MAX_FILE_BYTES,
+  MAX_LISTED_DROPPED_FILES,
+  MAX_OUTPUT_FILES,
+  MAX_OUTPUT_FILES_BYTES,
   type OutputFile,
   outputFileSchema,
 } from './workspace-file.js';

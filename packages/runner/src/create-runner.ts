@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { createEgressGateway, type EgressGatewayOptions } from './egress/egress-gateway.js';
 import { createEgressPolicy, type EgressPolicy } from './egress/egress-policy.js';
 import { RunnerError } from './errors.js';
+import { checkOutputFiles } from './host/check-output-files.js';
 import { describeExitStatus } from './host/describe-exit.js';
 import { type Logger, stderrLogger } from './host/logger.js';
 import { defaultCacheDir, ensurePyodideSnapshot } from './host/pyodide-snapshot.js';
@@ -383,6 +384,7 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
       const stdout = output.stdout.join('');
       const stderr = output.stderr.join('');
       const truncated = status === 'output_limit';
+      const checked = checkOutputFiles(outcome?.files ?? [], outcome?.droppedFiles);
       return {
         status,
         exitCode: outcome && status !== 'output_limit' ? outcome.exitCode : null,
@@ -392,7 +394,8 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         stdoutTruncated: truncated && Buffer.byteLength(stdout) >= order.limits.outputBytes - 3,
         stderrTruncated: truncated && Buffer.byteLength(stderr) >= order.limits.outputBytes - 3,
         ...(outcome?.error ? { error: outcome.error } : {}),
-        files: outcome?.files ?? [],
+        files: checked.files,
+        ...(checked.droppedFiles ? { droppedFiles: checked.droppedFiles } : {}),
         egress,
         lane: 'wasm',
         runtime: runtimeOf(order.language),

@@ -3,14 +3,13 @@
  * `umca exec`: run one program in the sandbox and show what it did.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import type { ExecutionRequest, ExecutionResult } from '@umca/contracts';
+import type { ExecutionRequest } from '@umca/contracts';
 import { createRunner, RunnerError, unstartedResult } from '@umca/runner';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.js';
 import { buildExecRequest, type ExecArguments } from './build-exec-request.js';
 import { exitCodeFor } from './exit-code.js';
+import { writeOutputFiles } from './write-output-files.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -18,16 +17,6 @@ interface ExecFlags extends Omit<ExecArguments, 'source'> {
   json?: boolean;
   outDir?: string;
   allowReducedIsolation?: boolean;
-}
-
-async function writeOutputFiles(result: ExecutionResult, outDir: string): Promise<void> {
-  const root = resolve(outDir);
-  for (const file of result.files) {
-    const target = resolve(root, file.path);
-    if (!target.startsWith(`${root}/`)) continue;
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, Buffer.from(file.content, file.encoding === 'base64' ? 'base64' : 'utf8'));
-  }
 }
 
 async function execute(source: string | undefined, flags: ExecFlags): Promise<number> {
@@ -66,7 +55,10 @@ async function execute(source: string | undefined, flags: ExecFlags): Promise<nu
       signal: controller.signal,
       ...(flags.json ? {} : { onOutput: (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text) }),
     });
-    if (flags.outDir) await writeOutputFiles(result, flags.outDir);
+    if (flags.outDir) {
+      for (const problem of await writeOutputFiles(result.files, flags.outDir)) process.stderr.write(`umca: ${problem}\n`);
+    }
+    if (result.droppedFiles && !flags.json) process.stderr.write(`umca: ${result.droppedFiles.summary}\n`);
     if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (result.status !== 'ok') process.stderr.write(`umca: ${result.status}: ${result.reason ?? 'the run did not end ok'}\n`);
     return exitCodeFor(result);

@@ -76,12 +76,13 @@ export function executionDetails(run: ExecutionRun): Node[] {
       el('span', { class: 'stderr' }, result?.stderr ?? ''),
     ),
     result?.error ? el('pre', { class: 'output' }, result.error.traceback ?? `${result.error.type}: ${result.error.message}`) : null,
-    result?.files.length
+    result?.files.length || result?.droppedFiles
       ? el(
           'div',
           {},
           el('h2', { class: 'section' }, 'Files'),
           el('ul', {}, ...result.files.map((file) => el('li', { class: 'mono' }, `${file.path} (${file.sizeBytes} bytes)`))),
+          result.droppedFiles ? el('p', { class: 'mono' }, result.droppedFiles.summary) : null,
         )
       : null,
     el('h2', { class: 'section' }, 'Outbound requests'),

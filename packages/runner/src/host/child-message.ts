@@ -3,10 +3,40 @@
  * Validation of what a sandbox child sends. The child runs hostile code, so anything it says is
  * checked for shape and size before the host acts on it.
  */
-import { egressAttemptSchema, executionErrorSchema, outputFileSchema, runtimeSchema } from '@umca/contracts';
+import {
+  egressAttemptSchema,
+  executionErrorSchema,
+  MAX_LISTED_DROPPED_FILES,
+  MAX_OUTPUT_FILES,
+  MAX_PATH_LENGTH,
+  runtimeSchema,
+} from '@umca/contracts';
 import { z } from 'zod';
 
 const headerSchema = z.tuple([z.string().max(1024), z.string().max(16_384)]);
+
+// Only the shape is checked here; names and contents are judged file by file in
+// check-output-files.ts, which leaves bad ones out and says so. An honest child never sends more
+// than MAX_OUTPUT_FILES files or a longer name than MAX_PATH_LENGTH, so a message that does is
+// refused whole (and the child killed) before any file in it is looked at. `sizeBytes` is not
+// read at all: the host counts the bytes itself.
+const sandboxFileSchema = z.object({
+  path: z.string().max(MAX_PATH_LENGTH),
+  encoding: z.enum(['utf8', 'base64']),
+  content: z.string(),
+});
+
+const sandboxDroppedFilesSchema = z.object({
+  count: z.int().min(0),
+  files: z
+    .array(
+      z.object({
+        path: z.string().max(MAX_PATH_LENGTH),
+        reason: z.enum(['invalid_path', 'symlink', 'special_file', 'count_limit', 'size_limit']),
+      }),
+    )
+    .max(MAX_LISTED_DROPPED_FILES),
+});
 
 export const childOutcomeSchema = z.object({
   status: z.enum(['ok', 'error', 'timeout', 'memory_limit', 'output_limit']),
@@ -14,7 +44,8 @@ export const childOutcomeSchema = z.object({
   error: executionErrorSchema
     .extend({ type: z.string().max(200), message: z.string().max(65_536), traceback: z.string().max(262_144).optional() })
     .optional(),
-  files: z.array(outputFileSchema).max(100),
+  files: z.array(sandboxFileSchema).max(MAX_OUTPUT_FILES),
+  droppedFiles: sandboxDroppedFilesSchema.optional(),
   runtime: runtimeSchema,
   programMs: z.number().min(0).max(3_600_000).optional(),
 });

@@ -92,7 +92,8 @@ export class SandboxChild {
       return;
     }
     for (const raw of messages) {
-      if (this.#ended) return;
+      // Once the host has decided to kill the child, nothing it sends can change how the run ends.
+      if (this.#ended || this.#killed) return;
       const parsed = childMessageSchema.safeParse(raw);
       if (!parsed.success) {
         this.kill('protocol', 'the sandbox sent a message the runner does not accept');

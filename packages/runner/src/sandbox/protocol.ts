@@ -3,7 +3,7 @@
  * Messages between the host and the sandbox. Types only: the host validates what a child sends
  * (see host/child-message.ts), because a child runs hostile code; the sandbox trusts the host.
  */
-import type { ExecutionError, ExecutionLimits, InputFile, OutputFile, Runtime } from '@umca/contracts';
+import type { ExecutionError, ExecutionLimits, InputFile, Runtime } from '@umca/contracts';
 
 /** host → zygote, over the control socket (a channel descriptor rides along with `fork`). */
 export type ZygoteCommand = { type: 'fork'; id: number } | { type: 'kill'; pid: number };
@@ -45,12 +45,22 @@ export type HttpReplyMessage =
 /** host → child frames. */
 export type HostToChild = { type: 'run'; order: RunOrder } | { type: 'http-reply'; id: number; reply: HttpReplyMessage };
 
+/** A file the run left, as the sandbox reports it; the host checks it and counts its bytes itself. */
+export type SandboxFile = { path: string; encoding: 'utf8' | 'base64'; content: string };
+
+/** Why the sandbox left a file out of its report. */
+export type SandboxDropReason = 'invalid_path' | 'symlink' | 'special_file' | 'count_limit' | 'size_limit';
+
+/** Files the sandbox left out: how many, and the first ones by name (cut to the longest allowed path). */
+export type SandboxDroppedFiles = { count: number; files: Array<{ path: string; reason: SandboxDropReason }> };
+
 /** How the program ended, as the child saw it. */
 export type ChildOutcome = {
   status: 'ok' | 'error' | 'timeout' | 'memory_limit' | 'output_limit';
   exitCode: number | null;
   error?: ExecutionError;
-  files: OutputFile[];
+  files: SandboxFile[];
+  droppedFiles?: SandboxDroppedFiles;
   runtime: Runtime;
   /** Milliseconds from receiving the order to the end of the program. */
   programMs?: number;

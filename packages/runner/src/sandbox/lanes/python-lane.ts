@@ -5,7 +5,7 @@
  */
 import type { PyodideAPI } from 'pyodide';
 import type { ChildOutcome } from '../protocol.js';
-import { collectOutputFiles, decodeInputFile } from '../workspace.js';
+import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
 import type { Lane, LaneContext } from './lane.js';
 
 export const PYTHON_WORKDIR = '/work';
@@ -16,17 +16,35 @@ type PyodideFS = {
   readFile(path: string): Uint8Array;
   readdir(path: string): string[];
   isDir(mode: number): boolean;
-  stat(path: string): { mode: number };
+  isFile(mode: number): boolean;
+  isLink(mode: number): boolean;
+  lstat(path: string): { mode: number };
   chdir(path: string): void;
 };
 
-function* walk(fs: PyodideFS, root: string, prefix = ''): Generator<[string, Uint8Array]> {
+/**
+ * The working directory's entries. `lstat`, never `stat`: a link is reported, not followed, so a
+ * link to /work cannot repeat the tree and a link to /lib cannot return the interpreter's files.
+ * If the program replaced /work itself with a link, nothing under it is returned.
+ */
+function* walk(fs: PyodideFS, root: string, prefix = ''): Generator<WorkspaceEntry> {
+  if (!prefix && fs.isLink(fs.lstat(root).mode)) {
+    yield { kind: 'symlink', path: '.' };
+    return;
+  }
   for (const name of fs.readdir(root)) {
     if (name === '.' || name === '..') continue;
     const path = `${root}/${name}`;
     const relative = prefix ? `${prefix}/${name}` : name;
-    if (fs.isDir(fs.stat(path).mode)) yield* walk(fs, path, relative);
-    else yield [relative, fs.readFile(path)];
+    if (relative.length > MAX_PATH_LENGTH) {
+      yield { kind: 'invalid_path', path: relative.slice(0, MAX_PATH_LENGTH) };
+      continue;
+    }
+    const { mode } = fs.lstat(path);
+    if (fs.isLink(mode)) yield { kind: 'symlink', path: relative };
+    else if (fs.isDir(mode)) yield* walk(fs, path, relative);
+    else if (fs.isFile(mode)) yield { kind: 'file', path: relative, read: () => fs.readFile(path) };
+    else yield { kind: 'special_file', path: relative };
   }
 }
 
@@ -67,6 +85,6 @@ async function runPython(pyodide: PyodideAPI, context: LaneContext): Promise<Chi
     const run = pyodide.pyimport('umca_guest').run as (code: string) => Promise<string>;
     const outcome = JSON.parse(await run(order.code ?? '')) as Omit<ChildOutcome, 'files' | 'runtime'>;
     output.flush();
-    return { ...outcome, files: collectOutputFiles(walk(fs, PYTHON_WORKDIR), order.files), runtime: 'pyodide' };
+    return { ...outcome, ...collectOutputFiles(walk(fs, PYTHON_WORKDIR), order.files), runtime: 'pyodide' };
   }
 }

@@ -6,7 +6,7 @@
  */
 import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory, WASI } from '@bjorn3/browser_wasi_shim';
 import type { ChildOutcome } from '../protocol.js';
-import { collectOutputFiles, decodeInputFile } from '../workspace.js';
+import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
 import type { Lane, LaneContext } from './lane.js';
 
 function buildTree(files: LaneContext['order']['files']): Map<string, Inode> {
@@ -27,11 +27,23 @@ function buildTree(files: LaneContext['order']['files']): Map<string, Inode> {
   return root;
 }
 
-function* walk(contents: Map<string, Inode>, prefix = ''): Generator<[string, Uint8Array]> {
+/**
+ * The working directory's entries. The shim has no symbolic links (`path_symlink` is not
+ * supported); any inode that is neither file nor folder is reported, and a folder reachable twice
+ * is walked once, so no link-like sharing can repeat the tree.
+ */
+function* walk(contents: Map<string, Inode>, prefix = '', seen = new Set<Map<string, Inode>>([contents])): Generator<WorkspaceEntry> {
   for (const [name, inode] of contents) {
     const path = prefix ? `${prefix}/${name}` : name;
-    if (inode instanceof Directory) yield* walk(inode.contents, path);
-    else if (inode instanceof File) yield [path, inode.data];
+    if (path.length > MAX_PATH_LENGTH) yield { kind: 'invalid_path', path: path.slice(0, MAX_PATH_LENGTH) };
+    else if (inode instanceof Directory) {
+      if (seen.has(inode.contents)) yield { kind: 'symlink', path };
+      else {
+        seen.add(inode.contents);
+        yield* walk(inode.contents, path, seen);
+      }
+    } else if (inode instanceof File) yield { kind: 'file', path, read: () => inode.data };
+    else yield { kind: 'special_file', path };
   }
 }
 
@@ -83,7 +95,7 @@ async function runWasi(context: LaneContext): Promise<ChildOutcome> {
   return {
     status: exitCode === 0 ? 'ok' : 'error',
     exitCode,
-    files: collectOutputFiles(walk(workdir.dir.contents), order.files),
+    ...collectOutputFiles(walk(workdir.dir.contents), order.files),
     runtime: 'wasi',
   };
 }
