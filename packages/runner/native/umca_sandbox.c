@@ -722,18 +722,24 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
   _exit(arg_int(env, argv[0], 0));
 }
 
-/** killProcess(pid, signal): returns false when the process is already gone. */
+/**
+ * killProcess(pid, signal): signals a live child of this process, through the pidfd kept since
+ * its fork, so a pid that has ended and been reused can never be hit. Returns false when `pid` is
+ * not a live child.
+ */
 static napi_value KillProcess(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int pid = arg_int(env, argv[0], -1);
-  if (pid <= 1) {
-    napi_throw_range_error(env, "UMCA_SANDBOX_ARGUMENT", "killProcess needs a child pid");
-    return NULL;
-  }
+  int signal_number = arg_int(env, argv[1], SIGKILL);
   napi_value out;
-  napi_get_boolean(env, kill(pid, arg_int(env, argv[1], SIGKILL)) == 0, &out);
+  for (int i = 0; i < child_count; i++) {
+    if (children[i].pid != pid) continue;
+    napi_get_boolean(env, syscall(SYS_pidfd_send_signal, children[i].pidfd, signal_number, NULL, 0) == 0, &out);
+    return out;
+  }
+  napi_get_boolean(env, false, &out);
   return out;
 }
 

@@ -61,6 +61,19 @@ describe('memory', () => {
     expect(result.reason).toContain('limits.memoryMb');
     await expectHealthy();
   });
+
+  it('gives a Python program the memory its limit allows, whatever the runs before it used', async () => {
+    for (const memoryMb of [64, 192]) {
+      const result = await run(
+        'python',
+        'chunks = []\ntry:\n    while True:\n        chunks.append(bytearray(1_048_576))\nexcept MemoryError:\n    print(len(chunks))',
+        { memoryMb, timeoutMs: 30_000 },
+      );
+      expect(result.status).toBe('ok');
+      expect(Number(result.stdout)).toBeGreaterThanOrEqual(memoryMb * 0.9);
+      expect(Number(result.stdout)).toBeLessThanOrEqual(memoryMb * 1.1);
+    }
+  });
 });
 
 describe('output', () => {

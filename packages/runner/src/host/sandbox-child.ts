@@ -113,6 +113,9 @@ export class SandboxChild {
         case 'result':
           this.#finish({ kind: 'result', outcome: message.outcome as ChildOutcome });
           this.#socket.destroy();
+          // An honest child exits right after its result; one that sent it early and kept
+          // running would spin outside the concurrency limit. The zygote kills only live children.
+          this.#zygote.kill(this.pid);
           break;
       }
     }

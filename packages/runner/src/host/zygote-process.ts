@@ -156,7 +156,8 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
   }
 
   #send(command: ZygoteCommand, fd = -1): void {
-    const payload = Buffer.from(JSON.stringify(command), 'utf8');
+    // One line per command: the zygote may read several commands at once from this stream.
+    const payload = Buffer.from(`${JSON.stringify(command)}\n`, 'utf8');
     this.#addon.sendFd(this.#control, fd, payload);
   }
 

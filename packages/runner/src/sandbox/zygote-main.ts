@@ -145,6 +145,34 @@ function checkRunNamespaces(): void {
   }
 }
 
+/** Forks the child for one `fork` command; returns its channel in the child, undefined in the zygote. */
+function forkChild(command: Extract<ZygoteCommand, { type: 'fork' }>, fd: number): number | undefined {
+  if (fd < 0) {
+    report({ type: 'failed', id: command.id, message: 'fork command arrived without a channel descriptor' });
+    return undefined;
+  }
+  const runId = runIds?.take();
+  if (runIds && runId === undefined) {
+    addon.closeFd(fd);
+    report({ type: 'failed', id: command.id, message: `all ${config.runIds?.count} sandbox user ids are in use by live runs` });
+    return undefined;
+  }
+  let pid: number;
+  try {
+    pid = addon.fork({ ownNamespaces, runId: runId ?? -1 });
+  } catch (error) {
+    if (runId !== undefined) runIds?.giveBack(runId);
+    addon.closeFd(fd);
+    report({ type: 'failed', id: command.id, message: `the sandbox could not fork: ${(error as Error).message}` });
+    return undefined;
+  }
+  if (pid === 0) return fd;
+  if (runId !== undefined) runIds?.assign(runId, pid);
+  addon.closeFd(fd);
+  report({ type: 'forked', id: command.id, pid });
+  return undefined;
+}
+
 function serve(): { channelFd: number } {
   let forks = 0;
   for (;;) {
@@ -161,36 +189,22 @@ function serve(): { channelFd: number } {
       report({ type: 'exited', pid, status });
     }
     if (!event.payload) continue;
-    const command = JSON.parse(event.payload.toString('utf8')) as ZygoteCommand;
-    if (command.type === 'kill') {
-      addon.killProcess(command.pid, 9);
-      continue;
+    // The control socket is a byte stream: one read may hold several commands, one per line.
+    // The kernel ends a read after a message that carries a descriptor, so at most one command
+    // of a read is a fork with a channel, and it is the last.
+    let fd = event.fd ?? -1;
+    for (const line of event.payload.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      const command = JSON.parse(line) as ZygoteCommand;
+      if (command.type === 'kill') {
+        addon.killProcess(command.pid, 9);
+        continue;
+      }
+      const channelFd = forkChild(command, fd);
+      fd = -1;
+      if (channelFd !== undefined) return { channelFd };
+      if (++forks % FORKS_BETWEEN_COLLECTIONS === 0) collect({ type: 'minor' });
     }
-    const fd = event.fd ?? -1;
-    if (fd < 0) {
-      report({ type: 'failed', id: command.id, message: 'fork command arrived without a channel descriptor' });
-      continue;
-    }
-    const runId = runIds?.take();
-    if (runIds && runId === undefined) {
-      addon.closeFd(fd);
-      report({ type: 'failed', id: command.id, message: `all ${config.runIds?.count} sandbox user ids are in use by live runs` });
-      continue;
-    }
-    let pid: number;
-    try {
-      pid = addon.fork({ ownNamespaces, runId: runId ?? -1 });
-    } catch (error) {
-      if (runId !== undefined) runIds?.giveBack(runId);
-      addon.closeFd(fd);
-      report({ type: 'failed', id: command.id, message: `the sandbox could not fork: ${(error as Error).message}` });
-      continue;
-    }
-    if (pid === 0) return { channelFd: fd };
-    if (runId !== undefined) runIds?.assign(runId, pid);
-    addon.closeFd(fd);
-    report({ type: 'forked', id: command.id, pid });
-    if (++forks % FORKS_BETWEEN_COLLECTIONS === 0) collect({ type: 'minor' });
   }
 }
 

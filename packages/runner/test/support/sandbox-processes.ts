@@ -9,6 +9,8 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 export interface SandboxProcess {
   readonly pid: number;
   readonly parent: number;
+  /** R running, S sleeping, Z ended but not yet reaped, ... (proc(5)). */
+  readonly state: string;
   /** Real, effective, saved and file-system uid, as the host sees them. */
   readonly uids: number[];
   readonly gids: number[];
@@ -43,6 +45,7 @@ function describeProcess(pid: number): SandboxProcess | undefined {
     return {
       pid,
       parent: Number(field(status, 'PPid')),
+      state: afterName[0] ?? '?',
       uids: field(status, 'Uid').split(/\s+/).map(Number),
       gids: field(status, 'Gid').split(/\s+/).map(Number),
       capabilities: BigInt(`0x${field(status, 'CapEff')}`),

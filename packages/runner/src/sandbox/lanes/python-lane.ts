@@ -48,6 +48,27 @@ function* walk(fs: PyodideFS, root: string, prefix = ''): Generator<WorkspaceEnt
   }
 }
 
+/**
+ * Stops the interpreter's WebAssembly memory at the run's limit. Growing past it fails the way
+ * Emscripten expects (Python raises MemoryError), and RLIMIT_DATA's headroom stays free for the
+ * JavaScript side that reports the error; without this, Python grew into that headroom and V8
+ * then aborted the process instead of reporting `memory_limit`.
+ */
+const originalGrow = WebAssembly.Memory.prototype.grow;
+
+function capMemoryGrowth(pyodide: PyodideAPI, limitBytes: number): void {
+  const heap = (pyodide as unknown as { _module?: { HEAP8?: Int8Array } })._module?.HEAP8;
+  if (!heap) return;
+  // Emscripten keeps its WebAssembly.Memory to itself; the child's realm has no other, so the
+  // prototype is where its growth can be checked. Code that undoes this only loses the report.
+  // The zygote runs this too (warm-up, rehearsal): each cap wraps the original, never a cap.
+  const ceiling = heap.buffer.byteLength + limitBytes;
+  WebAssembly.Memory.prototype.grow = function growWithinLimit(this: WebAssembly.Memory, pages: number) {
+    if (this.buffer.byteLength + pages * 65_536 > ceiling) throw new RangeError('the run reached its memory limit');
+    return originalGrow.call(this, pages);
+  };
+}
+
 /** Returns the Python lane bound to a loaded interpreter. */
 export function createPythonLane(pyodide: PyodideAPI): Lane {
   return { runtime: 'pyodide', run: (context) => runPython(pyodide, context) };
@@ -81,6 +102,7 @@ async function runPython(pyodide: PyodideAPI, context: LaneContext): Promise<Chi
       fs.writeFile(path, decodeInputFile(file));
     }
     fs.chdir(PYTHON_WORKDIR);
+    capMemoryGrowth(pyodide, context.memoryBytes);
 
     const run = pyodide.pyimport('umca_guest').run as (code: string) => Promise<string>;
     const outcome = JSON.parse(await run(order.code ?? '')) as Omit<ChildOutcome, 'files' | 'runtime'>;

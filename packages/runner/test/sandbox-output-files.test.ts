@@ -7,6 +7,7 @@
 import { executionResultSchema } from '@umca/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
+import { readSandboxTree } from './support/sandbox-processes.js';
 import { useRunner } from './support/use-runner.js';
 
 const runner = useRunner();
@@ -47,6 +48,22 @@ async function forge(outcome: string) {
 }
 
 describe('a forged result frame', () => {
+  it('ends the run: a child that reports early and keeps running is killed, not left to spin', async () => {
+    const result = await runner().execute({
+      language: 'python',
+      code: 'from pyodide.code import run_js\nrun_js(open("forge.js").read())\nwhile True:\n    pass',
+      files: [{ path: 'forge.js', content: forgeJs(JSON.stringify({ status: 'ok', exitCode: 0, files: [], runtime: 'pyodide' })) }],
+      limits: { timeoutMs: 60_000 },
+    });
+    expect(result.status).toBe('ok');
+    let spinning = readSandboxTree().children.filter((child) => child.state === 'R');
+    for (let attempt = 0; attempt < 300 && spinning.length > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      spinning = readSandboxTree().children.filter((child) => child.state === 'R');
+    }
+    expect(spinning).toEqual([]);
+  });
+
   it('gets only the files that follow the rules, with sizes the host counted, and a list of the rest', async () => {
     const files = [
       { path: 'forged.txt', sizeBytes: 999_999_999, encoding: 'utf8', content: 'FORGED' },
