@@ -169,3 +169,37 @@ describe('denied requests never leave the sandbox', () => {
     expect(result.reason).toContain('has no scheme');
   });
 });
+
+describe('special IPv6 ranges, end to end', () => {
+  // A runner whose requests may never take any time: had the policy let one of these through, it
+  // would be recorded as allowed ("no time left") without a packet leaving the machine.
+  const sealed = useRunner({
+    concurrency: 1,
+    warmChildren: 1,
+    egress: { requestTimeoutMs: 0, resolveHost: async () => ['::127.0.0.1'] },
+  });
+
+  it('refuses IPv4-compatible, translated, NAT64, documentation, site-local and discard addresses under *://*:*', async () => {
+    const urls: Array<[url: string, range: string]> = [
+      ['http://[::7f00:1]/', 'ipv4Compatible(loopback)'],
+      ['http://[::127.0.0.1]/', 'ipv4Compatible(loopback)'],
+      ['http://[::a9fe:a9fe]/', 'ipv4Compatible(linkLocal)'],
+      ['http://compatible.test/', 'ipv4Compatible(loopback)'],
+      ['http://[::ffff:0:7f00:1]/', 'rfc6145(loopback)'],
+      ['http://[64:ff9b:1::7f00:1]/', 'rfc6052'],
+      ['http://[100::1]/', 'discard'],
+      ['http://[2001:db8::1]/', 'reserved'],
+      ['http://[fec0::1]/', 'deprecatedSiteLocal'],
+    ];
+    const result = await sealed().execute({
+      language: 'javascript',
+      code: `for (const url of ${JSON.stringify(urls.map(([url]) => url))}) {\n  try { await fetch(url); console.log("REACHED", url) } catch { console.log("refused") }\n}`,
+      allowedOutboundHosts: ['*://*:*'],
+    });
+    expect(result.stdout).toBe('refused\n'.repeat(urls.length));
+    expect(result.egress).toHaveLength(urls.length);
+    result.egress.forEach((attempt, index) => {
+      expect(attempt, urls[index]?.[0]).toMatchObject({ verdict: 'denied', reason: expect.stringContaining(`(${urls[index]?.[1]})`) });
+    });
+  });
+});
