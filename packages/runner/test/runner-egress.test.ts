@@ -170,6 +170,65 @@ describe('denied requests never leave the sandbox', () => {
   });
 });
 
+describe('methods that are never sent: CONNECT, TRACE, TRACK', () => {
+  it('JavaScript fetch throws at once, as undici does, and nothing reaches the host', async () => {
+    const result = await javascript(
+      `for (const method of ["CONNECT", "trace", "TRACK"]) {\n  try { await fetch("${fixture.origin}/hello", { method }); console.log("REACHED") } catch (error) { console.log(error.name, error.message) }\n}`,
+      [loopbackRule()],
+    );
+    expect(result).toMatchObject({ status: 'ok', egress: [] });
+    expect(result.stdout).toBe(
+      "TypeError 'CONNECT' HTTP method is unsupported.\nTypeError 'TRACE' HTTP method is unsupported.\nTypeError 'TRACK' HTTP method is unsupported.\n",
+    );
+  });
+
+  it('Python http.client, urllib, pyfetch and the raw channel are refused at once, by the host where they reach it', async () => {
+    const before = fixture.received.length;
+    const result = await python(
+      [
+        'import http.client, json, urllib.request, urllib.error, umca_host',
+        'from pyodide.http import pyfetch',
+        'for method in ["CONNECT", "TRACE", "TRACK"]:',
+        `    connection = http.client.HTTPConnection("127.0.0.1", ${fixture.port})`,
+        '    try:',
+        '        connection.request(method, "/hello")',
+        '        print("REACHED", connection.getresponse().status)',
+        '    except ConnectionRefusedError as error:',
+        '        print("http.client", error)',
+        'try:',
+        `    urllib.request.urlopen(urllib.request.Request("${fixture.origin}/hello", method="TRACE"))`,
+        'except urllib.error.URLError as error:',
+        '    print("urllib", error.reason)',
+        'try:',
+        `    await pyfetch("${fixture.origin}/hello", method="CONNECT")`,
+        'except Exception as error:',
+        '    print("pyfetch", error)',
+        `reply = json.loads(umca_host.http_request(json.dumps({"method": "CONNECT", "url": "${fixture.origin}/", "headers": [], "body": ""})))`,
+        'print("channel", reply["error"])',
+      ].join('\n'),
+      [loopbackRule()],
+    );
+    expect(result.status).toBe('ok');
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    const refusal = (method: string) => `method ${method} is not allowed`;
+    expect(lines[0]).toContain(`http.client ${refusal('CONNECT')}`);
+    expect(lines[1]).toContain(`http.client ${refusal('TRACE')}`);
+    expect(lines[2]).toContain(`http.client ${refusal('TRACK')}`);
+    expect(lines[3]).toContain(`urllib ${refusal('TRACE')}`);
+    expect(lines[4]).toContain("pyfetch TypeError: 'CONNECT' HTTP method is unsupported.");
+    expect(lines[5]).toContain(`channel ${refusal('CONNECT')}`);
+    expect(result.egress.map((attempt) => [attempt.method, attempt.verdict])).toEqual([
+      ['CONNECT', 'denied'],
+      ['TRACE', 'denied'],
+      ['TRACK', 'denied'],
+      ['TRACE', 'denied'],
+      ['CONNECT', 'denied'],
+    ]);
+    expectArrivedNothing(before);
+  });
+});
+
 describe('special IPv6 ranges, end to end', () => {
   // A runner whose requests may never take any time: had the policy let one of these through, it
   // would be recorded as allowed ("no time left") without a packet leaving the machine.
