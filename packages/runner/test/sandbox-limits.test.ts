@@ -89,6 +89,39 @@ describe('recursion', () => {
     expect(result.error?.type).toBe('RecursionError');
   });
 
+  it('caps sys.setrecursionlimit(10**9) so that runaway recursion ends in a RecursionError, not a crash', async () => {
+    const result = await run('python', 'import sys\nsys.setrecursionlimit(10**9)\ndef down(n):\n    return down(n + 1)\ndown(0)', {
+      timeoutMs: 30_000,
+    });
+    expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('error');
+    expect(result.error).toMatchObject({ type: 'RecursionError', message: 'maximum recursion depth exceeded' });
+    expect(result.error?.traceback).toContain('[Previous line repeated');
+    expect(result.error?.traceback).toMatch(/UMCA caps sys\.setrecursionlimit at \d+ \(the program asked for 1000000000\)/);
+  });
+
+  it('lets a program catch the RecursionError at the capped limit and go on', async () => {
+    const result = await run(
+      'python',
+      'import sys\nsys.setrecursionlimit(10**9)\ndepth = 0\ndef down():\n    global depth\n    depth += 1\n    down()\ntry:\n    down()\nexcept RecursionError:\n    print(sys.getrecursionlimit() < 10**9, sys.getrecursionlimit() - depth < 10, depth > 1000)',
+      { timeoutMs: 30_000 },
+    );
+    expect(result).toMatchObject({ status: 'ok', stdout: 'True True True\n' });
+  });
+
+  it.each([
+    [
+      'recursion through C code',
+      'import functools\n@functools.lru_cache(None)\ndef f(k):\n    return 0 if k == 0 else f(k - 1) + 1\nprint(f(1_000_000))',
+    ],
+    ['freeing a list nested a million deep', 'x = None\nfor _ in range(1_000_000):\n    x = [x]\ndel x\nprint("freed")'],
+  ])('reports a full WebAssembly stack from %s as a RecursionError, not a crash', async (_, code) => {
+    const result = await run('python', `import sys\nsys.setrecursionlimit(10**9)\n${code}`, { timeoutMs: 30_000 });
+    expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('error');
+    expect(result.error?.type).toBe('RecursionError');
+    expect(result.error?.message).toContain('the WebAssembly stack is full');
+    await expectHealthy();
+  });
+
   it('turns deep JavaScript recursion into a stack overflow error, not a crash', async () => {
     const result = await run('javascript', 'function down(n) { return down(n + 1) + 1 }\ndown(0)');
     expect(result.status).toBe('error');
