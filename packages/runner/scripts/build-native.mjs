@@ -10,6 +10,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const targets = [
   { source: join(root, 'native', 'umca_sandbox.c'), output: join(root, 'build', 'umca_sandbox.node'), libraries: [] },
   { source: join(root, 'native', 'umca_forkfix.c'), output: join(root, 'build', 'libumca_forkfix.so'), libraries: ['-ldl', '-lpthread'] },
+  { source: join(root, 'native', 'umca_oom.cc'), output: join(root, 'build', 'umca_oom.node'), libraries: ['-lstdc++'] },
 ];
 
 const candidates = [

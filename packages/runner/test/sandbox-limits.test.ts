@@ -53,10 +53,19 @@ describe('memory', () => {
   it.each([
     ['python', 'chunks = []\nwhile True:\n    chunks.append(bytearray(1_000_000))'],
     ['python', 'data = bytearray(2_000_000_000)'],
+    ['python', 'from pyodide.code import run_js\nrun_js("const a = []; for (;;) a.push(new Array(1e6).fill(1))")'],
     ['javascript', 'const chunks = []\nwhile (true) chunks.push(new Array(100_000).fill(1.5))'],
     ['javascript', 'const parts = []\nwhile (true) parts.push("x".repeat(1_000_000) + parts.length)'],
   ] as const)('ends %s `%s` at the memory limit', async (language, code) => {
     const result = await run(language, code, { memoryMb: 64, timeoutMs: 20_000 });
+    expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('memory_limit');
+    expect(result.reason).toContain('limits.memoryMb');
+    await expectHealthy();
+  });
+
+  it("ends a program that reaches V8's own heap limit (1 GiB) through run_js as memory_limit, not a crash", async () => {
+    const code = 'from pyodide.code import run_js\nrun_js("const a = []; for (;;) a.push(new Array(1e6).fill(1))")';
+    const result = await run('python', code, { memoryMb: 2_048, timeoutMs: 60_000 });
     expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('memory_limit');
     expect(result.reason).toContain('limits.memoryMb');
     await expectHealthy();

@@ -5,6 +5,7 @@
  */
 import type { PyodideAPI } from 'pyodide';
 import { v8StackKib } from '../../internal/v8-stack-size.js';
+import { loadOutOfMemoryReport } from '../out-of-memory-report.js';
 import type { ChildOutcome } from '../protocol.js';
 import { collectOutputFiles, decodeInputFile } from '../workspace.js';
 import type { Lane, LaneContext } from './lane.js';
@@ -45,6 +46,7 @@ export function recursionCeiling(stackKib = v8StackKib()): number {
 
 /** Returns the Python lane bound to a loaded interpreter. */
 export function createPythonLane(pyodide: PyodideAPI): Lane {
+  const armOutOfMemoryReport = loadOutOfMemoryReport();
   return {
     runtime: 'pyodide',
     prepare() {
@@ -56,7 +58,11 @@ export function createPythonLane(pyodide: PyodideAPI): Lane {
         if (isStackOverflow(error)) describeAsRecursionError(error);
       };
     },
-    run: (context) => runPython(pyodide, context),
+    run: (context) => {
+      // The program can fill V8's heap too (run_js): report that as memory_limit, not a crash.
+      armOutOfMemoryReport((context.channel as LaneContext['channel'] | undefined)?.fd ?? -1, 'pyodide');
+      return runPython(pyodide, context);
+    },
   };
 }
 
