@@ -13,10 +13,12 @@ command -v node >/dev/null 2>&1 || die "Node.js 20.11 or later is required: inst
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=11)?0:1)' \
   || die "Node.js $(node -v) is too old: UMCA needs 20.11 or later."
 
-# --- Debian packages: bubblewrap (the OS sandbox) and a C compiler (the sandbox addon) ----------
+# --- Debian packages: bubblewrap (the OS sandbox), C and C++ compilers (the sandbox addons) -----
 missing=""
 command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+# native/umca_oom.cc reaches V8's C++ API; cc compiles it once g++ is there.
+command -v c++ >/dev/null 2>&1 || missing="$missing g++"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing$missing with apt-get"
@@ -31,7 +33,7 @@ if [ -n "$missing" ]; then
       || die "apt-get could not install$missing; install it yourself and run this again."
   else
     case "$missing" in
-      *gcc*) die "UMCA needs a C compiler to build its sandbox addon. Install one (Debian/Ubuntu: sudo apt-get install -y gcc) and run this again." ;;
+      *gcc* | *g++*) die "UMCA needs C and C++ compilers to build its sandbox addons. Install them (Debian/Ubuntu: sudo apt-get install -y gcc g++) and run this again." ;;
     esac
     say "bubblewrap is missing, so the OS sandbox is unavailable and UMCA will refuse to run code."
     say "Install it (Debian/Ubuntu: sudo apt-get install -y bubblewrap), or accept weaker isolation with UMCA_ALLOW_REDUCED_ISOLATION=1."

@@ -159,6 +159,7 @@ describe('the service', () => {
       });
     expect(await status({ host: 'evil.example' })).toBe(421);
     expect(await status({ host: url.host, origin: 'https://evil.example' })).toBe(403);
+    expect(await status({ host: url.host, origin: 'null' })).toBe(403);
     expect(await status({ host: `localhost:${url.port}` })).toBe(200);
     expect(await status({ host: url.host, origin: server().url })).toBe(200);
   });

@@ -283,6 +283,8 @@ static void allow_copy_on_fork(void) {
 #define RUN_NAMESPACE_ID 1000
 
 static int statm_fd = -1;
+/* 1 in a process that fork() made: a run's child, never the zygote. */
+static int forked_child = 0;
 
 /*
  * A run is the first process of its PID namespace, and Linux ignores a signal that such a process
@@ -405,6 +407,7 @@ static napi_value Fork(napi_env env, napi_callback_info info) {
   allow_copy_on_fork();
   pid_t pid = fork();
   if (pid == 0) {
+    forked_child = 1;
     for (int i = 0; i < child_count; i++) close(children[i].pidfd);
     child_count = 0;
     if (zygote_pid_namespace >= 0) close(zygote_pid_namespace);
@@ -488,6 +491,13 @@ static napi_value CheckRunNamespaces(napi_env env, napi_callback_info info) {
   }
   if (length <= 0) snprintf(message, sizeof message, "the probe child ended with status %d", status);
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+/** isForkedChild(): true in a child that fork() made, false in the zygote (and the host). */
+static napi_value IsForkedChild(napi_env env, napi_callback_info info) {
+  napi_value out;
+  napi_get_boolean(env, forked_child != 0, &out);
   return out;
 }
 
@@ -756,6 +766,7 @@ NAPI_MODULE_INIT() {
   EXPORT("waitEvent", WaitEvent);
   EXPORT("fork", Fork);
   EXPORT("checkRunNamespaces", CheckRunNamespaces);
+  EXPORT("isForkedChild", IsForkedChild);
   EXPORT("hardenProcess", HardenProcess);
   EXPORT("redirectToDevNull", RedirectToDevNull);
   EXPORT("closeFd", CloseFd);

@@ -1,7 +1,8 @@
 // Builds the native parts with the system C compiler: the sandbox addon (native/umca_sandbox.c,
 // N-API, so ABI-stable across Node versions), the LD_PRELOAD library the zygote runs with
-// (native/umca_forkfix.c) and the program bubblewrap starts the zygote with
-// (native/umca_sandbox_init.c). Skips a target whose output is newer than its source.
+// (native/umca_forkfix.c), the program bubblewrap starts the zygote with
+// (native/umca_sandbox_init.c), and the V8 out-of-memory hook of Python runs (native/umca_oom.cc).
+// Skips a target whose output is newer than its source.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,6 +18,8 @@ const targets = [
     flags: [...library, '-ldl', '-lpthread'],
   },
   { source: join(root, 'native', 'umca_sandbox_init.c'), output: join(root, 'build', 'umca-sandbox-init'), flags: [] },
+  // C++ only because V8's out-of-memory hook is C++ API; the compiler driver picks C++ by the suffix.
+  { source: join(root, 'native', 'umca_oom.cc'), output: join(root, 'build', 'umca_oom.node'), flags: [...library, '-lstdc++'] },
 ];
 
 const candidates = [

@@ -87,6 +87,32 @@ describe('createEgressGateway against a real HTTP server', () => {
     expect(slow.error).toContain('timed out');
   });
 
+  it('refuses CONNECT, TRACE and TRACK at once, whatever the rules, and never connects', async () => {
+    const before = fixture.received.length;
+    const gateway = createEgressGateway();
+    const policy = createEgressPolicy(['*://*:*', `http://127.0.0.1:${fixture.port}`]);
+    for (const method of ['CONNECT', 'connect', 'TRACE', 'TRACK']) {
+      const outcome = await gateway.send(policy, { method, url: `${fixture.origin}/hello`, headers: [] }, { deadline: deadline() });
+      expect(outcome.response, method).toBeUndefined();
+      expect(outcome.error).toContain(`method ${method.toUpperCase()} is not allowed`);
+      expect(outcome.attempt).toMatchObject({ verdict: 'denied', method: method.toUpperCase() });
+    }
+    expect(fixture.received.length).toBe(before);
+  });
+
+  it('ends a request whose server switches protocols (101) at once instead of waiting forever', async () => {
+    const outcome = await createEgressGateway().send(
+      createEgressPolicy([`http://127.0.0.1:${fixture.port}`]),
+      get(`${fixture.origin}/switch`),
+      {
+        deadline: performance.now() + 60_000,
+      },
+    );
+    expect(outcome.response).toBeUndefined();
+    expect(outcome.error).toContain('switched protocols (101)');
+    expect(outcome.attempt).toMatchObject({ verdict: 'allowed', address: '127.0.0.1' });
+  });
+
   it('passes method, headers and body, and refuses a malformed method', async () => {
     const gateway = createEgressGateway();
     const policy = createEgressPolicy([`http://127.0.0.1:${fixture.port}`]);

@@ -76,6 +76,19 @@ describe('createEgressPolicy: resolved addresses', () => {
       '::ffff:127.0.0.1',
       '64:ff9b::7f00:1',
       '2002:7f00:1::',
+      '::7f00:1',
+      '::127.0.0.1',
+      '::ffff:0:7f00:1',
+      '64:ff9b:1::7f00:1',
+      '100::1',
+      '2001::1',
+      '2001:10::1',
+      '2001:db8::1',
+      '3fff::1',
+      '5f00::1',
+      'fec0::1',
+      'ff02::1',
+      '4000::1',
     ]) {
       const verdict = checkAddresses(['*://*:*'], 'http://rebind.test/', [address]);
       expect(verdict.allowed, address).toBe(false);
@@ -87,6 +100,24 @@ describe('createEgressPolicy: resolved addresses', () => {
     expect(checkAddresses(['http://db.test:5000', 'http://10.0.0.0/8:6000'], 'http://db.test:5000/', ['10.0.0.7']).allowed).toBe(false);
     expect(checkAddresses(['http://localhost:5000'], 'http://localhost:5000/', ['127.0.0.1']).allowed).toBe(false);
     expect(checkAddresses(['http://127.0.0.1:5000'], 'http://127.0.0.1:5000/', ['127.0.0.1']).allowed).toBe(true);
+  });
+
+  it('opens an IPv4-compatible address only to a rule that names it, whichever way the resolver spells it', () => {
+    for (const resolved of ['::7f00:1', '::127.0.0.1']) {
+      expect(checkAddresses(['http://db.test:80'], 'http://db.test/', [resolved]).allowed, resolved).toBe(false);
+      expect(checkAddresses(['http://db.test:80', 'http://[::7f00:1]:80'], 'http://db.test/', [resolved])).toEqual({
+        allowed: true,
+        address: '::7f00:1',
+      });
+      expect(checkAddresses(['http://db.test:80', 'http://[::]/96:80'], 'http://db.test/', [resolved]).allowed, resolved).toBe(true);
+      expect(checkAddresses(['http://db.test:80', 'http://[::]/96:81'], 'http://db.test/', [resolved]).allowed, resolved).toBe(false);
+    }
+    expect(checkAddresses(['http://[::7f00:1]:80'], 'http://[::127.0.0.1]/', ['::7f00:1']).allowed).toBe(true);
+  });
+
+  it('opens an IPv4-mapped address to a rule for the IPv4 address it embeds, and to nothing wider', () => {
+    expect(checkAddresses(['http://db.test:80', 'http://127.0.0.0/8:80'], 'http://db.test/', ['::ffff:127.0.0.1']).allowed).toBe(true);
+    expect(checkAddresses(['*://*:*'], 'http://db.test/', ['::ffff:8.8.8.8']).allowed).toBe(false);
   });
 
   it('skips a refused address in favour of a public one', () => {

@@ -169,3 +169,96 @@ describe('denied requests never leave the sandbox', () => {
     expect(result.reason).toContain('has no scheme');
   });
 });
+
+describe('methods that are never sent: CONNECT, TRACE, TRACK', () => {
+  it('JavaScript fetch throws at once, as undici does, and nothing reaches the host', async () => {
+    const result = await javascript(
+      `for (const method of ["CONNECT", "trace", "TRACK"]) {\n  try { await fetch("${fixture.origin}/hello", { method }); console.log("REACHED") } catch (error) { console.log(error.name, error.message) }\n}`,
+      [loopbackRule()],
+    );
+    expect(result).toMatchObject({ status: 'ok', egress: [] });
+    expect(result.stdout).toBe(
+      "TypeError 'CONNECT' HTTP method is unsupported.\nTypeError 'TRACE' HTTP method is unsupported.\nTypeError 'TRACK' HTTP method is unsupported.\n",
+    );
+  });
+
+  it('Python http.client, urllib, pyfetch and the raw channel are refused at once, by the host where they reach it', async () => {
+    const before = fixture.received.length;
+    const result = await python(
+      [
+        'import http.client, json, urllib.request, urllib.error, umca_host',
+        'from pyodide.http import pyfetch',
+        'for method in ["CONNECT", "TRACE", "TRACK"]:',
+        `    connection = http.client.HTTPConnection("127.0.0.1", ${fixture.port})`,
+        '    try:',
+        '        connection.request(method, "/hello")',
+        '        print("REACHED", connection.getresponse().status)',
+        '    except ConnectionRefusedError as error:',
+        '        print("http.client", error)',
+        'try:',
+        `    urllib.request.urlopen(urllib.request.Request("${fixture.origin}/hello", method="TRACE"))`,
+        'except urllib.error.URLError as error:',
+        '    print("urllib", error.reason)',
+        'try:',
+        `    await pyfetch("${fixture.origin}/hello", method="CONNECT")`,
+        'except Exception as error:',
+        '    print("pyfetch", error)',
+        `reply = json.loads(umca_host.http_request(json.dumps({"method": "CONNECT", "url": "${fixture.origin}/", "headers": [], "body": ""})))`,
+        'print("channel", reply["error"])',
+      ].join('\n'),
+      [loopbackRule()],
+    );
+    expect(result.status).toBe('ok');
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    const refusal = (method: string) => `method ${method} is not allowed`;
+    expect(lines[0]).toContain(`http.client ${refusal('CONNECT')}`);
+    expect(lines[1]).toContain(`http.client ${refusal('TRACE')}`);
+    expect(lines[2]).toContain(`http.client ${refusal('TRACK')}`);
+    expect(lines[3]).toContain(`urllib ${refusal('TRACE')}`);
+    expect(lines[4]).toContain("pyfetch TypeError: 'CONNECT' HTTP method is unsupported.");
+    expect(lines[5]).toContain(`channel ${refusal('CONNECT')}`);
+    expect(result.egress.map((attempt) => [attempt.method, attempt.verdict])).toEqual([
+      ['CONNECT', 'denied'],
+      ['TRACE', 'denied'],
+      ['TRACK', 'denied'],
+      ['TRACE', 'denied'],
+      ['CONNECT', 'denied'],
+    ]);
+    expectArrivedNothing(before);
+  });
+});
+
+describe('special IPv6 ranges, end to end', () => {
+  // A runner whose requests may never take any time: had the policy let one of these through, it
+  // would be recorded as allowed ("no time left") without a packet leaving the machine.
+  const sealed = useRunner({
+    concurrency: 1,
+    warmChildren: 1,
+    egress: { requestTimeoutMs: 0, resolveHost: async () => ['::127.0.0.1'] },
+  });
+
+  it('refuses IPv4-compatible, translated, NAT64, documentation, site-local and discard addresses under *://*:*', async () => {
+    const urls: Array<[url: string, range: string]> = [
+      ['http://[::7f00:1]/', 'ipv4Compatible(loopback)'],
+      ['http://[::127.0.0.1]/', 'ipv4Compatible(loopback)'],
+      ['http://[::a9fe:a9fe]/', 'ipv4Compatible(linkLocal)'],
+      ['http://compatible.test/', 'ipv4Compatible(loopback)'],
+      ['http://[::ffff:0:7f00:1]/', 'rfc6145(loopback)'],
+      ['http://[64:ff9b:1::7f00:1]/', 'rfc6052'],
+      ['http://[100::1]/', 'discard'],
+      ['http://[2001:db8::1]/', 'reserved'],
+      ['http://[fec0::1]/', 'deprecatedSiteLocal'],
+    ];
+    const result = await sealed().execute({
+      language: 'javascript',
+      code: `for (const url of ${JSON.stringify(urls.map(([url]) => url))}) {\n  try { await fetch(url); console.log("REACHED", url) } catch { console.log("refused") }\n}`,
+      allowedOutboundHosts: ['*://*:*'],
+    });
+    expect(result.stdout).toBe('refused\n'.repeat(urls.length));
+    expect(result.egress).toHaveLength(urls.length);
+    result.egress.forEach((attempt, index) => {
+      expect(attempt, urls[index]?.[0]).toMatchObject({ verdict: 'denied', reason: expect.stringContaining(`(${urls[index]?.[1]})`) });
+    });
+  });
+});

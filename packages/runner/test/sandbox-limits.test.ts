@@ -53,6 +53,7 @@ describe('memory', () => {
   it.each([
     ['python', 'chunks = []\nwhile True:\n    chunks.append(bytearray(1_000_000))'],
     ['python', 'data = bytearray(2_000_000_000)'],
+    ['python', 'from pyodide.code import run_js\nrun_js("const a = []; for (;;) a.push(new Array(1e6).fill(1))")'],
     ['javascript', 'const chunks = []\nwhile (true) chunks.push(new Array(100_000).fill(1.5))'],
     ['javascript', 'const parts = []\nwhile (true) parts.push("x".repeat(1_000_000) + parts.length)'],
   ] as const)('ends %s `%s` at the memory limit', async (language, code) => {
@@ -73,6 +74,14 @@ describe('memory', () => {
       expect(Number(result.stdout)).toBeGreaterThanOrEqual(memoryMb * 0.9);
       expect(Number(result.stdout)).toBeLessThanOrEqual(memoryMb * 1.1);
     }
+  });
+
+  it("ends a program that reaches V8's own heap limit (1 GiB) through run_js as memory_limit, not a crash", async () => {
+    const code = 'from pyodide.code import run_js\nrun_js("const a = []; for (;;) a.push(new Array(1e6).fill(1))")';
+    const result = await run('python', code, { memoryMb: 2_048, timeoutMs: 60_000 });
+    expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('memory_limit');
+    expect(result.reason).toContain('limits.memoryMb');
+    await expectHealthy();
   });
 });
 
@@ -100,6 +109,39 @@ describe('recursion', () => {
     const result = await run('python', 'def down(n):\n    return down(n + 1)\ndown(0)');
     expect(result.status).toBe('error');
     expect(result.error?.type).toBe('RecursionError');
+  });
+
+  it('caps sys.setrecursionlimit(10**9) so that runaway recursion ends in a RecursionError, not a crash', async () => {
+    const result = await run('python', 'import sys\nsys.setrecursionlimit(10**9)\ndef down(n):\n    return down(n + 1)\ndown(0)', {
+      timeoutMs: 30_000,
+    });
+    expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('error');
+    expect(result.error).toMatchObject({ type: 'RecursionError', message: 'maximum recursion depth exceeded' });
+    expect(result.error?.traceback).toContain('[Previous line repeated');
+    expect(result.error?.traceback).toMatch(/UMCA caps sys\.setrecursionlimit at \d+ \(the program asked for 1000000000\)/);
+  });
+
+  it('lets a program catch the RecursionError at the capped limit and go on', async () => {
+    const result = await run(
+      'python',
+      'import sys\nsys.setrecursionlimit(10**9)\ndepth = 0\ndef down():\n    global depth\n    depth += 1\n    down()\ntry:\n    down()\nexcept RecursionError:\n    print(sys.getrecursionlimit() < 10**9, sys.getrecursionlimit() - depth < 10, depth > 1000)',
+      { timeoutMs: 30_000 },
+    );
+    expect(result).toMatchObject({ status: 'ok', stdout: 'True True True\n' });
+  });
+
+  it.each([
+    [
+      'recursion through C code',
+      'import functools\n@functools.lru_cache(None)\ndef f(k):\n    return 0 if k == 0 else f(k - 1) + 1\nprint(f(1_000_000))',
+    ],
+    ['freeing a list nested a million deep', 'x = None\nfor _ in range(1_000_000):\n    x = [x]\ndel x\nprint("freed")'],
+  ])('reports a full WebAssembly stack from %s as a RecursionError, not a crash', async (_, code) => {
+    const result = await run('python', `import sys\nsys.setrecursionlimit(10**9)\n${code}`, { timeoutMs: 30_000 });
+    expect(result.status, JSON.stringify({ ...result, stdout: undefined })).toBe('error');
+    expect(result.error?.type).toBe('RecursionError');
+    expect(result.error?.message).toContain('the WebAssembly stack is full');
+    await expectHealthy();
   });
 
   it('turns deep JavaScript recursion into a stack overflow error, not a crash', async () => {

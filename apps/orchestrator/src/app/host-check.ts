@@ -3,7 +3,9 @@
  * DNS-rebinding protection for the whole service: a request whose Host header is not one of the
  * names the server answers to is refused, so a web page on another origin that resolves its name
  * to 127.0.0.1 cannot drive a local UMCA. Cross-origin browser requests carry an Origin header,
- * which must name an allowed host too.
+ * which must name an allowed host too. `Origin: null` (an opaque origin: a sandboxed iframe, a
+ * `data:` or `file:` page, a redirect across origins) names no host, so it is refused like any
+ * other foreign origin; clients that are not browsers send no Origin at all.
  */
 import type { MiddlewareHandler } from 'hono';
 import { problemResponse } from './problem.js';
@@ -20,7 +22,15 @@ export function hostCheck(allowedHosts: () => ReadonlySet<string>): MiddlewareHa
       });
     }
     const origin = context.req.header('origin');
-    if (origin && origin !== 'null') {
+    if (origin === 'null') {
+      return problemResponse(context, {
+        status: 403,
+        title: 'Forbidden origin',
+        detail:
+          'requests from an opaque origin (Origin: null: a sandboxed frame, a data: or file: page, a redirect from another site) are not allowed; UMCA answers pages it serves itself',
+      });
+    }
+    if (origin) {
       let originHost = '';
       try {
         originHost = new URL(origin).host.toLowerCase();

@@ -7,6 +7,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { RunnerError } from '../errors.js';
+import { parseAddress, parseNetwork } from './address-class.js';
 
 export type HostPattern =
   | { kind: 'any' }
@@ -54,7 +55,7 @@ function parseHost(entry: string, host: string): HostPattern {
   if (host.startsWith('{')) throw invalid(entry, 'uses a host list, which Spin does not support yet either');
   if (host.includes('/')) {
     try {
-      return { kind: 'cidr', network: ipaddr.parseCIDR(host.replace(/^\[(.*)\]/, '$1')) };
+      return { kind: 'cidr', network: parseNetwork(host.replace(/^\[(.*)\]/, '$1')) };
     } catch {
       throw invalid(entry, `has a path or a bad CIDR block in ${JSON.stringify(host)}; a rule has no path`);
     }
@@ -67,7 +68,12 @@ function parseHost(entry: string, host: string): HostPattern {
   if (host.includes('*')) throw invalid(entry, 'may use "*" only as the whole host or as the first label');
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (ipaddr.isValid(bare)) {
-    const address = ipaddr.parse(bare);
+    let address: ReturnType<typeof parseAddress>;
+    try {
+      address = parseAddress(bare);
+    } catch {
+      throw invalid(entry, `has an IP address ${JSON.stringify(host)} written in a form a URL cannot have`);
+    }
     return { kind: 'name', name: address.kind() === 'ipv6' ? `[${address.toString()}]` : address.toString() };
   }
   if (!/^[a-z0-9.-]+$/i.test(host)) throw invalid(entry, `has a host ${JSON.stringify(host)} with characters a host name cannot have`);

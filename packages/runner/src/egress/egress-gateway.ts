@@ -68,6 +68,13 @@ const DROPPED_REQUEST_HEADERS = new Set([
 
 const METHOD = /^[A-Z]{1,16}$/;
 
+/**
+ * Methods the gateway never sends, the Fetch standard's forbidden methods (undici refuses them
+ * too): CONNECT would make the host a tunnel, and Node's client then waits for a 'connect'
+ * listener forever; TRACE and TRACK echo the request back.
+ */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 const systemResolve: ResolveHost = async (hostname) =>
   (await dnsLookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
@@ -90,6 +97,10 @@ export function createEgressGateway(options: EgressGatewayOptions = {}): EgressG
       });
       if (!METHOD.test(method)) {
         const reason = `method ${JSON.stringify(request.method.slice(0, 20))} is not an HTTP method`;
+        return { error: reason, attempt: record({ verdict: 'denied', reason }) };
+      }
+      if (FORBIDDEN_METHODS.has(method)) {
+        const reason = `method ${method} is not allowed: the sandbox makes ordinary requests, not tunnels (CONNECT) or echoes (TRACE, TRACK); use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS`;
         return { error: reason, attempt: record({ verdict: 'denied', reason }) };
       }
       const verdict = policy.checkUrl(request.url);
@@ -195,6 +206,12 @@ function exchange(url: URL, method: string, request: EgressRequest, address: str
         });
       },
     );
+    // A 101 answer hands the socket to 'upgrade' listeners and Node's client goes silent (no
+    // response, no error, not even at its timeout), so a hostile server could hold the run.
+    outgoing.on('upgrade', (_incoming, socket) => {
+      socket.destroy();
+      reject(new Error('the server switched protocols (101), which the sandbox cannot use'));
+    });
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       reject(new Error(error.name === 'AbortError' ? 'it timed out' : (error.code ?? error.message)));
     });

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Isolation } from '@umca/contracts';
+import { v8StackSizeFlags } from '../internal/v8-stack-size.js';
 import type { LaneName, ZygoteConfig } from '../sandbox/zygote-main.js';
 
 export interface SandboxCommand {
@@ -78,6 +79,7 @@ const NODE_FLAGS = [
   '--no-memory-reducer',
   '--max-old-space-size=1024',
   '--disable-warning=ExperimentalWarning',
+  ...v8StackSizeFlags(),
 ];
 
 /** The folder of an installed package, resolved the way Node would from the runner (or `from`). */

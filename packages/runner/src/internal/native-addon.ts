@@ -21,6 +21,8 @@ export interface SandboxAddon {
   fork(options?: ForkOptions): number;
   /** Forks a throwaway child that enters a run's namespaces; null when it could, else what failed. */
   checkRunNamespaces(options: ForkOptions): string | null;
+  /** True in a child that `fork` made, false in the zygote. */
+  isForkedChild(): boolean;
   hardenProcess(): void;
   redirectToDevNull(fds: number[]): void;
   closeFd(fd: number): void;

@@ -15,6 +15,11 @@ export class SyncChannel {
     this.#fd = fd;
   }
 
+  /** The descriptor, for a report written without JavaScript (out-of-memory-report.ts). */
+  get fd(): number {
+    return this.#fd;
+  }
+
   send(message: ChildToHost | HostToChild): void {
     const frame = encodeFrame(message);
     let offset = 0;

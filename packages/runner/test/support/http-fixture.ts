@@ -29,6 +29,9 @@ export async function startHttpFixture(): Promise<HttpFixture> {
         response
           .writeHead(200, { 'content-type': 'application/json', 'x-fixture': 'yes' })
           .end(JSON.stringify({ method: request.method, body, header: request.headers['x-test'] ?? null }));
+      } else if (url.pathname === '/switch') {
+        // A hostile server: switches protocols nobody asked for, then keeps the socket open.
+        request.socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: nothing\r\n\r\n');
       } else if (url.pathname === '/slow') {
         setTimeout(() => response.writeHead(200).end('late'), 5_000).unref();
       } else {

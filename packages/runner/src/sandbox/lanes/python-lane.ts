@@ -4,6 +4,8 @@
  * child is a fork of it, so whatever the program does dies with the child.
  */
 import type { PyodideAPI } from 'pyodide';
+import { v8StackKib } from '../../internal/v8-stack-size.js';
+import { loadOutOfMemoryReport } from '../out-of-memory-report.js';
 import type { ChildOutcome } from '../protocol.js';
 import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
 import type { Lane, LaneContext } from './lane.js';
@@ -69,9 +71,55 @@ function capMemoryGrowth(pyodide: PyodideAPI, limitBytes: number): void {
   };
 }
 
+/**
+ * Python frames per KiB of V8 stack whose RecursionError can still be unwound: freeing a
+ * traceback N frames long takes N nested WebAssembly calls on V8's stack. We measured ~6.5 (6,543
+ * at 984 KiB, 46,962 at 7,168 KiB); 5 leaves a margin.
+ */
+const RECURSION_FRAMES_PER_KIB = 5;
+
+/** The deepest recursion limit a program may set in this process. */
+export function recursionCeiling(stackKib = v8StackKib()): number {
+  return Math.floor(stackKib * RECURSION_FRAMES_PER_KIB);
+}
+
 /** Returns the Python lane bound to a loaded interpreter. */
 export function createPythonLane(pyodide: PyodideAPI): Lane {
-  return { runtime: 'pyodide', run: (context) => runPython(pyodide, context) };
+  const armOutOfMemoryReport = loadOutOfMemoryReport();
+  return {
+    runtime: 'pyodide',
+    prepare() {
+      (pyodide.pyimport('umca_guest').set_recursion_ceiling as (ceiling: number) => void)(recursionCeiling());
+      // Pyodide calls a JavaScript error inside the interpreter fatal and rethrows it wherever it
+      // surfaces: the awaited run, a task of the event loop, a timer. Its hook sees it first, so
+      // a stack overflow is reported as the RecursionError it is, whichever way it reaches the child.
+      (pyodide as unknown as { _api: { on_fatal?: (error: unknown) => void } })._api.on_fatal = (error) => {
+        if (isStackOverflow(error)) describeAsRecursionError(error);
+      };
+    },
+    run: (context) => {
+      // The program can fill V8's heap too (run_js): report that as memory_limit, not a crash.
+      armOutOfMemoryReport((context.channel as LaneContext['channel'] | undefined)?.fd ?? -1, 'pyodide');
+      return runPython(pyodide, context);
+    },
+  };
+}
+
+/** V8 ran out of stack inside the interpreter, which is then dead (Pyodide calls it fatal). */
+function isStackOverflow(error: unknown): error is RangeError {
+  return error instanceof RangeError && /maximum call stack size exceeded/i.test(error.message);
+}
+
+/** Renames V8's error in place (a child reports errors by name and message). */
+function describeAsRecursionError(error: RangeError): void {
+  error.name = 'RecursionError';
+  // No "memory" in these words: the child reads a RangeError about memory as memory_limit.
+  error.message =
+    'maximum recursion depth exceeded: the WebAssembly stack is full. Recursion through C code ' +
+    '(functools.lru_cache, __repr__, __eq__, sort keys...) and freeing objects nested thousands deep ' +
+    'take far more of it than plain Python calls. Recurse less deeply, or use a loop with an explicit stack.';
+  // V8's stack trace lists WebAssembly function numbers; the interpreter printed the Python one.
+  error.stack = '';
 }
 
 async function runPython(pyodide: PyodideAPI, context: LaneContext): Promise<ChildOutcome> {

@@ -141,6 +141,8 @@ export const QUICKJS_PRELUDE = String.raw`
   globalThis.fetch = async (input, init = {}) => {
     let url = typeof input === 'string' ? input : String(input?.url ?? input);
     let method = String(init.method ?? 'GET').toUpperCase();
+    // The Fetch standard's forbidden methods, refused at once as undici does; the host refuses them too.
+    if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') throw new TypeError("'" + method + "' HTTP method is unsupported.");
     const headers = [...new Headers(init.headers)];
     let body = init.body === undefined || init.body === null ? '' : init.body;
     if (typeof body === 'string') body = toBase64(utf8Encode(body));

@@ -21,6 +21,43 @@ MAIN_FILENAME = "main.py"
 _ORIGINAL_HTTP_CONNECTION = http.client.HTTPConnection
 
 
+# ---- recursion ----------------------------------------------------------------------------
+# Pyodide's WebAssembly frames live on V8's stack, which CPython cannot see: a RecursionError
+# raised much deeper than the lane's ceiling cannot be unwound (freeing its traceback overflows
+# V8's stack and kills the interpreter). So the limit a program may set is capped there.
+
+_set_recursion_limit = sys.setrecursionlimit
+_recursion_ceiling = 1_000_000
+_requested_recursion_limit = None
+
+
+def set_recursion_ceiling(ceiling: int) -> None:
+    """The highest recursion limit a program may set from now on (the lane calls it in the zygote)."""
+    global _recursion_ceiling
+    _recursion_ceiling = ceiling
+
+
+def setrecursionlimit(limit, /):
+    """sys.setrecursionlimit, capped at the depth the WebAssembly stack can unwind."""
+    global _requested_recursion_limit
+    if isinstance(limit, int) and limit > _recursion_ceiling:
+        _requested_recursion_limit = limit
+        limit = _recursion_ceiling
+    _set_recursion_limit(limit)
+
+
+sys.setrecursionlimit = setrecursionlimit
+
+
+def _explain_recursion(error: BaseException) -> None:
+    if isinstance(error, RecursionError) and _requested_recursion_limit is not None:
+        error.add_note(
+            f"UMCA caps sys.setrecursionlimit at {_recursion_ceiling} (the program asked for "
+            f"{_requested_recursion_limit}): deeper recursion would overflow the WebAssembly stack. "
+            "Recurse less deeply, or use a loop with an explicit stack."
+        )
+
+
 # ---- running a program --------------------------------------------------------------------
 
 
@@ -36,9 +73,31 @@ def _format_traceback(error: BaseException) -> str:
     lines = []
     if frames:
         lines.append("Traceback (most recent call last):\n")
-        lines.extend(traceback.format_list(frames))
+        lines.extend(_format_frames(frames))
     lines.extend(traceback.format_exception_only(type(error), error))
     return "".join(lines)
+
+
+_REPEATS_SHOWN = 3  # as the traceback module's own cut-off
+
+
+def _format_frames(frames: list) -> list:
+    """traceback.format_list, with runs of one line cut before they are formatted, not after:
+    formatting takes ~0.1 ms a frame, and a RecursionError can carry tens of thousands."""
+    lines = []
+    start = 0
+    while start < len(frames):
+        key = (frames[start].filename, frames[start].lineno, frames[start].name)
+        end = start + 1
+        while end < len(frames) and (frames[end].filename, frames[end].lineno, frames[end].name) == key:
+            end += 1
+        shown = min(end - start, _REPEATS_SHOWN)
+        lines.extend(traceback.format_list(frames[start : start + shown]))
+        hidden = end - start - shown
+        if hidden:
+            lines.append(f"  [Previous line repeated {hidden} more time{'s' if hidden > 1 else ''}]\n")
+        start = end
+    return lines
 
 
 def _describe(error: BaseException) -> dict:
@@ -75,6 +134,7 @@ async def run(code: str) -> str:
     except MemoryError as error:
         outcome = {"status": "memory_limit", "exitCode": None, "error": _describe(error)}
     except BaseException as error:  # the program's failure is a result, not ours
+        _explain_recursion(error)
         outcome = {"status": "error", "exitCode": 1, "error": _describe(error)}
         sys.stderr.write(outcome["error"]["traceback"])
     finally:
