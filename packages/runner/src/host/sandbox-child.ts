@@ -11,6 +11,8 @@ import { childMessageSchema } from './child-message.js';
 import type { ZygoteProcess } from './zygote-process.js';
 
 const MAX_FRAME_BYTES = 96 * 1_048_576;
+/** How long a child that has sent its result may take to exit before it is killed. */
+const EXIT_GRACE_MS = 100;
 
 export type KillReason = 'timeout' | 'output_limit' | 'cancelled' | 'protocol' | 'shutdown';
 
@@ -83,6 +85,17 @@ export class SandboxChild {
     this.#zygote.kill(this.pid);
   }
 
+  /**
+   * An honest child exits right after its result; one that sent it early and kept running would
+   * spin outside the concurrency limit. Give it a moment to end on its own (sparing the zygote a
+   * message per run), then have the zygote kill it; the zygote kills only live children.
+   */
+  #killUnlessEnded(): void {
+    setTimeout(() => {
+      if (this.#exitStatus === undefined) this.#zygote.kill(this.pid);
+    }, EXIT_GRACE_MS).unref();
+  }
+
   #receive(chunk: Buffer): void {
     let messages: unknown[];
     try {
@@ -113,9 +126,7 @@ export class SandboxChild {
         case 'result':
           this.#finish({ kind: 'result', outcome: message.outcome as ChildOutcome });
           this.#socket.destroy();
-          // An honest child exits right after its result; one that sent it early and kept
-          // running would spin outside the concurrency limit. The zygote kills only live children.
-          this.#zygote.kill(this.pid);
+          this.#killUnlessEnded();
           break;
       }
     }
