@@ -17,15 +17,25 @@ if ! id "$user" >/dev/null 2>&1; then
   say "no user $user to run the escape suite as; set UMCA_TEST_USER to an unprivileged account."
   exit 1
 fi
-if ! runuser -u "$user" -- test -r package.json -a -x node_modules/.bin/vitest; then
-  say "$user cannot read this checkout ($(pwd)). Make it and its parent folders readable by all"
-  say "(chmod o+rX), or set UMCA_TEST_USER to a user who can read it."
-  exit 1
-fi
+# The user may not be able to reach the checkout (its parent folders may be private, as a home
+# folder or a temporary one is): show it at a public path, in a mount namespace of our own.
+view=/run/umca-unprivileged-checkout
+mkdir -p "$view"
+chmod 755 "$view"
 home=$(mktemp -d "${TMPDIR:-/tmp}/umca-unprivileged-XXXXXX")
 trap 'rm -rf "$home"' EXIT INT TERM
 chown "$user" "$home"
+chmod 700 "$home"
 say "running the escape suite again as $user"
 # `--configLoader runner`: vite's default loader writes a bundled config into node_modules.
-runuser -u "$user" -- env -i PATH="$PATH" HOME="$home" TMPDIR="$home" UMCA_CACHE_DIR="$home/cache" \
-  node_modules/.bin/vitest run --configLoader runner packages/runner/test/sandbox-
+unshare --mount --propagation private sh -eu -c '
+  mount --bind "$1" "$2"
+  cd "$2"
+  if ! runuser -u "$3" -- test -r package.json -a -x node_modules/.bin/vitest; then
+    printf "umca test: %s cannot read the checkout (%s): make it readable by all users (chmod -R o+rX),\n" "$3" "$1" >&2
+    printf "umca test: or set UMCA_TEST_USER to a user who can read it.\n" >&2
+    exit 1
+  fi
+  exec runuser -u "$3" -- env -i PATH="$PATH" HOME="$4" TMPDIR="$4" UMCA_CACHE_DIR="$4/cache" \
+    node_modules/.bin/vitest run --configLoader runner packages/runner/test/sandbox-
+' umca-unprivileged "$(pwd)" "$view" "$user" "$home"
