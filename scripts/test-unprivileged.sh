@@ -1,7 +1,8 @@
 #!/bin/sh
-# The escape suite (packages/runner/test/sandbox-*.test.ts) again, as an unprivileged user. A
-# sandbox must hold no host privilege whoever starts UMCA, and CI runs as root: scripts/test.sh
-# calls this after the whole suite has passed as root, so both ways are proved on every run.
+# The escape suite (packages/runner/test/sandbox-*.test.ts and runner-egress.test.ts) again, as
+# an unprivileged user. A sandbox must hold no host privilege whoever starts UMCA, and CI runs as
+# root: scripts/test.sh calls this after the whole suite has passed as root, so both ways are
+# proved on every run.
 # UMCA_TEST_USER picks the user (default: nobody).
 set -eu
 cd "$(dirname "$0")/.."
@@ -37,5 +38,5 @@ unshare --mount --propagation private sh -eu -c '
     exit 1
   fi
   exec runuser -u "$3" -- env -i PATH="$PATH" HOME="$4" TMPDIR="$4" UMCA_CACHE_DIR="$4/cache" \
-    node_modules/.bin/vitest run --configLoader runner packages/runner/test/sandbox-
+    node_modules/.bin/vitest run --configLoader runner packages/runner/test/sandbox- packages/runner/test/runner-egress
 ' umca-unprivileged "$(pwd)" "$view" "$user" "$home"
