@@ -30,7 +30,7 @@ const programs = { python: 'print(1)', javascript: 'console.log(1)' };
 const client = new Client({ name: 'bench', version: '1.0.0' });
 await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
 for (const [language, code] of Object.entries(programs)) {
-  line(`${language}: runner.execute (in process, no HTTP)`, await time(count, () => runner.execute({ language, code })));
+  line(`${language}: runner.run (in process, no HTTP)`, await time(count, () => runner.run({ language, code })));
   line(
     `${language}: POST /v1/executions (HTTP, recorded, events)`,
     await time(count, () =>

@@ -38,7 +38,7 @@ async function latency(runner, language) {
   const samples = [];
   for (let index = 0; index < runs; index++) {
     const started = performance.now();
-    const result = await runner.execute({ language, code: PROGRAMS[language] });
+    const result = await runner.run({ language, code: PROGRAMS[language] });
     samples.push(performance.now() - started);
     if (result.status !== 'ok') throw new Error(`${language} run failed: ${result.reason}`);
   }
@@ -53,7 +53,7 @@ async function throughput(runner, language, inFlight) {
     Array.from({ length: inFlight }, async () => {
       while (next < total) {
         next++;
-        const result = await runner.execute({ language, code: PROGRAMS[language] });
+        const result = await runner.run({ language, code: PROGRAMS[language] });
         if (result.status !== 'ok') throw new Error(`${language} run failed: ${result.reason}`);
       }
     }),

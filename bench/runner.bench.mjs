@@ -29,7 +29,7 @@ async function firstRun(language) {
   const script = `
     const { createRunner } = await import(${JSON.stringify(RUNNER.href)});
     const runner = await createRunner({ concurrency: 1, warmChildren: 1 });
-    const result = await runner.execute({ language: ${JSON.stringify(language)}, code: ${JSON.stringify(TRIVIAL[language])} });
+    const result = await runner.run({ language: ${JSON.stringify(language)}, code: ${JSON.stringify(TRIVIAL[language])} });
     const total = performance.now();
     console.log(JSON.stringify({ status: result.status, total, execute: result.durationMs }));
     await runner.close();`;
@@ -44,11 +44,11 @@ async function firstRun(language) {
 }
 
 async function warmLatency(runner, language, count) {
-  for (let index = 0; index < 20; index++) await runner.execute({ language, code: TRIVIAL[language] });
+  for (let index = 0; index < 20; index++) await runner.run({ language, code: TRIVIAL[language] });
   const samples = [];
   for (let index = 0; index < count; index++) {
     const started = performance.now();
-    const result = await runner.execute({ language, code: TRIVIAL[language] });
+    const result = await runner.run({ language, code: TRIVIAL[language] });
     samples.push(performance.now() - started);
     if (result.status !== 'ok') throw new Error(`${language} run failed: ${JSON.stringify(result)}`);
   }
@@ -63,7 +63,7 @@ async function throughput(runner, language, total, inFlight) {
     Array.from({ length: inFlight }, async () => {
       while (next < total) {
         next++;
-        const result = await runner.execute({ language, code: TRIVIAL[language] });
+        const result = await runner.run({ language, code: TRIVIAL[language] });
         if (result.status !== 'ok') failed++;
       }
     }),

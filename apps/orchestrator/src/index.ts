@@ -1,6 +1,8 @@
 /**
  * @module @umca/orchestrator
- * The UMCA service. Any new export added here becomes public API.
+ * The UMCA service: the HTTP app, the MCP server, and the composition root that wires the embedded
+ * implementations of the ports for `umca serve`, `umca mcp` and `umca run`. The run lifecycle is
+ * @umca/runs. Any new export added here becomes public API.
  */
 export type { AppDeps } from './app/app-deps.js';
 export { API_VERSION, createApp } from './app/create-app.js';
@@ -15,18 +17,7 @@ export {
 export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from './mcp/create-mcp-http-handler.js';
 export { createMcpServer, type McpServerOptions } from './mcp/create-mcp-server.js';
 export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
-export { followRun } from './runs/follow-run.js';
-export {
-  createRunService,
-  endInterruptedRuns,
-  parseExecutionRequest,
-  parseTaskRequest,
-  type RunResult,
-  type RunService,
-  type SubmittedRun,
-  type TaskContext,
-} from './runs/run-service.js';
-export { RunServiceError, type RunServiceErrorCode } from './runs/run-service-error.js';
-export { openService, type Service, type ServiceSettings } from './server/open-service.js';
+export { createLogger, type LoggerSettings, type ServiceLogger } from './server/create-logger.js';
+export { type OpenServiceOptions, openService, type Service, type ServiceSettings } from './server/open-service.js';
 export { type RunningServer, startServer } from './server/start-server.js';
 export { startStdioMcp } from './server/start-stdio-mcp.js';

@@ -7,19 +7,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Runner, unstartedResult } from '@umca/runner';
+import type { RunnerV1 } from '@umca/contracts';
+import { unstartedResult } from '@umca/runner';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, createMcpHttpHandler, createMcpServer, createMetrics, openService, type Service } from '../src/index.js';
+import { createApp, createLogger, createMcpHttpHandler, createMcpServer, createMetrics, openService, type Service } from '../src/index.js';
 
 const HOST = '127.0.0.1:8787';
 const executed: unknown[] = [];
-const countingRunner: Runner = {
-  isolation: 'full',
+const countingRunner: RunnerV1 = {
+  specificationVersion: 'v1',
+  isolation: 'os',
   async execute(request) {
     executed.push(request);
-    return unstartedResult({ status: 'rejected', reason: 'this test runs nothing', isolation: 'full' });
+    return unstartedResult({ status: 'rejected', reason: 'this test runs nothing', isolation: 'os' });
   },
-  stats: () => ({ isolation: 'full', active: 0, queued: 0, idleSandboxes: 0, completed: 0, sandboxStartupMs: undefined }),
+  stats: () => ({ isolation: 'os', active: 0, queued: 0, idleSandboxes: 0, completed: 0, sandboxStartupMs: undefined, lanes: [] }),
   async close() {},
 };
 
@@ -27,7 +29,10 @@ let service: Service;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  service = await openService({ dataDir: mkdtempSync(join(tmpdir(), 'umca-origin-')) }, { runner: countingRunner });
+  service = await openService(
+    { dataDir: mkdtempSync(join(tmpdir(), 'umca-origin-')) },
+    { runner: countingRunner, logger: createLogger({ level: 'silent' }) },
+  );
   const mcp = createMcpHttpHandler({
     createServer: () => createMcpServer({ runs: service.runs, bus: service.bus }),
     streams: service.store.streams,
@@ -35,6 +40,7 @@ beforeAll(async () => {
   app = createApp({
     ...service,
     metrics: createMetrics({ activeRuns: () => 0 }),
+    logger: createLogger({ level: 'silent' }),
     allowedHosts: () => new Set([HOST]),
     // The same mount as `umca serve` (start-server.ts).
     mount: (routes) => routes.all('/mcp', (context) => mcp.handle(context.req.raw)),

@@ -6,9 +6,22 @@
  * executions are cancelled, not waited for).
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckResult, EgressAttempt, ExecutionResult, ParsedTaskRequest, TaskIteration, TaskResult, Verdict } from '@umca/contracts';
-import { type ChatMessage, type GatewayResponse, ModelError, type ModelGateway } from '@umca/models';
-import type { Runner } from '@umca/runner';
+import {
+  type ChatMessage,
+  type CheckResult,
+  type EgressAttempt,
+  type EgressPolicyV1,
+  type ExecutionResult,
+  type GatewayResponse,
+  type ModelGatewayV1,
+  type ParsedExecutionRequest,
+  type ParsedTaskRequest,
+  type RunnerV1,
+  type TaskIteration,
+  type TaskResult,
+  UmcaError,
+  type Verdict,
+} from '@umca/contracts';
 import { buildHarness } from './check-harness.js';
 import { extractCode, extractJsonObject, stringList } from './parse-model-output.js';
 import { coderMessages, plannerMessages, plannerRepairMessages } from './prompts.js';
@@ -39,8 +52,8 @@ export interface FlowHooks {
 }
 
 export interface TaskFlowOptions {
-  gateway: ModelGateway;
-  runner: Runner;
+  gateway: ModelGatewayV1;
+  runner: RunnerV1;
   now?: () => number;
   nonce?: () => string;
 }
@@ -48,10 +61,16 @@ export interface TaskFlowOptions {
 export type FlowResult = Omit<TaskResult, 'runId'>;
 
 export interface TaskFlow {
-  run(request: ParsedTaskRequest, options?: { hooks?: FlowHooks; signal?: AbortSignal }): Promise<FlowResult>;
+  /** Runs the task; every program it writes is held to `egress`, the task's accepted policy. */
+  run(request: ParsedTaskRequest, options: { egress: EgressPolicyV1; hooks?: FlowHooks; signal?: AbortSignal }): Promise<FlowResult>;
 }
 
 class FlowCancelled extends Error {}
+
+/** The flow's own refusal: a task with no model to ask. */
+export class TaskFlowError extends UmcaError<'no_model'> {
+  override readonly name = 'UMCA_TaskFlowError';
+}
 
 const MAX_CHECKS = 12;
 const TAIL = 1_500;
@@ -80,7 +99,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
   const nonce = options.nonce ?? (() => randomBytes(8).toString('hex'));
 
   return {
-    async run(request, { hooks = {}, signal } = {}) {
+    async run(request, { egress, hooks = {}, signal }) {
       const started = now();
       // The caller chose the model and its fallbacks (the orchestrator applies the server's defaults).
       const models = [request.model, ...(request.fallbackModels ?? [])].filter((model): model is string => Boolean(model));
@@ -109,8 +128,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
           hooks.stepEnded?.(name, iteration, outcome, now() - stepStarted, summary);
           return value;
         } catch (error) {
-          const cancelled =
-            error instanceof FlowCancelled || signal?.aborted || (error instanceof ModelError && error.code === 'cancelled');
+          const cancelled = error instanceof FlowCancelled || signal?.aborted || (error instanceof UmcaError && error.code === 'cancelled');
           hooks.stepEnded?.(
             name,
             iteration,
@@ -124,8 +142,8 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
 
       async function ask(name: Step, iteration: number, messages: ChatMessage[]): Promise<GatewayResponse> {
         if (models.length === 0) {
-          throw new ModelError(
-            'invalid_model_spec',
+          throw new TaskFlowError(
+            'no_model',
             'no model was named: pass a model (provider:model, e.g. qwen:qwen-max or local:/path/model.gguf) or set UMCA_MODEL',
           );
         }
@@ -154,7 +172,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
           });
           return response;
         } catch (error) {
-          const failure = error as ModelError;
+          const failure = error as UmcaError;
           hooks.modelCalled?.({
             step: name,
             iteration,
@@ -225,13 +243,15 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
           const harness = buildHarness(written.code, checks, request.language, nonce());
           const execution = await step('execute', index, async () => {
             const live = hooks.output ? harness.liveOutput(hooks.output) : undefined;
+            // Built here, typed, from the accepted task: nothing to parse again.
+            const program: ParsedExecutionRequest = {
+              language: request.language,
+              code: harness.program,
+              ...(request.limits ? { limits: request.limits } : {}),
+              ...(request.allowedOutboundHosts ? { allowedOutboundHosts: request.allowedOutboundHosts } : {}),
+            };
             const result = await options.runner.execute(
-              {
-                language: request.language,
-                code: harness.program,
-                ...(request.limits ? { limits: request.limits } : {}),
-                ...(request.allowedOutboundHosts ? { allowedOutboundHosts: request.allowedOutboundHosts } : {}),
-              },
+              { request: program, egress },
               {
                 ...(signal ? { signal } : {}),
                 ...(live ? { onOutput: live.write } : {}),
@@ -310,7 +330,8 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
         );
       } catch (error) {
         if (error instanceof FlowCancelled) return finish('cancelled', 'fail', 'the task was cancelled');
-        if (error instanceof ModelError) return finish('error', 'fail', `the model failed: ${error.message}`);
+        // Programs' failures are results; an error here is the model's (or no model at all).
+        if (error instanceof UmcaError) return finish('error', 'fail', `the model failed: ${error.message}`);
         throw error;
       }
     },

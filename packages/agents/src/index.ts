@@ -1,7 +1,7 @@
 /**
  * @module @umca/agents
- * The agent flow (planner → coder → runner → tester). Any new export added here becomes public
- * API.
+ * The agent flow (planner → coder → runner → tester), over the ports in @umca/contracts: a model
+ * gateway and a runner. Any new export added here becomes public API.
  */
 export { buildHarness, type Harness } from './check-harness.js';
 export {
@@ -11,6 +11,7 @@ export {
   type ModelCall,
   type Step,
   type TaskFlow,
+  TaskFlowError,
   type TaskFlowOptions,
 } from './create-task-flow.js';
 export { extractCode, extractJsonObject } from './parse-model-output.js';

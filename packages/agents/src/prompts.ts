@@ -2,7 +2,7 @@
  * @module prompts
  * What the flow asks the model, per role. Short and explicit, so small local models can follow.
  */
-import type { ChatMessage } from '@umca/models';
+import type { ChatMessage } from '@umca/contracts';
 
 const LANGUAGE_NOTES = {
   python: 'Python 3 (standard library only; no third-party packages; no network unless allowed)',

@@ -4,6 +4,7 @@
  */
 import type { ParsedTaskRequest } from '@umca/contracts';
 import { createModelGateway } from '@umca/models';
+import { createEgressPolicy } from '@umca/policy';
 import { createRunner, type Runner } from '@umca/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADD_GOOD, ADD_PLAN, ADD_WRONG, isPlannerRequest, scriptAgent } from '../../models/test/support/scripted-agent.js';
@@ -20,6 +21,9 @@ afterAll(async () => {
   await server.close();
   await runner.close();
 });
+
+/** No program of these tasks may reach the network. */
+const egress = createEgressPolicy([]);
 
 const script = (planner: string, coder: string[]) => scriptAgent(server, planner, coder);
 
@@ -48,7 +52,7 @@ describe('the task flow', () => {
   it('plans, writes, runs and checks the code, and reports every step', async () => {
     script(ADD_PLAN, [ADD_GOOD]);
     const { log, hooks } = recordingHooks();
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { hooks });
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { egress, hooks });
     expect(result).toMatchObject({
       status: 'ok',
       verdict: 'pass',
@@ -80,7 +84,7 @@ describe('the task flow', () => {
   it('gives the coder the evidence when the checks fail, and passes on the next round', async () => {
     script(ADD_PLAN, [ADD_WRONG, ADD_GOOD]);
     const before = server.requests.length;
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task());
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { egress });
     expect(result).toMatchObject({ status: 'ok', verdict: 'pass' });
     expect(result.iterations.map((iteration) => iteration.verdict)).toEqual(['fail', 'pass']);
     expect(result.iterations[0]?.feedback).toContain('assert add(2, 3) == 5');
@@ -94,7 +98,7 @@ describe('the task flow', () => {
     script('{"plan": ["write add"], "checks": ["add(2, 3) === 5", "add(1, 1) === 3"]}', [
       '```javascript\nfunction add(a, b) { return a + b }\nconsole.log(add(2, 3))\n```',
     ]);
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task({ language: 'javascript', maxIterations: 1 }));
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task({ language: 'javascript', maxIterations: 1 }), { egress });
     expect(result.iterations[0]?.checks.map((check) => check.passed)).toEqual([true, false]);
     expect(result.iterations[0]?.checks[1]?.detail).toContain('false');
     expect(result.stdout).toBe('5\n');
@@ -103,7 +107,7 @@ describe('the task flow', () => {
 
   it('works from malformed model output: a plan in prose, code without a fence', async () => {
     script('Sure! First I will think about it carefully.', ['def add(a, b):\n    return a + b\nprint("no fence", add(1, 1))']);
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task());
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { egress });
     // Nothing checked it, so it is not called a pass.
     expect(result).toMatchObject({ status: 'ok', verdict: 'unverified', checks: [], stdout: 'no fence 2\n' });
     expect(result.reason).toContain('no acceptance checks');
@@ -117,7 +121,7 @@ describe('the task flow', () => {
     script(ADD_PLAN, [ADD_GOOD]);
     server.script.push({ text: 'I would write a function that adds.' });
     const { log, hooks } = recordingHooks();
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { hooks });
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { egress, hooks });
     expect(result).toMatchObject({ verdict: 'pass', checks: ['assert add(2, 3) == 5', 'assert add(-1, 1) == 0'] });
     expect(log.slice(0, 4)).toEqual(['start plan 0', 'model plan scripted:coder true', 'model plan scripted:coder true', 'end plan 0 ok']);
     const repair = server.requests[before + 1]?.body.messages;
@@ -127,7 +131,7 @@ describe('the task flow', () => {
 
   it('stops after maxIterations and says why', async () => {
     script(ADD_PLAN, [ADD_WRONG]);
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task({ maxIterations: 2 }));
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task({ maxIterations: 2 }), { egress });
     expect(result).toMatchObject({ status: 'error', verdict: 'fail' });
     expect(result.iterations).toHaveLength(2);
     expect(result.reason).toContain('did not pass after 2 round(s)');
@@ -136,7 +140,7 @@ describe('the task flow', () => {
 
   it('reports a program that crashes before its checks', async () => {
     script(ADD_PLAN, ['```python\nraise RuntimeError("boom")\n```', ADD_GOOD]);
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task());
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { egress });
     expect(result.iterations[0]?.checks.every((check) => !check.passed && check.detail?.includes('before the checks ran'))).toBe(true);
     expect(result.iterations[0]?.feedback).toContain('RuntimeError: boom');
     expect(result.verdict).toBe('pass');
@@ -152,15 +156,18 @@ describe('the task flow', () => {
           : { text: ADD_GOOD };
     const result = await createTaskFlow({ gateway: gateway(), runner }).run(
       task({ model: 'scripted:broken', fallbackModels: ['scripted:backup'] }),
+      { egress },
     );
     expect(result).toMatchObject({ status: 'ok', models: ['scripted:backup'] });
   });
 
   it('ends with the model error, named, when no model answers', async () => {
-    const result = await createTaskFlow({ gateway: createModelGateway({ env: {} }), runner }).run(task({ model: 'qwen:qwen-max' }));
+    const result = await createTaskFlow({ gateway: createModelGateway({ env: {} }), runner }).run(task({ model: 'qwen:qwen-max' }), {
+      egress,
+    });
     expect(result).toMatchObject({ status: 'error', verdict: 'fail', iterations: [] });
     expect(result.reason).toContain('DASHSCOPE_API_KEY');
-    const none = await createTaskFlow({ gateway: gateway(), runner }).run({ ...task(), model: undefined } as ParsedTaskRequest);
+    const none = await createTaskFlow({ gateway: gateway(), runner }).run({ ...task(), model: undefined } as ParsedTaskRequest, { egress });
     expect(none.reason).toContain('UMCA_MODEL');
   });
 
@@ -168,6 +175,7 @@ describe('the task flow', () => {
     script(ADD_PLAN, ['```python\nwhile True:\n    pass\n```']);
     const controller = new AbortController();
     const running = createTaskFlow({ gateway: gateway(), runner }).run(task(), {
+      egress,
       signal: controller.signal,
       hooks: { stepStarted: (step) => step === 'execute' && setTimeout(() => controller.abort(), 300) },
     });
@@ -181,7 +189,7 @@ describe('the task flow', () => {
     server.fallback = () => ({ text: ADD_PLAN, chunks: 20, delayMs: 100 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
-    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { signal: controller.signal });
+    const result = await createTaskFlow({ gateway: gateway(), runner }).run(task(), { egress, signal: controller.signal });
     expect(result.status).toBe('cancelled');
     expect(result.iterations).toHaveLength(0);
   });

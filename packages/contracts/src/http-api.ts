@@ -26,6 +26,10 @@ const runFields = {
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   durationMs: z.number().optional(),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe('What went wrong around the run without changing its outcome, e.g. events that could not be published.'),
 };
 
 export const runSchema = z.discriminatedUnion('kind', [

@@ -1,6 +1,9 @@
 /**
  * @module @umca/contracts
- * UMCA's wire contracts. Any new export added here becomes public API.
+ * UMCA's wire contracts (zod schemas, also as JSON Schema) and its ports: the versioned interfaces
+ * (`RunnerV1`, `LaneV1`, `ChatModelV1`, `EventBusV1`, `StoreV1`, ...) that implementations
+ * provide and the core calls, and `UmcaError`, the base of every error with a stable code. Depends
+ * on zod alone. Any new export added here becomes public API.
  */
 export { type EgressAttempt, type EgressVerdict, egressAttemptSchema, egressVerdictSchema } from './egress-attempt.js';
 export {
@@ -45,6 +48,27 @@ export {
 } from './http-api.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';
+export type {
+  ChatMessage,
+  ChatModelV1,
+  ChatOptions,
+  ChatRequest,
+  ChatResponse,
+  ChatRole,
+  GatewayResponse,
+  ModelAttempt,
+  ModelGatewayFactoryV1,
+  ModelGatewayV1,
+  ToolCall,
+  ToolDefinition,
+  Usage,
+} from './ports/chat-model.js';
+export type { EgressAddressVerdictV1, EgressPolicyV1, EgressTargetV1, EgressUrlVerdictV1 } from './ports/egress-policy.js';
+export type { EventBusV1, EventLogV1, EventQuery, SubscribeOptions } from './ports/event-bus.js';
+export type { LogFunction, Logger } from './ports/logger.js';
+export type { NewRun, RunPatch, RunQuery, RunRecord, RunStoreV1, StoreV1, StreamEventLogV1 } from './ports/run-store.js';
+export type { AcceptedExecutionV1, ExecuteOptionsV1, LaneStatsV1, LaneV1, RunnerStatsV1, RunnerV1 } from './ports/runner.js';
+export { UmcaError, type UmcaErrorOptions } from './ports/umca-error.js';
 export {
   escapePath,
   findPathProblem,
@@ -72,6 +96,7 @@ export {
 export {
   createUmcaEvent,
   dataSchemaUrl,
+  type RunStatus,
   runStatusSchema,
   type StoredEvent,
   UMCA_EVENT_SOURCE,

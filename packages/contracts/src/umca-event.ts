@@ -29,6 +29,8 @@ export const runStatusSchema = z
   .enum(['queued', 'running', ...executionStatusSchema.options])
   .describe('Where a run is: queued, running, or how it ended.');
 
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
 const runId = z.string().describe("The run this event is about (also the envelope's `subject`).");
 
 /** The `data` of each event type, by type name. */

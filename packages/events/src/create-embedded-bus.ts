@@ -1,16 +1,16 @@
 /**
  * @module create-embedded-bus
- * The bus in one process, over the store's event log.
+ * The bus in one process (`EventBusV1`), over an event log: the store's, or one in memory.
+ * Publishing appends to the log first and only then wakes subscribers; each subscriber reads the
+ * log from its own offset, so a slow one never holds up a publisher or another subscriber.
  */
 import { randomUUID } from 'node:crypto';
-import { createUmcaEvent, type StoredEvent } from '@umca/contracts';
-import type { EventLog } from '@umca/store';
-import type { EventBus, SubscribeOptions } from './event-bus.js';
+import { createUmcaEvent, type EventBusV1, type EventLogV1, type StoredEvent, type SubscribeOptions } from '@umca/contracts';
 
 const BATCH = 256;
 
 export interface EmbeddedBusOptions {
-  log: EventLog;
+  log: EventLogV1;
   /** Clock for event times. Default: the system clock. */
   now?: () => Date;
   /** Event ids. Default: random UUIDs. */
@@ -20,7 +20,7 @@ export interface EmbeddedBusOptions {
 }
 
 /** Creates the embedded bus. */
-export function createEmbeddedBus(options: EmbeddedBusOptions): EventBus {
+export function createEmbeddedBus(options: EmbeddedBusOptions): EventBusV1 {
   const { log } = options;
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
@@ -56,6 +56,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): EventBus {
   }
 
   return {
+    specificationVersion: 'v1',
     async publish(type, subject, data) {
       const stored = await log.append(
         createUmcaEvent({ type, subject, data, id: newId(), time: now(), ...(options.source ? { source: options.source } : {}) }),

@@ -1,7 +1,7 @@
 /**
  * @module @umca/events
- * The event bus interface and its embedded implementation. Any new export added here becomes
- * public API.
+ * The embedded event bus (`EventBusV1`, the port in @umca/contracts) and an event log in memory.
+ * Any new export added here becomes public API.
  */
 export { createEmbeddedBus, type EmbeddedBusOptions } from './create-embedded-bus.js';
-export type { EventBus, SubscribeOptions } from './event-bus.js';
+export { createMemoryEventLog } from './create-memory-event-log.js';

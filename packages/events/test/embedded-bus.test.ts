@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore, type Store } from '@umca/store';
+import type { StoreV1 } from '@umca/contracts';
+import { openSqliteStore } from '@umca/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBus } from '../src/index.js';
 
-const stores: Store[] = [];
+const stores: StoreV1[] = [];
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
 });

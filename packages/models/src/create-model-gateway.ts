@@ -5,26 +5,11 @@
  * falls back along an ordered list when a model fails, and accounts tokens and latency for every
  * call.
  */
-import type { ChatModel, ChatOptions, ChatRequest, ChatResponse } from './chat-model.js';
+import type { ChatModelV1, ModelAttempt, ModelGatewayV1 } from '@umca/contracts';
 import { ModelError } from './model-error.js';
 import { customProviderNames, KNOWN_PROVIDERS, providerSettings } from './provider-settings.js';
 import { createLocalModel } from './providers/local-model.js';
 import { createOpenAiCompatibleModel } from './providers/openai-compatible-model.js';
-
-export interface ModelAttempt {
-  readonly modelId: string;
-  readonly latencyMs: number;
-  readonly error?: { readonly code: string; readonly message: string };
-}
-
-export interface GatewayResponse extends ChatResponse {
-  readonly modelId: string;
-  readonly provider: string;
-  readonly model: string;
-  readonly latencyMs: number;
-  /** Every model tried, in order; all but the last failed. */
-  readonly attempts: readonly ModelAttempt[];
-}
 
 export interface ModelGatewayOptions {
   /** Where providers' addresses and keys are read. Default: process.env. */
@@ -36,22 +21,8 @@ export interface ModelGatewayOptions {
   /** The HTTP client for remote providers (tests pass one). */
   fetch?: typeof fetch;
   /** Models provided by the caller's context, by name (the MCP client's `sampling`). */
-  contextModels?: Readonly<Record<string, ChatModel>>;
+  contextModels?: Readonly<Record<string, ChatModelV1>>;
   now?: () => number;
-}
-
-export interface ModelGateway {
-  /** A model by name; throws ModelError naming what to fix when the name cannot work. */
-  resolve(spec: string): ChatModel;
-  /** Calls the first model, then the next on failure. */
-  chat(specs: readonly string[], request: ChatRequest, options?: ChatOptions): Promise<GatewayResponse>;
-  /** The names of every provider this environment offers. */
-  providers(): string[];
-  /**
-   * Checks, without calling it, that a model can be used here: a well-formed name, a known
-   * provider, a key where one is needed, a model file that exists. Throws ModelError otherwise.
-   */
-  preflight(spec: string): void;
 }
 
 function positive(value: string | undefined): number | undefined {
@@ -59,12 +30,12 @@ function positive(value: string | undefined): number | undefined {
   return Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
 }
 
-export function createModelGateway(options: ModelGatewayOptions = {}): ModelGateway {
+export function createModelGateway(options: ModelGatewayOptions = {}): ModelGatewayV1 {
   const env = options.env ?? process.env;
   const maxRetries = options.maxRetries ?? positive(env.UMCA_MODEL_MAX_RETRIES) ?? 2;
   const timeoutMs = options.timeoutMs ?? positive(env.UMCA_MODEL_TIMEOUT_MS) ?? 120_000;
   const now = options.now ?? (() => performance.now());
-  const cache = new Map<string, ChatModel>();
+  const cache = new Map<string, ChatModelV1>();
 
   const providers = () => [
     ...Object.keys(KNOWN_PROVIDERS),
@@ -73,7 +44,7 @@ export function createModelGateway(options: ModelGatewayOptions = {}): ModelGate
     ...Object.keys(options.contextModels ?? {}),
   ];
 
-  function resolve(spec: string): ChatModel {
+  function resolve(spec: string): ChatModelV1 {
     const trimmed = spec.trim();
     const context = options.contextModels?.[trimmed.replace(/:$/, '')];
     if (context) return context;
@@ -94,7 +65,7 @@ export function createModelGateway(options: ModelGatewayOptions = {}): ModelGate
     if (cached) return cached;
     const provider = trimmed.slice(0, colon).toLowerCase();
     const model = trimmed.slice(colon + 1);
-    let resolved: ChatModel;
+    let resolved: ChatModelV1;
     if (provider === 'local') {
       resolved = createLocalModel(model);
     } else {
@@ -118,6 +89,7 @@ export function createModelGateway(options: ModelGatewayOptions = {}): ModelGate
   }
 
   return {
+    specificationVersion: 'v1',
     resolve,
     providers,
     preflight(spec) {
@@ -130,7 +102,7 @@ export function createModelGateway(options: ModelGatewayOptions = {}): ModelGate
       let lastError: ModelError | undefined;
       for (const spec of specs) {
         const started = now();
-        let model: ChatModel;
+        let model: ChatModelV1;
         try {
           model = resolve(spec);
         } catch (error) {

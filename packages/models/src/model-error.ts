@@ -3,6 +3,8 @@
  * The gateway's one error class. `code` is stable; the message names the setting to fix. No key
  * or other secret ever goes into a message.
  */
+import { UmcaError } from '@umca/contracts';
+
 export type ModelErrorCode =
   | 'unknown_provider'
   | 'invalid_model_spec'
@@ -16,15 +18,13 @@ export type ModelErrorCode =
   | 'unavailable'
   | 'cancelled';
 
-export class ModelError extends Error {
+export class ModelError extends UmcaError<ModelErrorCode> {
   override readonly name = 'UMCA_ModelError';
-  readonly code: ModelErrorCode;
   /** Whether trying the next model in the fallback list makes sense. */
   readonly canFallBack: boolean;
 
   constructor(code: ModelErrorCode, message: string, options?: { cause?: unknown; canFallBack?: boolean }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
     this.canFallBack = options?.canFallBack ?? !['invalid_model_spec', 'unknown_provider', 'cancelled', 'bad_request'].includes(code);
   }
 }

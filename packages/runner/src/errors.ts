@@ -1,24 +1,17 @@
 /**
  * @module errors
- * One error class for the runner. `code` is stable and machine-readable; the message says what
- * went wrong and how to fix it. Nothing secret goes into either.
+ * The runner's error: the sandbox cannot be had here, or did not start. `code` is stable; the
+ * message says what went wrong and how to fix it. A run's own failures are results, not errors.
  */
+import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
 
-export type RunnerErrorCode =
-  | 'invalid_request'
-  | 'invalid_allowed_host'
-  | 'invalid_option'
-  | 'isolation_unavailable'
-  | 'sandbox_start_failed'
-  | 'runner_closed';
+export type RunnerErrorCode = 'invalid_option' | 'isolation_unavailable' | 'sandbox_start_failed' | 'runner_closed';
 
-export class RunnerError extends Error {
+export class RunnerError extends UmcaError<RunnerErrorCode> {
   override readonly name = 'UMCA_RunnerError';
-  readonly code: RunnerErrorCode;
 
-  constructor(code: RunnerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+  constructor(code: RunnerErrorCode, message: string, options?: UmcaErrorOptions) {
+    super(code, message, options);
   }
 
   static isInstance(error: unknown): error is RunnerError {

@@ -3,9 +3,10 @@
  * ways an attacker tries to get around the rules: IP literal spellings, redirects, DNS, userinfo,
  * other ports. A real HTTP server on 127.0.0.1 proves which requests arrived.
  */
+
+import type { ExecutionResult } from '@umca/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionResult } from '../src/index.js';
-import { type HttpFixture, startHttpFixture } from './support/http-fixture.js';
+import { type HttpFixture, startHttpFixture } from '../../policy/test/support/http-fixture.js';
 import { useRunner } from './support/use-runner.js';
 
 let fixture: HttpFixture;
@@ -25,9 +26,8 @@ const runner = useRunner({
 });
 
 const loopbackRule = () => `http://127.0.0.1:${fixture.port}`;
-const python = (code: string, allowedOutboundHosts: string[]) => runner().execute({ language: 'python', code, allowedOutboundHosts });
-const javascript = (code: string, allowedOutboundHosts: string[]) =>
-  runner().execute({ language: 'javascript', code, allowedOutboundHosts });
+const python = (code: string, allowedOutboundHosts: string[]) => runner().run({ language: 'python', code, allowedOutboundHosts });
+const javascript = (code: string, allowedOutboundHosts: string[]) => runner().run({ language: 'javascript', code, allowedOutboundHosts });
 
 function expectArrivedNothing(before: number) {
   expect(fixture.received.length).toBe(before);
@@ -250,7 +250,7 @@ describe('special IPv6 ranges, end to end', () => {
       ['http://[2001:db8::1]/', 'reserved'],
       ['http://[fec0::1]/', 'deprecatedSiteLocal'],
     ];
-    const result = await sealed().execute({
+    const result = await sealed().run({
       language: 'javascript',
       code: `for (const url of ${JSON.stringify(urls.map(([url]) => url))}) {\n  try { await fetch(url); console.log("REACHED", url) } catch { console.log("refused") }\n}`,
       allowedOutboundHosts: ['*://*:*'],

@@ -3,7 +3,7 @@
  * verifies the certificate against the name the program asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTlsFixture, type TlsFixture } from './support/tls-fixture.js';
+import { startTlsFixture, type TlsFixture } from '../../policy/test/support/tls-fixture.js';
 import { useRunner } from './support/use-runner.js';
 
 let fixture: TlsFixture;
@@ -28,7 +28,7 @@ const runner = useRunner({
 describe('HTTPS egress', () => {
   it('verifies the certificate for the requested name and returns the response', async () => {
     const rules = [`https://secure.test:${fixture.port}`, `https://127.0.0.1:${fixture.port}`];
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: `import urllib.request\nprint(urllib.request.urlopen("https://secure.test:${fixture.port}/").read().decode())`,
       allowedOutboundHosts: rules,
@@ -38,7 +38,7 @@ describe('HTTPS egress', () => {
   });
 
   it('refuses a certificate that does not name the requested host', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'javascript',
       code: `await fetch("https://impostor.test:${fixture.port}/")`,
       allowedOutboundHosts: [`https://impostor.test:${fixture.port}`, `https://127.0.0.1:${fixture.port}`],

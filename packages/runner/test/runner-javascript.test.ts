@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useRunner } from './support/use-runner.js';
 
 const runner = useRunner();
-const javascript = (code: string, extra: Record<string, unknown> = {}) => runner().execute({ language: 'javascript', code, ...extra });
+const javascript = (code: string, extra: Record<string, unknown> = {}) => runner().run({ language: 'javascript', code, ...extra });
 
 describe('JavaScript (QuickJS) in the sandbox', () => {
   it('runs a program and formats console output', async () => {

@@ -15,17 +15,17 @@ describe('requests', () => {
     [{ language: 'python' }, 'code'],
     [{ language: 'python', code: 'x', limits: { memoryMb: 1 } }, 'memoryMb'],
   ])('answers a bad request %j with `rejected` and what to fix', async (request, fragment) => {
-    const result = await runner().execute(request);
+    const result = await runner().run(request);
     expect(result.status).toBe('rejected');
     expect(result.exitCode).toBeNull();
     expect(result.reason).toContain(fragment);
   });
 
   it('queues a bounded number of runs and answers `busy` past it', async () => {
-    const first = runner().execute({ language: 'python', code: 'import time\ntime.sleep(1)\nprint("first")' });
+    const first = runner().run({ language: 'python', code: 'import time\ntime.sleep(1)\nprint("first")' });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const second = runner().execute({ language: 'python', code: 'print("second")' });
-    const third = await runner().execute({ language: 'python', code: 'print("third")' });
+    const second = runner().run({ language: 'python', code: 'print("second")' });
+    const third = await runner().run({ language: 'python', code: 'print("third")' });
     expect(third.status).toBe('busy');
     expect(third.reason).toContain('busy');
     expect((await first).stdout).toBe('first\n');
@@ -36,7 +36,7 @@ describe('requests', () => {
 
   it('cancels a running program when the caller aborts', async () => {
     const controller = new AbortController();
-    const running = runner().execute(
+    const running = runner().run(
       { language: 'javascript', code: 'while (true) {}', limits: { timeoutMs: 30_000 } },
       { signal: controller.signal },
     );
@@ -47,10 +47,10 @@ describe('requests', () => {
   });
 
   it('reports a sandbox process that dies as `crashed`, and keeps serving', async () => {
-    const result = await runner().execute({ language: 'python', code: 'import js\njs.process.abort()' });
+    const result = await runner().run({ language: 'python', code: 'import js\njs.process.abort()' });
     expect(result.status).toBe('crashed');
     expect(result.reason).toMatch(/SIGABRT|SIGSEGV|SIGTRAP|SIGILL/);
-    expect(await runner().execute({ language: 'python', code: 'print("after")' })).toMatchObject({ status: 'ok', stdout: 'after\n' });
+    expect(await runner().run({ language: 'python', code: 'print("after")' })).toMatchObject({ status: 'ok', stdout: 'after\n' });
   });
 
   it('reports what it is doing', () => {
@@ -81,7 +81,7 @@ describe('without the OS sandbox', () => {
     });
     try {
       expect(warnings.join('\n')).toContain('REDUCED ISOLATION');
-      const result = await runner.execute({
+      const result = await runner.run({
         language: 'python',
         code: 'import js\nprint(js.process.getBuiltinModule("child_process").spawnSync("/usr/bin/id").error is not None)',
       });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useRunner } from './support/use-runner.js';
 
 const runner = useRunner();
-const python = (code: string, extra: Record<string, unknown> = {}) => runner().execute({ language: 'python', code, ...extra });
+const python = (code: string, extra: Record<string, unknown> = {}) => runner().run({ language: 'python', code, ...extra });
 
 describe('Python (Pyodide) in the sandbox', () => {
   it('runs a program and returns its output, exit code, lane and timings', async () => {
@@ -87,7 +87,7 @@ describe('Python (Pyodide) in the sandbox', () => {
 
   it('streams output while the program runs', async () => {
     const chunks: string[] = [];
-    const result = await runner().execute(
+    const result = await runner().run(
       { language: 'python', code: 'import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(0.05)' },
       { onOutput: (_stream, text) => chunks.push(text) },
     );

@@ -25,13 +25,13 @@ const writeAndExit = (text: string, code: number, fd = 1) => `
 
 describe('wasm32-wasi modules in the sandbox', () => {
   it('runs a command module and returns its output and exit code', async () => {
-    expect(await runner().execute({ language: 'wasi', module: assemble(writeAndExit('hello wasi\n', 0)) })).toMatchObject({
+    expect(await runner().run({ language: 'wasi', module: assemble(writeAndExit('hello wasi\n', 0)) })).toMatchObject({
       status: 'ok',
       exitCode: 0,
       stdout: 'hello wasi\n',
       runtime: 'wasi',
     });
-    expect(await runner().execute({ language: 'wasi', module: assemble(writeAndExit('oops\n', 3, 2)) })).toMatchObject({
+    expect(await runner().run({ language: 'wasi', module: assemble(writeAndExit('oops\n', 3, 2)) })).toMatchObject({
       status: 'error',
       exitCode: 3,
       stderr: 'oops\n',
@@ -39,7 +39,7 @@ describe('wasm32-wasi modules in the sandbox', () => {
   });
 
   it('reports a trap as an error', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'wasi',
       module: assemble('(module (memory (export "memory") 1) (func (export "_start") unreachable))'),
     });
@@ -47,9 +47,9 @@ describe('wasm32-wasi modules in the sandbox', () => {
   });
 
   it('refuses modules that are not WASI commands, with a reason', async () => {
-    const notWasm = await runner().execute({ language: 'wasi', module: Buffer.from('not wasm').toString('base64') });
+    const notWasm = await runner().run({ language: 'wasi', module: Buffer.from('not wasm').toString('base64') });
     expect(notWasm.error).toMatchObject({ type: 'CompileError' });
-    const foreignImport = await runner().execute({
+    const foreignImport = await runner().run({
       language: 'wasi',
       module: assemble('(module (import "env" "system" (func (param i32))) (memory (export "memory") 1) (func (export "_start")))'),
     });
@@ -80,7 +80,7 @@ describe('wasm32-wasi modules in the sandbox', () => {
     (i32.store (i32.const 16) (local.get $arg))
     (i32.store (i32.const 20) (call $strlen (local.get $arg)))
     (drop (call $write (i32.load (i32.const 8)) (i32.const 16) (i32.const 1) (i32.const 24)))))`;
-    const result = await runner().execute({ language: 'wasi', module: assemble(wat), args: ['copied text'] });
+    const result = await runner().run({ language: 'wasi', module: assemble(wat), args: ['copied text'] });
     expect(result.status).toBe('ok');
     expect(result.files).toEqual([{ path: 'out.txt', sizeBytes: 11, encoding: 'utf8', content: 'copied text' }]);
   });

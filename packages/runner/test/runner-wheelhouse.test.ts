@@ -30,7 +30,7 @@ const runner = useRunner({ wheelhouseDir: wheelhouse, warmChildren: 1 });
 
 describe('a local wheelhouse', () => {
   it('makes its pure-Python wheels importable', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: 'import tinylib\nfrom importlib.metadata import version\nprint(tinylib.greet("ada"), version("tinylib"))',
     });
@@ -38,7 +38,7 @@ describe('a local wheelhouse', () => {
   });
 
   it('is read-only to programs', async () => {
-    const result = await runner().execute({ language: 'python', code: 'open("/wheelhouse/evil.whl", "wb").write(b"x")' });
+    const result = await runner().run({ language: 'python', code: 'open("/wheelhouse/evil.whl", "wb").write(b"x")' });
     expect(result.status).toBe('error');
     expect(result.error?.type).toMatch(/OSError|PermissionError/);
   });

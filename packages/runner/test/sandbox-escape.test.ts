@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type HttpFixture, startHttpFixture } from './support/http-fixture.js';
+import { type HttpFixture, startHttpFixture } from '../../policy/test/support/http-fixture.js';
 import { useRunner } from './support/use-runner.js';
 
 const SECRET = `umca-secret-${process.pid}-${Date.now()}`;
@@ -20,7 +20,7 @@ let fixture: HttpFixture | undefined;
 afterAll(() => fixture?.close());
 
 const python = async (code: string) => {
-  const result = await runner().execute({ language: 'python', code, limits: { timeoutMs: 20_000 } });
+  const result = await runner().run({ language: 'python', code, limits: { timeoutMs: 20_000 } });
   expect(`${result.stdout}${result.stderr}`).not.toContain(SECRET);
   return result;
 };
@@ -134,7 +134,7 @@ print(attempts)
 
 describe('escape attempts from JavaScript', () => {
   it('finds no host realm, module loader or Node API', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'javascript',
       code: `
 const probes = {
@@ -166,7 +166,7 @@ describe('escape attempts from wasm32-wasi', () => {
   (data (i32.const 100) "../../etc/passwd")
   (func (export "_start")
     (call $exit (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 16) (i32.const 0) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 8)))))`;
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'wasi',
       module: Buffer.from(wabt.parseWat('escape.wat', wat).toBinary({}).buffer).toString('base64'),
     });

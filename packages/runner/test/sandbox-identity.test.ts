@@ -32,13 +32,13 @@ async function treeWithChildren(count: number): Promise<SandboxTree> {
     const tree = { ...all, children: all.children.filter((child) => child.seccomp === 2) };
     const perZygote = tree.zygotes.map((zygote) => tree.children.filter((child) => child.parent === zygote.pid).length);
     if (tree.zygotes.length === 2 && perZygote.every((children) => children >= count)) return tree;
-    await runner().execute({ language: 'javascript', code: '1' });
+    await runner().run({ language: 'javascript', code: '1' });
   }
   throw new Error('the sandboxes did not fork their ready children');
 }
 
 const python = async (code: string) => {
-  const result = await runner().execute({ language: 'python', code, limits: { timeoutMs: 30_000 } });
+  const result = await runner().run({ language: 'python', code, limits: { timeoutMs: 30_000 } });
   expect(result.status, `${result.reason}\n${result.stderr}`).toBe('ok');
   return result.stdout;
 };

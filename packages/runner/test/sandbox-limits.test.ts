@@ -7,10 +7,10 @@ import { useRunner } from './support/use-runner.js';
 
 const runner = useRunner({ concurrency: 2 });
 const run = (language: 'python' | 'javascript', code: string, limits: Record<string, number> = {}) =>
-  runner().execute({ language, code, limits: { timeoutMs: 1_500, ...limits } });
+  runner().run({ language, code, limits: { timeoutMs: 1_500, ...limits } });
 
 async function expectHealthy() {
-  const result = await runner().execute({ language: 'python', code: 'print("healthy")' });
+  const result = await runner().run({ language: 'python', code: 'print("healthy")' });
   expect(result).toMatchObject({ status: 'ok', stdout: 'healthy\n' });
 }
 
@@ -35,7 +35,7 @@ describe('time', () => {
     const module = Buffer.from(
       wabt.parseWat('loop.wat', '(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))').toBinary({}).buffer,
     );
-    const result = await runner().execute({ language: 'wasi', module: module.toString('base64'), limits: { timeoutMs: 1_000 } });
+    const result = await runner().run({ language: 'wasi', module: module.toString('base64'), limits: { timeoutMs: 1_000 } });
     expect(result.status).toBe('timeout');
   });
 
@@ -44,7 +44,7 @@ describe('time', () => {
     const spinning = run('python', 'while True:\n    pass', { timeoutMs: 5_000 }).finally(() => {
       spinningEnded = true;
     });
-    const quick = await runner().execute({ language: 'javascript', code: 'console.log("beside")' });
+    const quick = await runner().run({ language: 'javascript', code: 'console.log("beside")' });
     expect(quick).toMatchObject({ status: 'ok', stdout: 'beside\n' });
     // Ordering, not a stopwatch: the quick run finished while the spinning one still ran.
     expect(spinningEnded).toBe(false);

@@ -37,7 +37,7 @@ for (let offset = 0; offset < frame.length; ) offset += fs.writeSync(sockets[0],
 `;
 
 async function forge(outcome: string) {
-  const result = await runner().execute({
+  const result = await runner().run({
     language: 'python',
     code: FORGE,
     files: [{ path: 'forge.js', content: forgeJs(outcome) }],
@@ -49,7 +49,7 @@ async function forge(outcome: string) {
 
 describe('a forged result frame', () => {
   it('ends the run: a child that reports early and keeps running is killed, not left to spin', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: 'from pyodide.code import run_js\nrun_js(open("forge.js").read())\nwhile True:\n    pass',
       files: [{ path: 'forge.js', content: forgeJs(JSON.stringify({ status: 'ok', exitCode: 0, files: [], runtime: 'pyodide' })) }],
@@ -129,7 +129,7 @@ describe('a forged result frame', () => {
   it('that breaks the protocol ends the run even when valid results follow it', async () => {
     // After the refused frame, the program floods the channel with well-formed results until the
     // host's kill lands; none of them may decide how the run ends.
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: FORGE,
       files: [
@@ -155,7 +155,7 @@ for (let sent = 0; sent < 100000; sent++) {
 
 describe('files an honest Python run leaves', () => {
   it('are returned without links and without names that break the rule, and the result names what it left out', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: `
 import os
@@ -195,7 +195,7 @@ print(len(os.listdir("loop")), len(os.listdir("lib")) > 0)
   });
 
   it('lists a name longer than 255 characters (or a folder already that long) once, without ending the run', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: 'import os\ndeep = "d" * 200 + "/" + "e" * 100\nos.makedirs(deep)\nfor name in ["a", "b"]:\n    open(f"{deep}/{name}", "w").write("x")\nopen("n" * 300, "w").write("x")\nopen("ok.txt", "w").write("x")',
     });
@@ -209,7 +209,7 @@ print(len(os.listdir("loop")), len(os.listdir("lib")) > 0)
   });
 
   it('returns nothing from a working directory that was replaced by a link, and says so', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: 'import os\nos.chdir("/")\nos.rename("/work", "/elsewhere")\nos.symlink("/lib", "/work")\nprint(len(os.listdir("/work")) > 0)',
     });
@@ -218,7 +218,7 @@ print(len(os.listdir("loop")), len(os.listdir("lib")) > 0)
   });
 
   it('reports hitting the 100-file cap instead of cutting silently', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: 'for index in range(103):\n    open(f"f{index:03}.txt", "w").write(str(index))',
     });
@@ -234,7 +234,7 @@ print(len(os.listdir("loop")), len(os.listdir("lib")) > 0)
   });
 
   it('reports hitting the 16 MiB cap instead of cutting silently', async () => {
-    const result = await runner().execute({
+    const result = await runner().run({
       language: 'python',
       code: 'for index in range(17):\n    open(f"big{index:02}.bin", "wb").write(b"a" * 1048576)\nopen("small.txt", "w").write("kept")',
     });
@@ -283,7 +283,7 @@ describe('files an honest WASI module leaves', () => {
 
   it('leave out names that break the rule and report the 100-file cap', async () => {
     const names = Array.from({ length: 101 }, (_, index) => `f${String(index).padStart(3, '0')}`);
-    const result = await runner().execute({ language: 'wasi', module: touchEachArgument, args: ['esc\u001b[2J', 'back\\slash', ...names] });
+    const result = await runner().run({ language: 'wasi', module: touchEachArgument, args: ['esc\u001b[2J', 'back\\slash', ...names] });
     expect(result.status).toBe('ok');
     // The sandbox's cap counts every regular file it finds; the host then leaves out the two
     // whose names break the rule, so 98 come back.

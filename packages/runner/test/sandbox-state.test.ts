@@ -44,8 +44,8 @@ print({
 describe('no state crosses from one run to the next', () => {
   it('Python: globals, builtins, patched modules, environment, files and the JS realm', async () => {
     for (let round = 0; round < 6; round++) {
-      expect((await runner().execute({ language: 'python', code: POLLUTE_PYTHON })).stdout).toBe('polluted\n');
-      const check = await runner().execute({ language: 'python', code: CHECK_PYTHON });
+      expect((await runner().run({ language: 'python', code: POLLUTE_PYTHON })).stdout).toBe('polluted\n');
+      const check = await runner().run({ language: 'python', code: CHECK_PYTHON });
       expect(check.status).toBe('ok');
       expect(check.stdout).toBe(
         "{'global': False, 'builtin': False, 'json': '{\"a\": 1}', 'env': False, 'module': False, 'path': False, 'work file': False, 'tmp file': False, 'js global': 'None', 'js prototype': 'None', 'decimal': 28}\n",
@@ -55,11 +55,11 @@ describe('no state crosses from one run to the next', () => {
 
   it('JavaScript: globals and prototypes', async () => {
     for (let round = 0; round < 6; round++) {
-      await runner().execute({
+      await runner().run({
         language: 'javascript',
         code: 'globalThis.planted = 1; Object.prototype.planted = 2; Array.prototype.push = null; JSON.stringify = () => "patched"',
       });
-      const check = await runner().execute({
+      const check = await runner().run({
         language: 'javascript',
         code: 'const a = []; a.push(1); console.log(typeof globalThis.planted, ({}).planted, JSON.stringify(a))',
       });
@@ -70,7 +70,7 @@ describe('no state crosses from one run to the next', () => {
   it('concurrent runs do not see each other', async () => {
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, index) =>
-        runner().execute({
+        runner().run({
           language: 'python',
           code: `import builtins\nseen = getattr(builtins, "owner", None)\nbuiltins.owner = ${index}\nprint(seen)`,
         }),

@@ -1,7 +1,7 @@
 /**
  * @module @umca/store
- * Runs, the event log and MCP stream events. Any new export added here becomes public API.
+ * The embedded store (`StoreV1`, the port in @umca/contracts): runs, the event log and MCP stream
+ * events in one SQLite file, or in memory. Any new export added here becomes public API.
  */
-export { openSqliteStore } from './open-sqlite-store.js';
-export type { EventLog, NewRun, RunPatch, RunQuery, RunRecord, RunRepository, RunStatus, Store, StreamEventLog } from './store.js';
+export { openSqliteStore, type SqliteStoreOptions } from './open-sqlite-store.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';

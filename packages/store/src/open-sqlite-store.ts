@@ -5,9 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Language, StoredEvent, UmcaEvent } from '@umca/contracts';
+import type { Language, RunPatch, RunRecord, RunStatus, StoredEvent, StoreV1, UmcaEvent } from '@umca/contracts';
 import Database from 'better-sqlite3';
-import type { RunPatch, RunRecord, RunStatus, Store } from './store.js';
 import { StoreError } from './store-error.js';
 
 const MIGRATIONS: string[] = [
@@ -39,6 +38,7 @@ const MIGRATIONS: string[] = [
      message TEXT NOT NULL
    );
    CREATE INDEX stream_events_stream ON stream_events (stream_id, id);`,
+  'ALTER TABLE runs ADD COLUMN warnings TEXT;',
 ];
 
 interface RunRow {
@@ -52,6 +52,7 @@ interface RunRow {
   duration_ms: number | null;
   request: string;
   result: string | null;
+  warnings: string | null;
 }
 
 function toRecord(row: RunRow): RunRecord {
@@ -66,6 +67,7 @@ function toRecord(row: RunRow): RunRecord {
     ...(row.duration_ms === null ? {} : { durationMs: row.duration_ms }),
     request: JSON.parse(row.request) as unknown,
     ...(row.result ? { result: JSON.parse(row.result) as unknown } : {}),
+    ...(row.warnings ? { warnings: JSON.parse(row.warnings) as unknown } : {}),
   };
 }
 
@@ -85,12 +87,17 @@ function migrate(db: Database.Database): void {
   }
 }
 
-/** Opens (creating if needed) the store in `<dataDir>/umca.db`. */
-export function openSqliteStore(options: { dataDir: string; fileName?: string }): Store {
-  const path = join(options.dataDir, options.fileName ?? 'umca.db');
+export type SqliteStoreOptions =
+  | { dataDir: string; fileName?: string }
+  /** A store that lives in memory and is gone when closed (tests, throwaway runs). */
+  | { memory: true };
+
+/** Opens (creating if needed) the store in `<dataDir>/umca.db`, or one in memory. */
+export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
+  const path = 'memory' in options ? ':memory:' : join(options.dataDir, options.fileName ?? 'umca.db');
   let db: Database.Database;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    if (!('memory' in options)) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -123,8 +130,10 @@ export function openSqliteStore(options: { dataDir: string; fileName?: string })
   const selectStreamAfter = db.prepare('SELECT id, message FROM stream_events WHERE stream_id = ? AND id > ? ORDER BY id');
 
   return {
+    specificationVersion: 'v1',
     location: path,
     runs: {
+      specificationVersion: 'v1',
       async create(run) {
         insertRun.run({ ...run, request: JSON.stringify(run.request) });
         return toRecord(selectRun.get(run.id) as RunRow);
@@ -138,11 +147,12 @@ export function openSqliteStore(options: { dataDir: string; fileName?: string })
           endedAt: 'ended_at',
           durationMs: 'duration_ms',
           result: 'result',
+          warnings: 'warnings',
         };
         for (const [key, column] of Object.entries(columns) as Array<[keyof RunPatch, string]>) {
           if (patch[key] === undefined) continue;
           sets.push(`${column} = @${column}`);
-          values[column] = key === 'result' ? JSON.stringify(patch.result) : patch[key];
+          values[column] = key === 'result' || key === 'warnings' ? JSON.stringify(patch[key]) : patch[key];
         }
         if (sets.length > 0) db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(values);
         const row = selectRun.get(id) as RunRow | undefined;
@@ -171,6 +181,7 @@ export function openSqliteStore(options: { dataDir: string; fileName?: string })
       },
     },
     events: {
+      specificationVersion: 'v1',
       async append(event: UmcaEvent): Promise<StoredEvent> {
         const info = insertEvent.run(event.id, event.type, event.subject, JSON.stringify(event));
         return { offset: Number(info.lastInsertRowid), event };
@@ -187,6 +198,7 @@ export function openSqliteStore(options: { dataDir: string; fileName?: string })
       },
     },
     streams: {
+      specificationVersion: 'v1',
       async append(streamId, message) {
         return String(insertStreamEvent.run(streamId, JSON.stringify(message)).lastInsertRowid);
       },

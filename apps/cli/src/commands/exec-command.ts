@@ -3,7 +3,8 @@
  * `umca exec`: run one program in the sandbox and show what it did.
  */
 import { readFileSync } from 'node:fs';
-import type { ExecutionRequest } from '@umca/contracts';
+import { type AcceptedExecutionV1, UmcaError } from '@umca/contracts';
+import { acceptExecutionRequest } from '@umca/policy';
 import { createRunner, RunnerError, unstartedResult } from '@umca/runner';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.js';
@@ -20,11 +21,12 @@ interface ExecFlags extends Omit<ExecArguments, 'source'> {
 }
 
 async function execute(source: string | undefined, flags: ExecFlags): Promise<number> {
-  let request: ExecutionRequest;
+  let accepted: AcceptedExecutionV1;
   try {
-    request = buildExecRequest({ ...flags, ...(source === undefined ? {} : { source }) }, () => readFileSync(0));
+    // Accepted here, once: the flags become a request, checked as every edge checks one.
+    accepted = acceptExecutionRequest(buildExecRequest({ ...flags, ...(source === undefined ? {} : { source }) }, () => readFileSync(0)));
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError) && !(error instanceof UmcaError)) throw error;
     if (flags.json) {
       const isolation = flags.allowReducedIsolation ? 'reduced' : 'os';
       process.stdout.write(`${JSON.stringify(unstartedResult({ status: 'rejected', reason: error.message, isolation }))}\n`);
@@ -51,7 +53,7 @@ async function execute(source: string | undefined, flags: ExecFlags): Promise<nu
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const result = await runner.execute(request, {
+    const result = await runner.execute(accepted, {
       signal: controller.signal,
       ...(flags.json ? {} : { onOutput: (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text) }),
     });

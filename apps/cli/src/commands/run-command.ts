@@ -4,8 +4,10 @@
  * UMCA_SERVER, or one on 127.0.0.1:8787) the task runs there, so its events arrive on the
  * server's streams too; otherwise it runs in this process on the same data directory.
  */
-import type { TaskRequest, TaskResult, UmcaEvent } from '@umca/contracts';
-import { ConfigError, followRun, modelSettingsFromEnvironment, openService, parseTaskRequest, RunServiceError } from '@umca/orchestrator';
+import { type TaskRequest, type TaskResult, UmcaError, type UmcaEvent } from '@umca/contracts';
+import { ConfigError, modelSettingsFromEnvironment, openService } from '@umca/orchestrator';
+import { type AcceptedTask, acceptTaskRequest } from '@umca/policy';
+import { followRun } from '@umca/runs';
 import type { Command } from 'commander';
 import { createParser } from 'eventsource-parser';
 import { createTaskProgress } from './task-progress.js';
@@ -30,7 +32,7 @@ interface RunFlags {
 
 class UsageProblem extends Error {}
 
-function buildRequest(task: string, flags: RunFlags): TaskRequest {
+function buildRequest(task: string, flags: RunFlags): AcceptedTask {
   const number = (value: string | undefined, flag: string) => {
     if (value === undefined) return undefined;
     if (!/^\d+$/.test(value)) throw new UsageProblem(`${flag} takes a whole number, not ${JSON.stringify(value)}`);
@@ -46,12 +48,11 @@ function buildRequest(task: string, flags: RunFlags): TaskRequest {
     ...(flags.timeoutMs ? { limits: { timeoutMs: number(flags.timeoutMs, '--timeout-ms') } } : {}),
   };
   try {
-    parseTaskRequest(request);
+    return acceptTaskRequest(request);
   } catch (error) {
-    if (error instanceof RunServiceError) throw new UsageProblem(error.message);
+    if (error instanceof UmcaError) throw new UsageProblem(error.message);
     throw error;
   }
-  return request;
 }
 
 async function reachable(url: string): Promise<boolean> {
@@ -65,7 +66,7 @@ async function reachable(url: string): Promise<boolean> {
 
 async function runOnServer(
   server: string,
-  request: TaskRequest,
+  { request }: AcceptedTask,
   onEvent: (event: UmcaEvent) => void,
   signal: AbortSignal,
 ): Promise<TaskResult> {
@@ -110,7 +111,7 @@ async function runOnServer(
 
 async function runEmbedded(
   flags: RunFlags,
-  request: TaskRequest,
+  task: AcceptedTask,
   onEvent: (event: UmcaEvent) => void,
   signal: AbortSignal,
 ): Promise<TaskResult> {
@@ -123,8 +124,8 @@ async function runEmbedded(
     throw error instanceof ConfigError ? new UsageProblem(error.message) : error;
   });
   try {
-    const submitted = await service.runs.submitTask(request).catch((error) => {
-      throw error instanceof RunServiceError ? new UsageProblem(error.message) : error;
+    const submitted = await service.runs.submitTask(task).catch((error) => {
+      throw error instanceof UmcaError ? new UsageProblem(error.message) : error;
     });
     return await followRun(service, submitted, signal, onEvent);
   } finally {

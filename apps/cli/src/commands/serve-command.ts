@@ -22,6 +22,8 @@ interface ServeFlags {
   unsafeNoAuth?: boolean;
   model?: string;
   fallbackModel: string[];
+  logLevel?: string;
+  logFormat?: string;
 }
 
 async function serveCommand(flags: ServeFlags): Promise<number> {
@@ -40,6 +42,8 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         unsafeNoAuth: flags.unsafeNoAuth,
         model: flags.model,
         fallbackModels: flags.fallbackModel.length > 0 ? flags.fallbackModel : undefined,
+        logLevel: flags.logLevel,
+        logFormat: flags.logFormat,
       },
     });
   } catch (error) {
@@ -96,6 +100,8 @@ export function registerServeCommand(program: Command): void {
       collect,
       [],
     )
+    .option('--log-level <level>', 'debug, info (default), warn, error or silent (env UMCA_LOG_LEVEL)')
+    .option('--log-format <format>', 'pretty (default on a terminal) or json (env UMCA_LOG_FORMAT)')
     .action(async (flags: ServeFlags) => {
       process.exitCode = await serveCommand(flags);
     });

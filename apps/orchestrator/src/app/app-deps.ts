@@ -1,19 +1,22 @@
 /**
  * @module app-deps
- * What the HTTP app is built from. Everything is injected, so tests build an app in-process.
+ * What the HTTP app is built from: the run service and the ports it reads, metrics and a logger.
+ * Everything is injected, so a test builds the app in process with `app.request()` and fakes of
+ * the ports, and the server wires the real ones.
  */
-import type { EventBus } from '@umca/events';
-import type { Runner } from '@umca/runner';
-import type { Store } from '@umca/store';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { EventBusV1, Logger, RunnerV1 } from '@umca/contracts';
+import type { RunService, TaskContext } from '@umca/runs';
 import type { ServiceMetrics } from '../metrics/create-metrics.js';
-import type { RunService } from '../runs/run-service.js';
+import type { EdgeEnv } from './request-id.js';
 
 export interface AppDeps {
   runs: RunService;
-  bus: EventBus;
-  store: Store;
-  runner: Runner;
+  bus: EventBusV1;
+  runner: Pick<RunnerV1, 'stats'>;
   metrics: ServiceMetrics;
+  /** The service's logger; each request's lines carry its request id. */
+  logger: Logger & { child?(bindings: Record<string, unknown>): Logger };
   /** Host header values the service answers to (DNS-rebinding protection). */
   allowedHosts: () => ReadonlySet<string>;
   /** Folder of the built web UI, served at /. */
@@ -23,5 +26,7 @@ export interface AppDeps {
   /** SSE timing, injectable for tests. */
   sse?: { heartbeatMs?: number; retryMs?: number };
   /** Extra routes mounted before the catch-all (the MCP endpoint). */
-  mount?: (app: import('@hono/zod-openapi').OpenAPIHono) => void;
+  mount?: (app: OpenAPIHono<EdgeEnv>) => void;
+  /** Context for tasks submitted over HTTP (none today; MCP passes sampling). */
+  taskContext?: TaskContext;
 }

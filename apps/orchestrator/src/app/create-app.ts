@@ -8,17 +8,17 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { registerExecutionRoutes } from '../routes/execution-routes.js';
 import { registerRunRoutes } from '../routes/run-routes.js';
 import { registerServiceRoutes } from '../routes/service-routes.js';
 import { registerTaskRoutes } from '../routes/task-routes.js';
-import { RunServiceError } from '../runs/run-service-error.js';
 import type { AppDeps } from './app-deps.js';
 import { API_VERSION } from './app-version.js';
 import { hostCheck } from './host-check.js';
 import { problemResponse } from './problem.js';
+import { problemFromError } from './problem-from-error.js';
+import { type EdgeEnv, requestId } from './request-id.js';
 
 const SMALL_BODY_BYTES = 1_048_576;
 const CONTENT_TYPES: Record<string, string> = {
@@ -31,8 +31,8 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export { API_VERSION };
 
-export function createApp(deps: AppDeps): OpenAPIHono {
-  const app = new OpenAPIHono({
+export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
+  const app = new OpenAPIHono<EdgeEnv>({
     defaultHook: (result, context) => {
       if (result.success) return;
       return problemResponse(context, {
@@ -44,23 +44,12 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     },
   });
 
+  // Routes throw; this is the one place errors become problem+json. A 5xx is always logged with its cause.
   app.onError((error, context) => {
-    if (error instanceof RunServiceError) {
-      const status = error.code === 'not_found' ? 404 : error.code === 'already_ended' ? 409 : 400;
-      return problemResponse(context, { status, title: error.code.replace(/_/g, ' '), detail: error.message, ...(error.details ?? {}) });
-    }
-    if (error instanceof HTTPException) {
-      return problemResponse(context, {
-        status: error.status as 400,
-        title: 'Request refused',
-        detail: error.message || 'the request was refused',
-      });
-    }
-    return problemResponse(context, {
-      status: 500,
-      title: 'Internal error',
-      detail: 'something went wrong on the server; the error is in its log',
-    });
+    const problem = problemFromError(error);
+    const log = context.get('log') ?? deps.logger;
+    if (problem.status >= 500) log.error({ err: error, method: context.req.method, path: context.req.path }, 'request failed');
+    return problemResponse(context, problem);
   });
 
   app.notFound((context) =>
@@ -71,6 +60,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     }),
   );
 
+  app.use('*', requestId(deps.logger));
   app.use('*', hostCheck(deps.allowedHosts));
   app.use('*', async (context, next) => {
     await next();

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UmcaError } from '@umca/contracts';
 import { z } from 'zod';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -31,6 +32,14 @@ export const serverConfigSchema = z
       .enum(['allow', 'deny'])
       .default('allow')
       .describe("Whether tasks from MCP clients may use the client's own model. Env UMCA_MCP_SAMPLING."),
+    logLevel: z
+      .enum(['debug', 'info', 'warn', 'error', 'silent'])
+      .default('info')
+      .describe('Least severe log level written. Env UMCA_LOG_LEVEL.'),
+    logFormat: z
+      .enum(['pretty', 'json'])
+      .optional()
+      .describe('Log lines as JSON (one object per line) or for people; default pretty on a terminal, else JSON. Env UMCA_LOG_FORMAT.'),
     unsafeNoAuth: z
       .boolean()
       .default(false)
@@ -49,8 +58,13 @@ export const serverConfigSchema = z
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
-export class ConfigError extends Error {
+/** The configuration is invalid; the message lists every problem and where to fix it. */
+export class ConfigError extends UmcaError<'invalid_config'> {
   override readonly name = 'UMCA_ConfigError';
+
+  constructor(message: string) {
+    super('invalid_config', message);
+  }
 }
 
 /** "a, b,,c" → ["a", "b", "c"]: the environment's comma-separated lists. */
@@ -82,6 +96,8 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_UNSAFE_NO_AUTH === '1') values.unsafeNoAuth = true;
   Object.assign(values, modelSettingsFromEnvironment(env));
   if (env.UMCA_MCP_SAMPLING) values.mcpSampling = env.UMCA_MCP_SAMPLING;
+  if (env.UMCA_LOG_LEVEL) values.logLevel = env.UMCA_LOG_LEVEL;
+  if (env.UMCA_LOG_FORMAT) values.logFormat = env.UMCA_LOG_FORMAT;
   return values;
 }
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type EventStore, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { StreamEventLog } from '@umca/store';
+import type { StreamEventLogV1 } from '@umca/contracts';
 
 export interface McpHttpHandler {
   handle(request: Request): Promise<Response>;
@@ -27,7 +27,7 @@ function jsonRpcError(status: number, code: number, message: string): Response {
 }
 
 /** The SDK's EventStore over UMCA's stream event log. */
-export function storeBackedEventStore(log: StreamEventLog): EventStore {
+export function storeBackedEventStore(log: StreamEventLogV1): EventStore {
   return {
     storeEvent: (streamId, message) => log.append(streamId, message),
     getStreamIdForEventId: (eventId) => log.streamOf(eventId),
@@ -42,7 +42,7 @@ export function storeBackedEventStore(log: StreamEventLog): EventStore {
 
 export function createMcpHttpHandler(options: {
   createServer: () => McpServer;
-  streams: StreamEventLog;
+  streams: StreamEventLogV1;
   maxSessions?: number;
 }): McpHttpHandler {
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: McpServer }>();

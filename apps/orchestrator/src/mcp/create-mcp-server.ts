@@ -7,16 +7,16 @@
  * feeds SSE.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { EventBus } from '@umca/events';
+import type { EventBusV1 } from '@umca/contracts';
+import type { RunService } from '@umca/runs';
 import { API_VERSION } from '../app/app-version.js';
-import type { RunService } from '../runs/run-service.js';
 import { registerRunCodeTool } from './run-code-tool.js';
 import { registerRunLookup } from './run-lookup.js';
 import { registerRunTaskTool } from './run-task-tool.js';
 
 export interface McpServerOptions {
   runs: RunService;
-  bus: EventBus;
+  bus: EventBusV1;
   /** Whether run_task may use the MCP client's own model (sampling). Default true. */
   allowSampling?: boolean;
   /** The server's default model, if any (run_task falls back to sampling without one). */

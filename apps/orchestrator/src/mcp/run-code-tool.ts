@@ -4,13 +4,11 @@
  * logging messages and progress notifications while it runs.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { languageSchema, MAX_LIMITS, runResultSchema } from '@umca/contracts';
-import type { EventBus } from '@umca/events';
+import { languageSchema, MAX_LIMITS, runResultSchema, UmcaError } from '@umca/contracts';
+import { acceptExecutionRequest } from '@umca/policy';
+import { followRun, type RunService } from '@umca/runs';
 import { z } from 'zod';
-import { followRun } from '../runs/follow-run.js';
-import type { RunService } from '../runs/run-service.js';
-import { RunServiceError } from '../runs/run-service-error.js';
-import { asText, optional, relayOutput } from './tool-support.js';
+import { asText, optional, relayOutput, type ToolDeps, toolError } from './tool-support.js';
 
 const runCodeInput = {
   language: languageSchema
@@ -27,7 +25,7 @@ const runCodeInput = {
   memoryMb: optional(z.coerce.number().int().min(16).max(MAX_LIMITS.memoryMb).describe('Memory limit in MiB (default 256).')),
 };
 
-export function registerRunCodeTool(server: McpServer, deps: { runs: RunService; bus: EventBus }): void {
+export function registerRunCodeTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
     'run_code',
     {
@@ -41,7 +39,8 @@ export function registerRunCodeTool(server: McpServer, deps: { runs: RunService;
     async (args, extra) => {
       let submitted: Awaited<ReturnType<RunService['submit']>>;
       try {
-        submitted = await deps.runs.submit({
+        // The tool's arguments become a request, accepted once by the policy, as on every edge.
+        const accepted = acceptExecutionRequest({
           language: args.language,
           code: args.code,
           ...(args.allowedOutboundHosts ? { allowedOutboundHosts: args.allowedOutboundHosts } : {}),
@@ -51,8 +50,9 @@ export function registerRunCodeTool(server: McpServer, deps: { runs: RunService;
               }
             : {}),
         });
+        submitted = await deps.runs.submit(accepted);
       } catch (error) {
-        if (error instanceof RunServiceError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+        if (error instanceof UmcaError) return toolError(error);
         throw error;
       }
       const progressToken = extra._meta?.progressToken;

@@ -4,13 +4,9 @@
  * `umca://runs/{runId}` (its record, its output and its events).
  */
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { languageSchema, runStatusSchema } from '@umca/contracts';
-import type { EventBus } from '@umca/events';
-import type { RunRecord } from '@umca/store';
+import { languageSchema, type RunRecord, runStatusSchema, UmcaError } from '@umca/contracts';
 import { z } from 'zod';
-import type { RunService } from '../runs/run-service.js';
-import { RunServiceError } from '../runs/run-service-error.js';
-import { asText, optional } from './tool-support.js';
+import { asText, optional, type ToolDeps, toolError } from './tool-support.js';
 
 const runRecordOutput = {
   id: z.string(),
@@ -41,7 +37,7 @@ function describeRun(run: RunRecord) {
   };
 }
 
-export function registerRunLookup(server: McpServer, { runs, bus }: { runs: RunService; bus: EventBus }): void {
+export function registerRunLookup(server: McpServer, { runs, bus }: ToolDeps): void {
   server.registerTool(
     'get_run',
     {
@@ -52,8 +48,13 @@ export function registerRunLookup(server: McpServer, { runs, bus }: { runs: RunS
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ runId }) => {
-      const run = await runs.get(runId);
-      if (!run) return { isError: true, content: [{ type: 'text', text: `there is no run ${runId}` }] };
+      let run: RunRecord;
+      try {
+        run = await runs.get(runId);
+      } catch (error) {
+        if (error instanceof UmcaError) return toolError(error);
+        throw error;
+      }
       const described = describeRun(run);
       return { structuredContent: described, content: asText(described) };
     },
@@ -94,7 +95,6 @@ export function registerRunLookup(server: McpServer, { runs, bus }: { runs: RunS
     async (uri, variables) => {
       const runId = String(variables.runId);
       const run = await runs.get(runId);
-      if (!run) throw new RunServiceError('not_found', `there is no run ${runId}`);
       const events = await bus.read({ after: 0, limit: 10_000, subject: runId });
       return {
         contents: [

@@ -5,14 +5,12 @@
  * model or, when the client offers sampling and the operator allows it, the client's own model.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { MAX_LIMITS, taskResultSchema } from '@umca/contracts';
-import type { EventBus } from '@umca/events';
+import { MAX_LIMITS, taskResultSchema, UmcaError } from '@umca/contracts';
 import { createSamplingModel } from '@umca/models';
+import { acceptTaskRequest } from '@umca/policy';
+import { followRun, type RunService } from '@umca/runs';
 import { z } from 'zod';
-import { followRun } from '../runs/follow-run.js';
-import type { RunService } from '../runs/run-service.js';
-import { RunServiceError } from '../runs/run-service-error.js';
-import { asText, loggingIgnored, optional, relayOutput } from './tool-support.js';
+import { asText, loggingIgnored, optional, relayOutput, type ToolDeps, toolError } from './tool-support.js';
 
 const STEP_LABELS = { plan: 'planning', code: 'writing code', execute: 'running the code', test: 'checking' } as const;
 
@@ -31,9 +29,7 @@ const runTaskInput = {
   timeoutMs: optional(z.coerce.number().int().min(1).max(MAX_LIMITS.timeoutMs).describe('Limit for each run of the code, in ms.')),
 };
 
-export interface RunTaskToolOptions {
-  runs: RunService;
-  bus: EventBus;
+export interface RunTaskToolOptions extends ToolDeps {
   /** Whether the client's own model may be used (sampling). */
   allowSampling: boolean;
   /** The server's default model; without one, run_task uses sampling when it can. */
@@ -60,21 +56,21 @@ export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptio
       let submitted: Awaited<ReturnType<RunService['submitTask']>>;
       try {
         submitted = await options.runs.submitTask(
-          {
+          acceptTaskRequest({
             task: args.task,
             ...(args.model ? { model: args.model } : {}),
             ...(args.language ? { language: args.language } : {}),
             ...(args.maxIterations ? { maxIterations: args.maxIterations } : {}),
             ...(args.allowedOutboundHosts ? { allowedOutboundHosts: args.allowedOutboundHosts } : {}),
             ...(args.timeoutMs ? { limits: { timeoutMs: args.timeoutMs } } : {}),
-          },
+          }),
           {
             ...(contextModels ? { contextModels } : {}),
             ...(!options.defaultModel && contextModels ? { preferredModel: 'sampling' } : {}),
           },
         );
       } catch (error) {
-        if (error instanceof RunServiceError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+        if (error instanceof UmcaError) return toolError(error);
         throw error;
       }
       const progressToken = extra._meta?.progressToken;

@@ -6,10 +6,22 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { UmcaEvent } from '@umca/contracts';
+import type { EventBusV1, UmcaError, UmcaEvent } from '@umca/contracts';
+import type { RunService } from '@umca/runs';
 import { z } from 'zod';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** What UMCA's tools are built from. */
+export interface ToolDeps {
+  runs: RunService;
+  bus: EventBusV1;
+}
+
+/** A refusal the caller can fix, as a tool error (a tool result with isError): the message is the fix. */
+export function toolError(error: UmcaError) {
+  return { isError: true, content: [{ type: 'text' as const, text: error.message }] };
+}
 
 /** Optional arguments as some clients send them: absent, null, "" or []. All mean "not given". */
 export const optional = <Schema extends z.ZodType>(schema: Schema) =>

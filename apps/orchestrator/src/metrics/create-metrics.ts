@@ -10,6 +10,8 @@ export interface ServiceMetrics {
   runEnded(labels: { status: string; language: string }, seconds: number): void;
   sseClients(delta: 1 | -1): void;
   httpRequest(labels: { method: string; route: string; status: number }): void;
+  /** An event that could not be published (the run's warnings say which). */
+  eventPublishFailed(type: string): void;
 }
 
 export function createMetrics(options: { activeRuns: () => number }): ServiceMetrics {
@@ -43,8 +45,15 @@ export function createMetrics(options: { activeRuns: () => number }): ServiceMet
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
+  const publishFailures = new Counter({
+    name: 'umca_event_publish_failures_total',
+    help: 'Events that could not be published, by type; each run concerned lists them in its warnings.',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    eventPublishFailed: (type) => publishFailures.inc({ type }),
     runEnded(labels, seconds) {
       runs.inc(labels);
       duration.observe({ language: labels.language }, seconds);

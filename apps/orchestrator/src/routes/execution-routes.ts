@@ -5,8 +5,11 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { executionRequestSchema, problemSchema, runAcceptedSchema, runResultSchema } from '@umca/contracts';
+import { acceptExecutionRequest } from '@umca/policy';
 import type { AppDeps } from '../app/app-deps.js';
 import { problemResponse } from '../app/problem.js';
+import { readJson } from '../app/read-json.js';
+import type { EdgeEnv } from '../app/request-id.js';
 import { acceptedResponse, wantsAsync } from '../app/respond-async.js';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
@@ -32,9 +35,11 @@ const submitExecution = createRoute({
   },
 });
 
-export function registerExecutionRoutes(app: OpenAPIHono, deps: AppDeps): void {
-  app.openapi(submitExecution, async (context) => {
-    const submitted = await deps.runs.submit(context.req.valid('json'));
+export function registerExecutionRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
+  // Documented from the contract; the body is accepted once, by the policy, as on every edge.
+  app.openAPIRegistry.registerPath(submitExecution);
+  app.post(submitExecution.path, async (context) => {
+    const submitted = await deps.runs.submit(acceptExecutionRequest(await readJson(context)));
     if (wantsAsync(context)) return acceptedResponse(context, submitted);
     const result = await submitted.done;
     if (result.status === 'busy') {
@@ -42,7 +47,7 @@ export function registerExecutionRoutes(app: OpenAPIHono, deps: AppDeps): void {
         context,
         { status: 503, title: 'Runner busy', detail: result.reason ?? 'the runner is busy', runId: result.runId },
         { 'retry-after': '1' },
-      ) as never;
+      );
     }
     return context.json(result, 200);
   });

@@ -3,11 +3,19 @@
  * Runs: list, get, cancel, and each run's event stream.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { executionStatusSchema, problemSchema, type RunSummary, runListQuerySchema, runListSchema, runSchema } from '@umca/contracts';
-import type { RunRecord } from '@umca/store';
+import {
+  executionStatusSchema,
+  problemSchema,
+  type RunRecord,
+  type RunSummary,
+  runListQuerySchema,
+  runListSchema,
+  runSchema,
+} from '@umca/contracts';
+
 import type { AppDeps } from '../app/app-deps.js';
-import { problemResponse } from '../app/problem.js';
-import { badEventId, resumeOffset, streamEvents } from '../sse/event-stream.js';
+import type { EdgeEnv } from '../app/request-id.js';
+import { resumeOffset, streamEvents } from '../sse/event-stream.js';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 const runIdParam = z.object({ id: z.string().min(1).max(200) });
@@ -89,7 +97,7 @@ const runEvents = createRoute({
   },
 });
 
-export function registerRunRoutes(app: OpenAPIHono, deps: AppDeps): void {
+export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
   app.openapi(listRuns, async (context) => {
     const query = context.req.valid('query');
     const runs = await deps.runs.list({
@@ -103,9 +111,7 @@ export function registerRunRoutes(app: OpenAPIHono, deps: AppDeps): void {
 
   app.openapi(getRun, async (context) => {
     const { id } = context.req.valid('param');
-    const run = await deps.runs.get(id);
-    if (!run) return problemResponse(context, { status: 404, title: 'Run not found', detail: `there is no run ${id}` }) as never;
-    return context.json(run as z.infer<typeof runSchema>, 200);
+    return context.json(await deps.runs.get(id), 200);
   });
 
   app.openapi(cancelRun, async (context) => {
@@ -117,9 +123,7 @@ export function registerRunRoutes(app: OpenAPIHono, deps: AppDeps): void {
   app.openapi(runEvents, async (context) => {
     const { id } = context.req.valid('param');
     const run = await deps.runs.get(id);
-    if (!run) return problemResponse(context, { status: 404, title: 'Run not found', detail: `there is no run ${id}` }) as never;
     const after = resumeOffset(context, 0);
-    if (after === 'invalid') return badEventId(context) as never;
     if (FINAL.has(run.status) && (await deps.bus.read({ after, limit: 1, subject: id })).length === 0) {
       return context.body(null, 204) as never;
     }

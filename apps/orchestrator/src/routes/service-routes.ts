@@ -6,8 +6,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { problemSchema, toJsonSchemas } from '@umca/contracts';
 import type { AppDeps } from '../app/app-deps.js';
-import { problemResponse } from '../app/problem.js';
-import { badEventId, resumeOffset, streamEvents } from '../sse/event-stream.js';
+import { EdgeError } from '../app/edge-error.js';
+import type { EdgeEnv } from '../app/request-id.js';
+import { resumeOffset, streamEvents } from '../sse/event-stream.js';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
 
@@ -55,10 +56,9 @@ const readiness = createRoute({
   },
 });
 
-export function registerServiceRoutes(app: OpenAPIHono, deps: AppDeps): void {
+export function registerServiceRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
   app.openapi(allEvents, async (context) => {
     const after = resumeOffset(context, await deps.bus.lastOffset());
-    if (after === 'invalid') return badEventId(context) as never;
     return streamEvents(context, { bus: deps.bus, after, onClientChange: deps.metrics.sseClients, ...deps.sse }) as never;
   });
 
@@ -87,8 +87,7 @@ export function registerServiceRoutes(app: OpenAPIHono, deps: AppDeps): void {
   app.get('/schemas/:file', (context) => {
     const name = context.req.param('file').replace(/\.json$/, '') as keyof typeof schemas;
     const schema = schemas[name];
-    if (!schema)
-      return problemResponse(context, { status: 404, title: 'Schema not found', detail: `there is no schema ${name}; see /schemas` });
+    if (!schema) throw new EdgeError('not_found', `there is no schema ${name}; see /schemas`);
     return context.json(schema);
   });
 }

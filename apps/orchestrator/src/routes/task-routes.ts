@@ -5,7 +5,10 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { problemSchema, runAcceptedSchema, taskRequestSchema, taskResultSchema } from '@umca/contracts';
+import { acceptTaskRequest } from '@umca/policy';
 import type { AppDeps } from '../app/app-deps.js';
+import { readJson } from '../app/read-json.js';
+import type { EdgeEnv } from '../app/request-id.js';
 import { acceptedResponse, wantsAsync } from '../app/respond-async.js';
 
 const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
@@ -28,9 +31,11 @@ const submitTask = createRoute({
   },
 });
 
-export function registerTaskRoutes(app: OpenAPIHono, deps: AppDeps): void {
-  app.openapi(submitTask, async (context) => {
-    const submitted = await deps.runs.submitTask(context.req.valid('json'));
+export function registerTaskRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
+  // Documented from the contract; the body is accepted once, by the policy, as on every edge.
+  app.openAPIRegistry.registerPath(submitTask);
+  app.post(submitTask.path, async (context) => {
+    const submitted = await deps.runs.submitTask(acceptTaskRequest(await readJson(context)), deps.taskContext);
     if (wantsAsync(context)) return acceptedResponse(context, submitted);
     return context.json(await submitted.done, 200);
   });

@@ -1,14 +1,18 @@
 /**
  * @module open-service
- * The parts every way of running UMCA shares (`umca serve`, `umca mcp`, `umca run`): the store in
- * the data directory, the bus over it, recovery of runs a previous process left unfinished, the
- * runner and the run service. Model settings are checked first (ConfigError names the problem).
+ * The composition root every way of running UMCA shares (`umca serve`, `umca mcp`, `umca run`):
+ * the embedded implementations of the ports (the SQLite store in the data directory, the bus over
+ * it, the runner with its wasm lane, the model gateway), recovery of runs a previous process left
+ * unfinished, and the run service over them. Model settings are checked first (ConfigError names
+ * the problem).
  */
-import { createEmbeddedBus, type EventBus } from '@umca/events';
-import { createRunner, type Logger, type Runner, stderrLogger } from '@umca/runner';
-import { openSqliteStore, type Store } from '@umca/store';
+import type { EventBusV1, Logger, RunnerV1, StoreV1 } from '@umca/contracts';
+import { createEmbeddedBus } from '@umca/events';
+import { createModelGateway } from '@umca/models';
+import { createRunner, stderrLogger } from '@umca/runner';
+import { createRunService, type RunService, type RunServiceOptions, recoverInterruptedRuns } from '@umca/runs';
+import { openSqliteStore } from '@umca/store';
 import { checkModelSettings } from '../config/check-model-settings.js';
-import { createRunService, endInterruptedRuns, type RunService, type RunServiceOptions } from '../runs/run-service.js';
 
 export interface ServiceSettings {
   dataDir: string;
@@ -20,31 +24,32 @@ export interface ServiceSettings {
 }
 
 export interface Service {
-  readonly store: Store;
-  readonly bus: EventBus;
-  readonly runner: Runner;
+  readonly store: StoreV1;
+  readonly bus: EventBusV1;
+  readonly runner: RunnerV1;
   readonly runs: RunService;
   /** Ends runs in progress (recorded as cancelled), then closes the runner (unless it was given) and the store. */
   close(): Promise<void>;
 }
 
-export async function openService(
-  settings: ServiceSettings,
-  options: {
-    logger?: Logger;
-    runner?: Runner;
-    onRunEnded?: RunServiceOptions['onRunEnded'];
-    /** Where model providers' addresses and keys are read (default process.env). */
-    modelEnv?: NodeJS.ProcessEnv;
-  } = {},
-): Promise<Service> {
+export interface OpenServiceOptions {
+  logger?: Logger;
+  /** A runner to use instead of starting one (tests, embedders); it is not closed with the service. */
+  runner?: RunnerV1;
+  onRunEnded?: RunServiceOptions['onRunEnded'];
+  onPublishFailed?: RunServiceOptions['onPublishFailed'];
+  /** Where model providers' addresses and keys are read (default process.env). */
+  modelEnv?: NodeJS.ProcessEnv;
+}
+
+export async function openService(settings: ServiceSettings, options: OpenServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? stderrLogger;
   checkModelSettings(settings, options.modelEnv);
   const store = openSqliteStore({ dataDir: settings.dataDir });
   const bus = createEmbeddedBus({ log: store.events });
-  const recovered = await endInterruptedRuns(store, bus);
+  const recovered = await recoverInterruptedRuns(store, bus);
   if (recovered > 0) logger.warn(`${recovered} run(s) left unfinished by a previous process were recorded as cancelled`);
-  let runner: Runner;
+  let runner: RunnerV1;
   try {
     runner =
       options.runner ??
@@ -62,9 +67,12 @@ export async function openService(
     runner,
     store,
     bus,
+    logger,
     ...(options.onRunEnded ? { onRunEnded: options.onRunEnded } : {}),
+    ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}),
     models: {
-      ...(options.modelEnv ? { env: options.modelEnv } : {}),
+      createGateway: ({ contextModels }) =>
+        createModelGateway({ ...(options.modelEnv ? { env: options.modelEnv } : {}), ...(contextModels ? { contextModels } : {}) }),
       ...(settings.model ? { defaultModel: settings.model } : {}),
       ...(settings.fallbackModels?.length ? { fallbackModels: settings.fallbackModels } : {}),
     },

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import type { EventBus } from '@umca/events';
-import { type Logger, type Runner, stderrLogger } from '@umca/runner';
+import type { EventBusV1, Logger, RunnerV1 } from '@umca/contracts';
 import { createApp } from '../app/create-app.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { createMcpHttpHandler } from '../mcp/create-mcp-http-handler.js';
 import { createMcpServer } from '../mcp/create-mcp-server.js';
 import { createMetrics } from '../metrics/create-metrics.js';
+import { createLogger } from './create-logger.js';
 import { openService } from './open-service.js';
 
 export interface RunningServer {
@@ -21,7 +21,7 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   /** The service's event bus (to publish from an embedding process, or to measure). */
-  readonly bus: EventBus;
+  readonly bus: EventBusV1;
   /** Stops accepting, ends runs in progress (recorded as cancelled), closes everything. */
   close(): Promise<void>;
 }
@@ -37,21 +37,23 @@ function hostsFor(host: string, port: number, extra: readonly string[]): Set<str
 export async function startServer(
   config: ServerConfig,
   options: {
-    logger?: Logger;
-    runner?: Runner;
+    /** Default: a pino logger on stderr at the configured level and format. */
+    logger?: Logger & { child?(bindings: Record<string, unknown>): Logger };
+    runner?: RunnerV1;
     uiDir?: string;
     sse?: { heartbeatMs?: number; retryMs?: number };
     /** Where model providers' addresses and keys are read (default process.env). */
     modelEnv?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<RunningServer> {
-  const logger = options.logger ?? stderrLogger;
+  const logger = options.logger ?? createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}) });
   let metrics: ReturnType<typeof createMetrics> | undefined;
   const service = await openService(config, {
     logger,
     ...(options.runner ? { runner: options.runner } : {}),
     ...(options.modelEnv ? { modelEnv: options.modelEnv } : {}),
     onRunEnded: (run, language) => metrics?.runEnded({ status: run.status, language }, run.durationMs / 1000),
+    onPublishFailed: (type) => metrics?.eventPublishFailed(type),
   });
   const { store, bus, runner, runs } = service;
   metrics = createMetrics({ activeRuns: () => runs.activeCount() });
@@ -70,9 +72,9 @@ export async function startServer(
   const app = createApp({
     runs,
     bus,
-    store,
     runner,
     metrics,
+    logger,
     allowedHosts: () => allowed,
     ...(uiDir ? { uiDir } : {}),
     ...(options.sse ? { sse: options.sse } : {}),

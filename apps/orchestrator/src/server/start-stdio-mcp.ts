@@ -5,7 +5,8 @@
  * so both see them. Everything but MCP messages goes to stderr.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { type Logger, stderrLogger } from '@umca/runner';
+import type { Logger } from '@umca/contracts';
+import { stderrLogger } from '@umca/runner';
 import { createMcpServer } from '../mcp/create-mcp-server.js';
 import { openService } from './open-service.js';
 

@@ -5,14 +5,14 @@
  * nothing repeated. Comment heartbeats keep proxies from closing an idle stream; `retry:` tells
  * clients how soon to reconnect. A slow client only slows its own stream.
  */
-import type { StoredEvent } from '@umca/contracts';
-import type { EventBus } from '@umca/events';
+import type { EventBusV1, StoredEvent } from '@umca/contracts';
+
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { problemResponse } from '../app/problem.js';
+import { EdgeError } from '../app/edge-error.js';
 
 export interface EventStreamOptions {
-  bus: EventBus;
+  bus: EventBusV1;
   after: number;
   subject?: string;
   /** Stop after delivering an event this returns true for (the end of a run). */
@@ -51,18 +51,10 @@ export function streamEvents(context: Context, options: EventStreamOptions): Res
   });
 }
 
-/** The offset to resume after: Last-Event-ID wins over `?after=`; `fallback` when neither. */
-export function resumeOffset(context: Context, fallback: number): number | 'invalid' {
+/** The offset to resume after: Last-Event-ID wins over `?after=`; `fallback` when neither. Throws EdgeError on a bad one. */
+export function resumeOffset(context: Context, fallback: number): number {
   const raw = context.req.header('last-event-id') ?? context.req.query('after');
   if (raw === undefined || raw === '') return fallback;
-  return /^\d{1,15}$/.test(raw) ? Number(raw) : 'invalid';
-}
-
-/** The 400 for a Last-Event-ID (or `?after=`) that is not an offset. */
-export function badEventId(context: Context): Response {
-  return problemResponse(context, {
-    status: 400,
-    title: 'Bad event id',
-    detail: 'Last-Event-ID (or ?after=) must be an event offset, a whole number',
-  });
+  if (/^\d{1,15}$/.test(raw)) return Number(raw);
+  throw new EdgeError('invalid_event_id', 'Last-Event-ID (or ?after=) must be an event offset, a whole number');
 }

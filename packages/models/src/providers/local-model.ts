@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import type { ChatModel, ChatResponse } from '../chat-model.js';
+import type { ChatModelV1, ChatResponse } from '@umca/contracts';
 import { ModelError } from '../model-error.js';
 
 type LlamaModule = typeof import('node-llama-cpp');
@@ -35,7 +35,7 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
   return result;
 }
 
-export function createLocalModel(path: string): ChatModel {
+export function createLocalModel(path: string): ChatModelV1 {
   const check = () => {
     if (!existsSync(path)) {
       throw new ModelError(
@@ -45,6 +45,7 @@ export function createLocalModel(path: string): ChatModel {
     }
   };
   return {
+    specificationVersion: 'v1',
     id: `local:${path}`,
     provider: 'local',
     model: path,

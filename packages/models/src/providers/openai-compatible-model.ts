@@ -5,8 +5,9 @@
  * client: streaming, tool calls, usage, timeouts, and retries with backoff on 408/409/429/5xx
  * and connection failures (honouring Retry-After).
  */
+
+import type { ChatModelV1, ChatRequest, ChatResponse, ToolCall } from '@umca/contracts';
 import OpenAI from 'openai';
-import type { ChatModel, ChatRequest, ChatResponse, ToolCall } from '../chat-model.js';
 import { ModelError } from '../model-error.js';
 import type { ProviderSettings } from '../provider-settings.js';
 
@@ -86,7 +87,7 @@ function describeFailure(error: unknown, settings: ProviderSettings, model: stri
   return new ModelError('provider_error', `${provider} failed: ${(error as Error).message}`, { cause: error });
 }
 
-export function createOpenAiCompatibleModel(options: OpenAiCompatibleOptions): ChatModel {
+export function createOpenAiCompatibleModel(options: OpenAiCompatibleOptions): ChatModelV1 {
   const { settings, model } = options;
   const client = new OpenAI({
     baseURL: settings.baseUrl,
@@ -105,6 +106,7 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleOptions): C
     }
   };
   return {
+    specificationVersion: 'v1',
     id: `${settings.name}:${model}`,
     provider: settings.name,
     model,

@@ -4,7 +4,7 @@
  * started from VS Code can think with the model VS Code already uses, when the client offers
  * sampling and the operator allows it. Usage is not reported by sampling, so it counts as zero.
  */
-import type { ChatModel, ChatResponse } from '../chat-model.js';
+import type { ChatModelV1, ChatResponse } from '@umca/contracts';
 import { ModelError } from '../model-error.js';
 
 export interface SamplingRequest {
@@ -16,8 +16,9 @@ export interface SamplingRequest {
 
 export type CreateMessage = (request: SamplingRequest, options: { signal?: AbortSignal }) => Promise<{ model?: string; content: unknown }>;
 
-export function createSamplingModel(createMessage: CreateMessage): ChatModel {
+export function createSamplingModel(createMessage: CreateMessage): ChatModelV1 {
   return {
+    specificationVersion: 'v1',
     id: 'sampling',
     provider: 'sampling',
     model: 'client',

@@ -1,16 +1,19 @@
 /**
  * @module logger
- * The runner's logging interface. The default writes to stderr; a server passes its own.
+ * The runner's default logger, for library and CLI use: one line per message on stderr. A server
+ * passes its own (pino) logger instead; both have the shape of `Logger` in the contracts.
  */
-export interface Logger {
-  debug?(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+import type { LogFunction, Logger } from '@umca/contracts';
+
+function stderrLine(prefix: string): LogFunction {
+  return ((first: string | Record<string, unknown>, message?: string) => {
+    const text = typeof first === 'string' ? first : `${message ?? ''}${Object.keys(first).length ? ` ${JSON.stringify(first)}` : ''}`;
+    process.stderr.write(`umca: ${prefix}${text}\n`);
+  }) as LogFunction;
 }
 
 export const stderrLogger: Logger = {
-  info: (message) => process.stderr.write(`umca: ${message}\n`),
-  warn: (message) => process.stderr.write(`umca: warning: ${message}\n`),
-  error: (message) => process.stderr.write(`umca: error: ${message}\n`),
+  info: stderrLine(''),
+  warn: stderrLine('warning: '),
+  error: stderrLine('error: '),
 };

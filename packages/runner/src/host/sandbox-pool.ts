@@ -3,7 +3,7 @@
  * Keeps children forked and ready ahead of demand, so a run pays no interpreter start and no fork.
  * Restarts the zygote if it dies, with a growing pause between attempts.
  */
-import type { Logger } from './logger.js';
+import type { Logger } from '@umca/contracts';
 import { SandboxChild } from './sandbox-child.js';
 import type { SandboxCommand } from './sandbox-command.js';
 import { ZygoteProcess } from './zygote-process.js';

@@ -8,9 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import type { Logger } from '@umca/contracts';
 import { loadSandboxAddon, type SandboxAddon } from '../internal/native-addon.js';
 import type { ZygoteCommand, ZygoteReport } from '../sandbox/protocol.js';
-import type { Logger } from './logger.js';
 import type { SandboxCommand } from './sandbox-command.js';
 
 export interface ForkedChild {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllowedHostRule } from '../src/egress/allowed-host-rule.js';
-import { RunnerError } from '../src/errors.js';
+import { PolicyError } from '../src/policy-error.js';
 
 describe('parseAllowedHostRule (Spin allowed_outbound_hosts syntax)', () => {
   it('gives a scheme without a port its well-known port', () => {
@@ -50,9 +50,9 @@ describe('parseAllowedHostRule (Spin allowed_outbound_hosts syntax)', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(RunnerError);
-    expect((caught as RunnerError).code).toBe('invalid_allowed_host');
-    expect((caught as RunnerError).message).toContain(fragment);
-    expect((caught as RunnerError).message).toContain('scheme://host[:port]');
+    expect(caught).toBeInstanceOf(PolicyError);
+    expect((caught as PolicyError).code).toBe('invalid_allowed_host');
+    expect((caught as PolicyError).message).toContain(fragment);
+    expect((caught as PolicyError).message).toContain('scheme://host[:port]');
   });
 });

@@ -6,7 +6,7 @@
  * or a range `start..end` (end excluded). Paths, userinfo and `insecure:allow-all` are refused.
  */
 import ipaddr from 'ipaddr.js';
-import { RunnerError } from '../errors.js';
+import { PolicyError } from '../policy-error.js';
 import { parseAddress, parseNetwork } from './address-class.js';
 
 export type HostPattern =
@@ -39,8 +39,8 @@ export function wellKnownPort(scheme: string): number | undefined {
   return WELL_KNOWN_PORTS[scheme];
 }
 
-function invalid(entry: string, problem: string): RunnerError {
-  return new RunnerError(
+function invalid(entry: string, problem: string): PolicyError {
+  return new PolicyError(
     'invalid_allowed_host',
     `allowedOutboundHosts entry ${JSON.stringify(entry)} ${problem}. ` +
       'Write it as scheme://host[:port], e.g. "https://api.example.com", "https://*.example.com:8443", ' +
@@ -106,7 +106,7 @@ function parsePort(entry: string, port: string, scheme: string): PortPattern {
   return { kind: 'range', start: single, end: single + 1 };
 }
 
-/** Parses one entry; throws RunnerError('invalid_allowed_host') saying what is wrong with it. */
+/** Parses one entry; throws PolicyError('invalid_allowed_host') saying what is wrong with it. */
 export function parseAllowedHostRule(entry: string): AllowedHostRule {
   const text = entry.trim();
   if (text === 'insecure:allow-all') throw invalid(entry, 'is not accepted; write "*://*:*" if you really mean any host');

@@ -5,50 +5,56 @@
  * calls, output, executions and check results are published in order as it goes.
  */
 import { createTaskFlow } from '@umca/agents';
-import type { ParsedTaskRequest, TaskResult } from '@umca/contracts';
-import type { EventBus } from '@umca/events';
-import { type ChatModel, createModelGateway, ModelError, type ModelGateway } from '@umca/models';
-import type { Runner } from '@umca/runner';
-import type { Store } from '@umca/store';
-import { createRunRecorder } from './run-recorder.js';
-import { RunServiceError } from './run-service-error.js';
+import type {
+  ChatModelV1,
+  Logger,
+  ModelGatewayFactoryV1,
+  ModelGatewayV1,
+  ParsedTaskRequest,
+  RunnerV1,
+  StoreV1,
+  TaskResult,
+} from '@umca/contracts';
+import { UmcaError } from '@umca/contracts';
+import type { AcceptedTask } from '@umca/policy';
+import { endRun } from './end-run.js';
+import { RunError } from './run-error.js';
+import type { RunRecorder } from './run-recorder.js';
 
 export interface TaskContext {
   /** Models offered by the caller's context (the MCP client's `sampling`). */
-  contextModels?: Readonly<Record<string, ChatModel>>;
+  contextModels?: Readonly<Record<string, ChatModelV1>>;
   /** The model to use when the request names none (before the service default). */
   preferredModel?: string;
 }
 
 export interface ModelSettings {
-  /** Where provider settings are read (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  /** Makes the gateway for a task (the environment's providers plus the context's models). */
+  createGateway: ModelGatewayFactoryV1;
   /** Used when a task names no model (UMCA_MODEL). */
   defaultModel?: string;
   /** Tried after the default model (UMCA_MODEL_FALLBACKS). */
   fallbackModels?: readonly string[];
 }
 
-export interface ResolvedTask {
-  request: ParsedTaskRequest & { model: string };
+export interface ResolvedTask extends AcceptedTask {
+  readonly request: ParsedTaskRequest & { model: string };
   /** The model, then its fallbacks, in the order they will be tried. */
-  models: string[];
-  gateway: ModelGateway;
+  readonly models: string[];
+  readonly gateway: ModelGatewayV1;
 }
 
-/** Picks the model and its fallbacks and checks each can be used; throws invalid_request if not. */
-export function resolveTaskModels(request: ParsedTaskRequest, settings: ModelSettings, context: TaskContext): ResolvedTask {
-  const gateway = createModelGateway({
-    ...(settings.env ? { env: settings.env } : {}),
-    ...(context.contextModels ? { contextModels: context.contextModels } : {}),
-  });
-  const model = request.model ?? context.preferredModel ?? settings.defaultModel;
-  if (!model) {
-    throw new RunServiceError(
+/** Picks the model and its fallbacks and checks each can be used; throws RunError('invalid_request') if not. */
+export function resolveTaskModels(task: AcceptedTask, settings: ModelSettings | undefined, context: TaskContext): ResolvedTask {
+  const { request } = task;
+  const model = request.model ?? context.preferredModel ?? settings?.defaultModel;
+  if (!model || !settings) {
+    throw new RunError(
       'invalid_request',
       'the task names no model and the server has no default: pass "model" (provider:model, e.g. qwen:qwen-max or local:/path/model.gguf) or set UMCA_MODEL',
     );
   }
+  const gateway = settings.createGateway(context.contextModels ? { contextModels: context.contextModels } : {});
   // The request's own fallbacks replace the server's; the server's apply only to its own default.
   const fallbacks = request.fallbackModels ?? (request.model ? [] : [...(settings.fallbackModels ?? [])]);
   const models = [model, ...fallbacks];
@@ -56,51 +62,53 @@ export function resolveTaskModels(request: ParsedTaskRequest, settings: ModelSet
     try {
       gateway.preflight(spec);
     } catch (error) {
-      if (error instanceof ModelError) throw new RunServiceError('invalid_request', error.message);
+      if (error instanceof UmcaError) throw new RunError('invalid_request', error.message, { cause: error });
       throw error;
     }
   }
-  return { request: { ...request, model, fallbackModels: fallbacks }, models, gateway };
+  return { ...task, request: { ...request, model, fallbackModels: fallbacks }, models, gateway };
 }
 
-export async function executeTaskRun(
-  deps: { runner: Runner; store: Store; bus: EventBus; now: () => Date },
-  runId: string,
-  task: ResolvedTask,
-  signal: AbortSignal,
-): Promise<TaskResult> {
-  const { runner, store, bus, now } = deps;
-  const recorder = createRunRecorder(bus, runId);
+export interface TaskRunDeps {
+  runner: RunnerV1;
+  store: StoreV1;
+  logger: Logger;
+  now: () => Date;
+  /** The run's recorder, which has published `task.created`. */
+  recorder: RunRecorder;
+}
+
+export async function executeTaskRun(deps: TaskRunDeps, runId: string, task: ResolvedTask, signal: AbortSignal): Promise<TaskResult> {
+  const { runner, store, now, recorder } = deps;
   await store.runs.update(runId, { status: 'running', startedAt: now().toISOString() });
-  await bus.publish('dev.umca.run.started.v1', runId, { runId, lane: 'wasm', queuedMs: 0 });
+  recorder.publish('dev.umca.run.started.v1', { runId, lane: 'wasm', queuedMs: 0 });
   const flow = createTaskFlow({ gateway: task.gateway, runner });
   const started = performance.now();
   let result: TaskResult;
   try {
     const flowResult = await flow.run(task.request, {
+      egress: task.egress,
       signal,
       hooks: {
-        stepStarted: (step, iteration) => recorder.record(() => bus.publish('dev.umca.step.started.v1', runId, { runId, step, iteration })),
+        stepStarted: (step, iteration) => recorder.publish('dev.umca.step.started.v1', { runId, step, iteration }),
         stepEnded: (step, iteration, outcome, durationMs, summary) => {
           recorder.flushOutput();
-          recorder.record(() =>
-            bus.publish('dev.umca.step.ended.v1', runId, { runId, step, iteration, outcome, durationMs, ...(summary ? { summary } : {}) }),
-          );
+          recorder.publish('dev.umca.step.ended.v1', { runId, step, iteration, outcome, durationMs, ...(summary ? { summary } : {}) });
         },
-        modelCalled: (call) => recorder.record(() => bus.publish('dev.umca.model.called.v1', runId, { runId, ...call })),
+        modelCalled: (call) => recorder.publish('dev.umca.model.called.v1', { runId, ...call }),
         output: recorder.output,
         egress: recorder.egress,
         executed: recorder.executed,
         checksEvaluated: (iteration, checks, verdict) =>
-          recorder.record(() => bus.publish('dev.umca.checks.evaluated.v1', runId, { runId, iteration, checks, verdict })),
+          recorder.publish('dev.umca.checks.evaluated.v1', { runId, iteration, checks, verdict }),
       },
     });
     result = { runId, ...flowResult };
   } catch (error) {
     // A defect of ours, not the model's or the program's: end the run rather than leave it running.
     const message = `the task flow failed unexpectedly: ${(error as Error).message}`;
-    await recorder.settle();
-    await bus.publish('dev.umca.error.raised.v1', runId, { runId, code: 'task_flow_failed', message });
+    deps.logger.error({ err: error, runId }, message);
+    recorder.publish('dev.umca.error.raised.v1', { runId, code: 'task_flow_failed', message });
     result = {
       runId,
       status: 'crashed',
@@ -116,13 +124,11 @@ export async function executeTaskRun(
       durationMs: performance.now() - started,
     };
   }
-  await recorder.settle();
-  await store.runs.update(runId, { status: result.status, endedAt: now().toISOString(), durationMs: result.durationMs, result });
-  await bus.publish('dev.umca.run.ended.v1', runId, {
-    runId,
+  await endRun(store, now, recorder, runId, {
     status: result.status,
     ...(result.reason ? { reason: result.reason } : {}),
     durationMs: result.durationMs,
+    result,
   });
   return result;
 }

@@ -9,8 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { EgressAttempt } from '@umca/contracts';
-import type { EgressPolicy } from './egress-policy.js';
+import type { EgressAttempt, EgressPolicyV1 } from '@umca/contracts';
 
 export interface EgressRequest {
   readonly method: string;
@@ -49,7 +48,7 @@ export interface EgressGatewayOptions {
 }
 
 export interface EgressGateway {
-  send(policy: EgressPolicy, request: EgressRequest, options: { deadline: number }): Promise<EgressOutcome>;
+  send(policy: EgressPolicyV1, request: EgressRequest, options: { deadline: number }): Promise<EgressOutcome>;
 }
 
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -106,27 +105,27 @@ export function createEgressGateway(options: EgressGatewayOptions = {}): EgressG
       const verdict = policy.checkUrl(request.url);
       if (!verdict.allowed)
         return { error: `egress denied: ${verdict.reason}`, attempt: record({ verdict: 'denied', reason: verdict.reason }) };
-      const { rule, target } = verdict;
+      const { target } = verdict;
 
       let addresses: string[];
       try {
         addresses = target.isIpLiteral ? [target.host] : await resolveHost(target.host);
       } catch (error) {
-        const reason = `allowed by "${rule.source}", but ${target.host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
-        return { error: reason, attempt: record({ verdict: 'allowed', rule: rule.source, reason }) };
+        const reason = `allowed by "${target.rule}", but ${target.host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, reason }) };
       }
-      const addressVerdict = policy.checkAddresses(rule, target, addresses);
+      const addressVerdict = policy.checkAddresses(target, addresses);
       if (!addressVerdict.allowed) {
         return {
           error: `egress denied: ${addressVerdict.reason}`,
-          attempt: record({ verdict: 'denied', rule: rule.source, reason: addressVerdict.reason }),
+          attempt: record({ verdict: 'denied', rule: target.rule, reason: addressVerdict.reason }),
         };
       }
       const address = addressVerdict.address;
       const remaining = Math.min(requestTimeoutMs, deadline - now());
       if (remaining <= 0) {
-        const reason = `allowed by "${rule.source}", but the run had no time left`;
-        return { error: reason, attempt: record({ verdict: 'allowed', rule: rule.source, address, reason }) };
+        const reason = `allowed by "${target.rule}", but the run had no time left`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, address, reason }) };
       }
       try {
         const response = await exchange(target.url, method, request, address, {
@@ -134,11 +133,11 @@ export function createEgressGateway(options: EgressGatewayOptions = {}): EgressG
           maxResponseBytes,
           ca: options.ca,
         });
-        const reason = `allowed by "${rule.source}"`;
-        return { response, attempt: record({ verdict: 'allowed', rule: rule.source, address, reason, status: response.status }) };
+        const reason = `allowed by "${target.rule}"`;
+        return { response, attempt: record({ verdict: 'allowed', rule: target.rule, address, reason, status: response.status }) };
       } catch (error) {
-        const reason = `allowed by "${rule.source}", but the request failed: ${(error as Error).message}`;
-        return { error: reason, attempt: record({ verdict: 'allowed', rule: rule.source, address, reason }) };
+        const reason = `allowed by "${target.rule}", but the request failed: ${(error as Error).message}`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, address, reason }) };
       }
     },
   };

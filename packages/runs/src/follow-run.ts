@@ -3,9 +3,8 @@
  * Waiting for a submitted run while its events are handed on as they happen (to an MCP client,
  * to a terminal), and cancelling it when the waiter gives up.
  */
-import type { UmcaEvent } from '@umca/contracts';
-import type { EventBus } from '@umca/events';
-import type { RunService } from './run-service.js';
+import type { EventBusV1, UmcaEvent } from '@umca/contracts';
+import type { RunService } from './create-run-service.js';
 
 /**
  * Relays the run's events to `onEvent` until `run.ended` and returns its result once the relay
@@ -13,7 +12,7 @@ import type { RunService } from './run-service.js';
  * of `signal` cancels the run.
  */
 export async function followRun<Result>(
-  deps: { runs: RunService; bus: EventBus },
+  deps: { runs: Pick<RunService, 'cancel'>; bus: EventBusV1 },
   submitted: { runId: string; done: Promise<Result> },
   signal: AbortSignal | undefined,
   onEvent: (event: UmcaEvent) => unknown,

@@ -7,10 +7,12 @@
  * a CIDR block containing it. A host name never does (`http://localhost:8080` does not open
  * 127.0.0.1, and neither does a name that resolves to it), nor do `*` and `*.domain`.
  */
+import type { EgressPolicyV1, EgressTargetV1 } from '@umca/contracts';
 import ipaddr from 'ipaddr.js';
 import { classifyAddress, networkContains } from './address-class.js';
 import { type AllowedHostRule, parseAllowedHosts, wellKnownPort } from './allowed-host-rule.js';
 
+/** A URL as the connection will use it, before any rule is applied. */
 export interface OutboundTarget {
   readonly url: URL;
   readonly scheme: string;
@@ -20,15 +22,9 @@ export interface OutboundTarget {
   readonly isIpLiteral: boolean;
 }
 
-export type UrlVerdict = { allowed: true; rule: AllowedHostRule; target: OutboundTarget } | { allowed: false; reason: string };
-
-export type AddressVerdict = { allowed: true; address: string } | { allowed: false; reason: string };
-
-export interface EgressPolicy {
+/** The egress policy of one run, with the rules it was compiled from. */
+export interface EgressPolicy extends EgressPolicyV1 {
   readonly rules: readonly AllowedHostRule[];
-  checkUrl(url: string): UrlVerdict;
-  /** Picks the first resolved address the rule allows, or says why none is allowed. */
-  checkAddresses(rule: AllowedHostRule, target: OutboundTarget, addresses: readonly string[]): AddressVerdict;
 }
 
 function hostMatches(rule: AllowedHostRule, target: OutboundTarget): boolean {
@@ -81,10 +77,12 @@ export function toOutboundTarget(text: string): OutboundTarget | string {
   return { url, scheme, host, port, isIpLiteral: ipaddr.isValid(host) };
 }
 
-/** Builds a policy from `allowedOutboundHosts`; throws RunnerError on a malformed entry. */
+/** Builds a policy from `allowedOutboundHosts`; throws PolicyError('invalid_allowed_host') on a malformed entry. */
 export function createEgressPolicy(allowedOutboundHosts: readonly string[] | undefined): EgressPolicy {
   const rules = parseAllowedHosts(allowedOutboundHosts);
   return {
+    specificationVersion: 'v1',
+    allowedOutboundHosts: rules.map((rule) => rule.source),
     rules,
     checkUrl(text) {
       const target = toOutboundTarget(text);
@@ -102,9 +100,10 @@ export function createEgressPolicy(allowedOutboundHosts: readonly string[] | und
           portMatches(candidate, target.port),
       );
       if (!rule) return { allowed: false, reason: `no allowedOutboundHosts entry matches ${describeTarget(target)}` };
-      return { allowed: true, rule, target };
+      const allowed: EgressTargetV1 = { ...target, rule: rule.source };
+      return { allowed: true, target: allowed };
     },
-    checkAddresses(rule, target, addresses) {
+    checkAddresses(target, addresses) {
       if (addresses.length === 0) return { allowed: false, reason: `${target.host} did not resolve to any address` };
       const refused: string[] = [];
       for (const address of addresses) {
@@ -114,7 +113,7 @@ export function createEgressPolicy(allowedOutboundHosts: readonly string[] | und
       }
       return {
         allowed: false,
-        reason: `${target.host} resolves only to non-public addresses ${refused.join(', ')}, which are refused unless a rule names the address itself (e.g. "${target.scheme}://${refused[0]?.split(' ')[0]}:${target.port}" or a CIDR block); "${rule.source}" does not`,
+        reason: `${target.host} resolves only to non-public addresses ${refused.join(', ')}, which are refused unless a rule names the address itself (e.g. "${target.scheme}://${refused[0]?.split(' ')[0]}:${target.port}" or a CIDR block); "${target.rule}" does not`,
       };
     },
   };

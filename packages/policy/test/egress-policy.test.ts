@@ -54,7 +54,7 @@ describe('createEgressPolicy: resolved addresses', () => {
     const policy = createEgressPolicy(rules);
     const verdict = policy.checkUrl(url);
     if (!verdict.allowed) throw new Error(verdict.reason);
-    return policy.checkAddresses(verdict.rule, verdict.target, addresses);
+    return policy.checkAddresses(verdict.target, addresses);
   }
 
   it('lets public addresses through and refuses loopback, private, link-local and metadata addresses', () => {

@@ -1,0 +1,74 @@
+/**
+ * @module runner
+ * `RunnerV1` and `LaneV1`: what executes code. A lane runs a request in one kind of sandbox (the
+ * `wasm` lane: Pyodide, QuickJS and WASI in forked, OS-confined processes; a `container` lane
+ * later); a runner queues requests and hands each to a lane. Both take an accepted execution: the
+ * request parsed once, and its egress policy built once, where it came in.
+ */
+
+import type { EgressAttempt } from '../egress-attempt.js';
+import type { ParsedExecutionRequest } from '../execution-request.js';
+import type { ExecutionResult, Isolation, Lane, Runtime } from '../execution-result.js';
+import type { EgressPolicyV1 } from './egress-policy.js';
+
+/** A request that passed validation, with the policy its outbound requests are held to. */
+export interface AcceptedExecutionV1 {
+  readonly request: ParsedExecutionRequest;
+  readonly egress: EgressPolicyV1;
+}
+
+export interface ExecuteOptionsV1 {
+  /** Aborting ends the run with status `cancelled` (its sandbox is killed). */
+  readonly signal?: AbortSignal;
+  /** Receives the program's output as it is written. */
+  readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Told when the run leaves the queue and its sandbox starts. */
+  readonly onStart?: (start: { queuedMs: number; lane: Lane; runtime: Runtime; isolation: Isolation }) => void;
+  /** Receives each outbound request attempt, allowed or denied, as it happens. */
+  readonly onEgress?: (attempt: EgressAttempt) => void;
+}
+
+export interface LaneStatsV1 {
+  readonly lane: Lane;
+  readonly isolation: Isolation;
+  /** Sandboxes forked and ready for a run. */
+  readonly idleSandboxes: number;
+  /** Time the lane took to start its sandboxes, once started. */
+  readonly sandboxStartupMs: number | undefined;
+}
+
+export interface LaneV1 {
+  readonly specificationVersion: 'v1';
+  readonly lane: Lane;
+  /** The runtimes it runs (python → pyodide, javascript → quickjs, wasi → wasi, on the wasm lane). */
+  readonly runtimes: readonly Runtime[];
+  readonly isolation: Isolation;
+  /** Runs one request now (the runner has queued it). Never rejects: every ending is a result. */
+  execute(execution: AcceptedExecutionV1, options?: ExecuteOptionsV1): Promise<ExecutionResult>;
+  stats(): LaneStatsV1;
+  close(): Promise<void>;
+}
+
+export interface RunnerStatsV1 {
+  readonly isolation: Isolation;
+  /** Runs executing now. */
+  readonly active: number;
+  /** Runs waiting for a slot. */
+  readonly queued: number;
+  readonly idleSandboxes: number;
+  readonly completed: number;
+  readonly sandboxStartupMs: number | undefined;
+  readonly lanes: readonly LaneStatsV1[];
+}
+
+export interface RunnerV1 {
+  readonly specificationVersion: 'v1';
+  readonly isolation: Isolation;
+  /**
+   * Queues and runs one accepted request. Never rejects: a misbehaving program, a limit, a full
+   * queue or a cancellation all come back as a result whose `status` and `reason` say why.
+   */
+  execute(execution: AcceptedExecutionV1, options?: ExecuteOptionsV1): Promise<ExecutionResult>;
+  stats(): RunnerStatsV1;
+  close(): Promise<void>;
+}

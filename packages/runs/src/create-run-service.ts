@@ -1,0 +1,194 @@
+/**
+ * @module create-run-service
+ * Runs as every edge sees them (HTTP, MCP, the CLI): an accepted request becomes a run record and
+ * a `run.created` event, then the runner executes it while every fact (start, output, egress,
+ * result, end) is recorded and published in order. Agent tasks are runs too. Callers may wait for
+ * the result or take the run id and follow its events. The service depends only on the ports
+ * (`RunnerV1`, `StoreV1`, `EventBusV1`, a model gateway factory); the edge wires implementations.
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  AcceptedExecutionV1,
+  EventBusV1,
+  ExecutionResult,
+  Logger,
+  RunnerV1,
+  RunQuery,
+  RunRecord,
+  RunResult,
+  StoreV1,
+  TaskResult,
+  UmcaEventType,
+} from '@umca/contracts';
+import { resolveLimits } from '@umca/contracts';
+import type { AcceptedTask } from '@umca/policy';
+import { endRun } from './end-run.js';
+import { RunError } from './run-error.js';
+import { createRunRecorder } from './run-recorder.js';
+import { executeTaskRun, type ModelSettings, resolveTaskModels, type TaskContext } from './task-run.js';
+
+export interface SubmittedRun<Result = RunResult> {
+  readonly runId: string;
+  /** Settles with the result once the run has ended and been recorded. */
+  readonly done: Promise<Result>;
+}
+
+export interface RunService {
+  /** Starts an accepted execution. */
+  submit(execution: AcceptedExecutionV1): Promise<SubmittedRun>;
+  /** Starts an accepted agent task; throws RunError('invalid_request') when its model cannot work here. */
+  submitTask(task: AcceptedTask, context?: TaskContext): Promise<SubmittedRun<TaskResult>>;
+  /** Cancels a run in progress; throws RunError('not_found' | 'already_ended'). */
+  cancel(runId: string): Promise<'cancelling'>;
+  /** A run; throws RunError('not_found'). */
+  get(runId: string): Promise<RunRecord>;
+  list(query: RunQuery): Promise<RunRecord[]>;
+  /** Runs executing or waiting right now. */
+  activeCount(): number;
+  /** Ends every run in progress (as cancelled) and waits until each is recorded. */
+  shutdown(): Promise<void>;
+}
+
+export interface RunServiceOptions {
+  runner: RunnerV1;
+  store: StoreV1;
+  bus: EventBusV1;
+  logger: Logger;
+  now?: () => Date;
+  newRunId?: () => string;
+  /** Told about each finished run (metrics). */
+  onRunEnded?: (run: { status: ExecutionResult['status']; durationMs: number }, language: string) => void;
+  /** Told about each event that could not be published (metrics); the run's warnings say so too. */
+  onPublishFailed?: (type: UmcaEventType) => void;
+  /** Models for tasks; without them a task is refused with what to set. */
+  models?: ModelSettings;
+}
+
+export function createRunService(options: RunServiceOptions): RunService {
+  const { runner, store, bus, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const newRunId = options.newRunId ?? (() => `run_${randomUUID()}`);
+  const active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  const recorderFor = (runId: string) =>
+    createRunRecorder({ bus, runId, logger, ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}) });
+
+  async function execute(runId: string, execution: AcceptedExecutionV1, controller: AbortController): Promise<RunResult> {
+    const { request } = execution;
+    const recorder = recorderFor(runId);
+    recorder.publish('dev.umca.run.created.v1', {
+      runId,
+      kind: 'execution',
+      language: request.language,
+      codeBytes: Buffer.byteLength(
+        request.language === 'wasi' ? request.module : request.code,
+        request.language === 'wasi' ? 'base64' : 'utf8',
+      ),
+      limits: resolveLimits(request.limits),
+      allowedOutboundHosts: [...execution.egress.allowedOutboundHosts],
+    });
+    const result = await runner.execute(execution, {
+      signal: controller.signal,
+      onStart: ({ queuedMs, lane, runtime }) => {
+        recorder.record(() => store.runs.update(runId, { status: 'running', startedAt: now().toISOString() }), 'recording the start');
+        recorder.publish('dev.umca.run.started.v1', { runId, lane, runtime, queuedMs });
+      },
+      onOutput: recorder.output,
+      onEgress: recorder.egress,
+    });
+    recorder.executed(result);
+    if (result.status === 'crashed') {
+      // Not the program's doing: the sandbox failed. Operators watch for this event.
+      logger.warn({ runId, reason: result.reason }, `run ${runId}: the sandbox crashed`);
+      recorder.publish('dev.umca.error.raised.v1', {
+        runId,
+        code: 'sandbox_crashed',
+        message: result.reason ?? 'the sandbox process died',
+      });
+    }
+    await endRun(store, now, recorder, runId, {
+      status: result.status,
+      ...(result.reason ? { reason: result.reason } : {}),
+      durationMs: result.durationMs,
+      result,
+    });
+    options.onRunEnded?.(result, request.language);
+    return { ...result, runId };
+  }
+
+  /** Keeps a run in `active` until it has ended; a failure of ours is logged with its cause. */
+  function track<Result>(runId: string, controller: AbortController, done: Promise<Result>): SubmittedRun<Result> {
+    const tracked = done
+      .catch((error: unknown) => {
+        logger.error({ err: error, runId }, `run ${runId} failed unexpectedly`);
+        throw error;
+      })
+      .finally(() => active.delete(runId));
+    active.set(runId, { controller, done: tracked.catch(() => {}) });
+    return { runId, done: tracked };
+  }
+
+  return {
+    async submit(execution) {
+      const runId = newRunId();
+      await store.runs.create({
+        id: runId,
+        kind: 'execution',
+        status: 'queued',
+        language: execution.request.language,
+        createdAt: now().toISOString(),
+        request: execution.request,
+      });
+      const controller = new AbortController();
+      return track(runId, controller, execute(runId, execution, controller));
+    },
+    async submitTask(accepted, context = {}) {
+      const task = resolveTaskModels(accepted, options.models, context);
+      const { request } = task;
+      const runId = newRunId();
+      await store.runs.create({
+        id: runId,
+        kind: 'task',
+        status: 'queued',
+        language: request.language,
+        createdAt: now().toISOString(),
+        request,
+      });
+      const recorder = recorderFor(runId);
+      recorder.publish('dev.umca.task.created.v1', {
+        runId,
+        task: request.task,
+        language: request.language,
+        models: task.models,
+        maxIterations: request.maxIterations,
+      });
+      const controller = new AbortController();
+      const done = executeTaskRun({ runner, store, logger, now, recorder }, runId, task, controller.signal).then((result) => {
+        options.onRunEnded?.(result, `task:${request.language}`);
+        return result;
+      });
+      return track(runId, controller, done);
+    },
+    async cancel(runId) {
+      const run = active.get(runId);
+      if (!run) {
+        const record = await store.runs.get(runId);
+        if (!record) throw new RunError('not_found', `there is no run ${runId}`);
+        throw new RunError('already_ended', `run ${runId} already ended (${record.status}); there is nothing to cancel`);
+      }
+      run.controller.abort();
+      return 'cancelling';
+    },
+    async get(runId) {
+      const run = await store.runs.get(runId);
+      if (!run) throw new RunError('not_found', `there is no run ${runId}`);
+      return run;
+    },
+    list: (query) => store.runs.list(query),
+    activeCount: () => active.size,
+    async shutdown() {
+      const runs = [...active.values()];
+      for (const run of runs) run.controller.abort();
+      await Promise.allSettled(runs.map((run) => run.done));
+    },
+  };
+}

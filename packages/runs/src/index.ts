@@ -1,0 +1,13 @@
+/**
+ * @module @umca/runs
+ * The run service: the lifecycle of executions and agent tasks, written once for every edge
+ * (HTTP, MCP, the CLI). It depends on the ports in @umca/contracts only; the edge accepts requests
+ * (@umca/policy) and wires the implementations. Any new export added here becomes public API.
+ */
+export { createRunService, type RunService, type RunServiceOptions, type SubmittedRun } from './create-run-service.js';
+export { followRun } from './follow-run.js';
+export { createOutputCoalescer, type OutputCoalescer } from './output-coalescer.js';
+export { recoverInterruptedRuns } from './recover-interrupted-runs.js';
+export { RunError, type RunErrorCode } from './run-error.js';
+export { createRunRecorder, type RunRecorder, type RunRecorderOptions } from './run-recorder.js';
+export { type ModelSettings, resolveTaskModels, type TaskContext } from './task-run.js';

@@ -1,0 +1,17 @@
+/**
+ * @module run-error
+ * The run service's error: a request it cannot start (a model that cannot work here), a run that
+ * does not exist, or one that already ended. The HTTP and MCP edges turn it into problem+json or
+ * a tool error by `code`; its message says what to fix.
+ */
+import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
+
+export type RunErrorCode = 'invalid_request' | 'not_found' | 'already_ended';
+
+export class RunError extends UmcaError<RunErrorCode> {
+  override readonly name = 'UMCA_RunError';
+
+  constructor(code: RunErrorCode, message: string, options?: UmcaErrorOptions) {
+    super(code, message, options);
+  }
+}
