@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { connectSse } from './support/sse-client.js';
+import { until } from './support/until.js';
 import { useServer } from './support/use-server.js';
 
 const server = useServer({ sse: { heartbeatMs: 100, retryMs: 500 } });
@@ -62,14 +63,15 @@ describe('GET /v1/events', () => {
   it('follows all runs from now on, sends heartbeats, and replays everything with ?after=0', async () => {
     const live = await connectSse(`${server().url}/v1/events`);
     const runId = await submit('console.log("hi")', 'javascript');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => types(live.messages).includes('dev.umca.run.ended.v1') && live.comments.includes('keep-alive'));
     const fromLive = live.messages.map((message) => JSON.parse(message.data));
     expect(fromLive.every((event) => event.subject === runId)).toBe(true);
     expect(fromLive.map((event) => event.type)).toContain('dev.umca.run.ended.v1');
     expect(live.comments).toContain('keep-alive');
     live.close();
     const replay = await connectSse(`${server().url}/v1/events?after=0`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const lastLive = offsets(live.messages).at(-1);
+    await until(() => offsets(replay.messages).includes(lastLive ?? -1));
     replay.close();
     expect(offsets(replay.messages)[0]).toBe(1);
     expect(offsets(replay.messages)).toEqual(expect.arrayContaining(offsets(live.messages)));
@@ -87,17 +89,21 @@ describe('GET /v1/events', () => {
   it('loses and repeats nothing for a client that outlives a server restart', async () => {
     const stream = await connectSse(`${server().url}/v1/events?after=0`);
     const before = await submit('print("before restart")');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const endedRun = (messages: Array<{ data: string }>, runId: string) =>
+      messages.some((message) => JSON.parse(message.data).type === 'dev.umca.run.ended.v1' && JSON.parse(message.data).subject === runId);
+    await until(() => endedRun(stream.messages, before));
     stream.close();
     const lastSeen = stream.messages.at(-1)?.id;
     await server().restart(); // same port, same data directory
     const during = await submit('print("after restart")');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await (await connectSse(`${server().url}/v1/runs/${during}/events`)).ended; // ends after its run.ended
+    const last = (await (await fetch(`${server().url}/readyz`)).json()).lastEventOffset as number;
+    // Each stream is read up to the last event there is, then closed: what they hold is compared, not how fast it came.
     const resumed = await connectSse(`${server().url}/v1/events`, { lastEventId: lastSeen });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => offsets(resumed.messages).includes(last));
     resumed.close();
     const all = await connectSse(`${server().url}/v1/events?after=0`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => offsets(all.messages).includes(last));
     all.close();
     const received = [...offsets(stream.messages), ...offsets(resumed.messages)];
     expect(received).toEqual(offsets(all.messages));

@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from './support/until.js';
 import { useServer } from './support/use-server.js';
 
 const server = useServer();
@@ -113,9 +114,14 @@ describe('MCP over Streamable HTTP', () => {
     );
     setTimeout(() => controller.abort(), 500);
     await expect(call).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const listed = await client.callTool({ name: 'list_runs', arguments: { limit: 1 } });
-    expect((listed.structuredContent as { runs: Array<{ status: string }> }).runs[0]?.status).toBe('cancelled');
+    // The server learns of the cancellation over the wire: wait for the run to end, then check how.
+    let status: string | undefined;
+    await until(async () => {
+      const listed = await client.callTool({ name: 'list_runs', arguments: { limit: 1 } });
+      status = (listed.structuredContent as { runs: Array<{ status: string }> }).runs[0]?.status;
+      return status !== 'queued' && status !== 'running';
+    });
+    expect(status).toBe('cancelled');
   });
 
   it('gets and lists runs, and reads a run as a resource with its output and events', async () => {

@@ -24,6 +24,11 @@ function open(dataDir = mkdtempSync(join(tmpdir(), 'umca-bus-'))) {
 
 const ended = (runId: string) => ({ runId, status: 'ok' as const, durationMs: 1 });
 
+/** Waits until `condition` holds, checking a bounded number of times; the caller asserts what it waited for. */
+async function until(condition: () => boolean, attempts = 500): Promise<void> {
+  for (let attempt = 0; attempt < attempts && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe('the embedded bus', () => {
   it('publishes CloudEvents with monotonic offsets and typed data', async () => {
     const { bus } = open();
@@ -56,10 +61,12 @@ describe('the embedded bus', () => {
     const filtered = (async () => {
       for await (const stored of bus.subscribe({ after: 0, subject: 'b', signal: controller.signal })) onlyB.push(stored.offset);
     })();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both have replayed the log before anything new is published, so what follows arrives live.
+    await until(() => seen.length === 2 && onlyB.length === 1);
+    expect([seen, onlyB]).toEqual([['a', 'b'], [second.offset]]);
     const third = await bus.publish('dev.umca.run.ended.v1', 'b', ended('b'));
     await bus.publish('dev.umca.run.ended.v1', 'c', ended('c'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => seen.length === 4 && onlyB.length === 2);
     controller.abort();
     await Promise.all([all, filtered]);
     expect(seen).toEqual(['a', 'b', 'b', 'c']);
@@ -73,20 +80,25 @@ describe('the embedded bus', () => {
     const fast = (async () => {
       for await (const _ of bus.subscribe({ after: 0, signal: controller.signal })) fastCount++;
     })();
+    // The slow subscriber is stuck on its first event until the test lets it go, however fast or
+    // slow the machine: ordering, not a stopwatch.
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
     const slowSeen: number[] = [];
     const slow = (async () => {
       for await (const stored of bus.subscribe({ after: 0, signal: controller.signal })) {
         slowSeen.push(stored.offset);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await released;
       }
     })();
     for (let index = 0; index < 500; index++) await bus.publish('dev.umca.run.ended.v1', `run-${index}`, ended(`run-${index}`));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // all 500 are published and delivered to the fast subscriber while the slow one is far behind
+    // all 500 are published and delivered to the fast subscriber while the slow one is still stuck
+    await until(() => fastCount === 500 && slowSeen.length > 0);
     expect(fastCount).toBe(500);
-    expect(slowSeen.length).toBeLessThan(500);
+    expect(slowSeen).toEqual([1]);
     // the slow one catches up from the log, in order, without gaps
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    release();
+    await until(() => slowSeen.length === 500);
     controller.abort();
     await Promise.all([fast, slow]);
     expect(slowSeen).toEqual(Array.from({ length: 500 }, (_, index) => index + 1));

@@ -22,28 +22,52 @@ describe('requests', () => {
   });
 
   it('queues a bounded number of runs and answers `busy` past it', async () => {
-    const first = runner().run({ language: 'python', code: 'import time\ntime.sleep(1)\nprint("first")' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const second = runner().run({ language: 'python', code: 'print("second")' });
+    // The first run holds the only slot until the test cancels it, however slow the machine.
+    const controller = new AbortController();
+    let running: () => void = () => {};
+    const firstRuns = new Promise<void>((resolve) => (running = resolve));
+    const first = runner().run(
+      { language: 'python', code: 'print("first", flush=True)\nwhile True:\n    pass', limits: { timeoutMs: 30_000 } },
+      { signal: controller.signal, onOutput: () => running() },
+    );
+    await firstRuns;
+    let secondStarted = false;
+    const second = runner().run({ language: 'python', code: 'print("second")' }, { onStart: () => (secondStarted = true) });
+    expect(runner().stats()).toMatchObject({ active: 1, queued: 1 });
     const third = await runner().run({ language: 'python', code: 'print("third")' });
-    expect(third.status).toBe('busy');
-    expect(third.reason).toContain('busy');
-    expect((await first).stdout).toBe('first\n');
-    const queued = await second;
-    expect(queued.stdout).toBe('second\n');
-    expect(queued.timings.queuedMs).toBeGreaterThan(300);
+    // Refused for the full queue, not after waiting its turn out (that reason says "no slot freed up").
+    expect(third).toMatchObject({ status: 'busy', reason: expect.stringContaining('1 runs are executing and 1 are waiting') });
+    // Ordering, not a stopwatch: the second waited while the first held the slot, then ran.
+    expect(secondStarted).toBe(false);
+    expect(runner().stats()).toMatchObject({ active: 1, queued: 1 });
+    controller.abort();
+    expect((await first).status).toBe('cancelled');
+    expect(await second).toMatchObject({ status: 'ok', stdout: 'second\n' });
+    expect(secondStarted).toBe(true);
+  });
+
+  it('cancels a run aborted the moment it was asked for, before its sandbox started', async () => {
+    for (const abortAfter of ['sync', 'microtask'] as const) {
+      const controller = new AbortController();
+      const running = runner().run(
+        { language: 'python', code: 'while True:\n    pass', limits: { timeoutMs: 30_000 } },
+        { signal: controller.signal },
+      );
+      if (abortAfter === 'microtask') await Promise.resolve();
+      controller.abort();
+      // Without the check, the abort came before the listener and the run spun to its time limit.
+      expect(await running, abortAfter).toMatchObject({ status: 'cancelled' });
+    }
   });
 
   it('cancels a running program when the caller aborts', async () => {
     const controller = new AbortController();
-    const running = runner().run(
-      { language: 'javascript', code: 'while (true) {}', limits: { timeoutMs: 30_000 } },
-      { signal: controller.signal },
+    // Aborts once the program has shown it is running; only the abort can end it before its 30 s.
+    const result = await runner().run(
+      { language: 'javascript', code: 'console.log("spinning")\nwhile (true) {}', limits: { timeoutMs: 30_000 } },
+      { signal: controller.signal, onOutput: () => controller.abort() },
     );
-    setTimeout(() => controller.abort(), 300);
-    const result = await running;
-    expect(result.status).toBe('cancelled');
-    expect(result.durationMs).toBeLessThan(5_000);
+    expect(result).toMatchObject({ status: 'cancelled', reason: 'the run was cancelled', stdout: 'spinning\n' });
   });
 
   it('reports a sandbox process that dies as `crashed`, and keeps serving', async () => {

@@ -24,8 +24,9 @@ describe('time', () => {
     const result = await run(language, code);
     expect(result.status).toBe('timeout');
     expect(result.exitCode).toBeNull();
-    expect(result.reason).toContain('limits.timeoutMs');
-    expect(result.durationMs).toBeLessThan(5_000);
+    // Ended at the 1.5 s limit it was given (the host's timer or the lane's own deadline), not by
+    // the CPU-time backstop ("used up its CPU time"), which would end a busy loop seconds later.
+    expect(result.reason).toMatch(/^the run passed its time limit of 1500 ms.*raise limits\.timeoutMs/);
     await expectHealthy();
   });
 
