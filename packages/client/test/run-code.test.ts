@@ -92,6 +92,13 @@ describe('runCode', () => {
     expect((await client().getRun(runId)).status).toBe('cancelled');
   });
 
+  it('starts nothing for a signal that has already aborted', async () => {
+    const before = (await client().listRuns({ limit: 500 })).runs.length;
+    const reason = new Error('never mind');
+    await expect(client().runCode('print(1)', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect((await client().listRuns({ limit: 500 })).runs.length).toBe(before);
+  });
+
   it('cancels the run when a callback throws, and rejects with what it threw', async () => {
     let runId = '';
     const broken = new Error('the callback broke');

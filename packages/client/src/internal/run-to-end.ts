@@ -16,6 +16,7 @@ export async function runToEnd<Result>(
   resultOf: (run: Run) => Result | undefined,
 ): Promise<Result> {
   const { signal } = options;
+  signal?.throwIfAborted(); // nothing to start for a caller who has already given up
   // Best effort: a run that has ended answers 409, a server that is gone does not answer.
   const cancel = (runId: string) => client.cancelRun(runId).catch(() => undefined);
   // The submission itself is not aborted: an abort while it is on its way would leave a run
