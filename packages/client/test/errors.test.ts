@@ -88,12 +88,14 @@ describe('errors', () => {
     );
   });
 
-  it('an aborted call rejects with the signal’s reason', async () => {
+  it('an aborted call or stream rejects with the signal’s reason, the client’s own signal too', async () => {
     const reason = new Error('gave up');
     await expect(client().readiness({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     const owner = new AbortController();
     const owned = createClient({ baseUrl: server().url, signal: owner.signal });
+    const stream = owned.events().next();
     owner.abort(reason);
     await expect(owned.listRuns()).rejects.toBe(reason);
+    await expect(stream).rejects.toBe(reason);
   });
 });

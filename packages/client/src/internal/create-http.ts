@@ -27,6 +27,8 @@ export interface RequestOptions {
 
 export interface Http {
   readonly baseUrl: string;
+  /** The client's own signal, which aborts everything it does. */
+  readonly signal: AbortSignal | undefined;
   /** Sends a request and reads its JSON answer; any status but 2xx throws. */
   json<T>(method: 'GET' | 'POST', path: string, options?: RequestOptions): Promise<T>;
   /** Opens an event stream: the response to read (200), or one without a body (204). */
@@ -57,6 +59,7 @@ export function createHttp(options: HttpOptions): Http {
 
   return {
     baseUrl: options.baseUrl,
+    signal: options.signal,
 
     async json<T>(method: 'GET' | 'POST', path: string, request: RequestOptions = {}): Promise<T> {
       const response = await send(method, path, { ...request, headers: { accept: 'application/json', ...request.headers } });

@@ -9,7 +9,7 @@ import type { StoredEvent, UmcaEvent } from '@umca/contracts';
 import { UmcaApiError } from '../umca-api-error.js';
 import type { FollowOptions } from '../umca-client.js';
 import { UmcaClientError } from '../umca-client-error.js';
-import { sleep } from './abort.js';
+import { anySignal, sleep } from './abort.js';
 import type { Http } from './create-http.js';
 import { readEventStream } from './read-event-stream.js';
 
@@ -27,10 +27,12 @@ export async function* followEventStream(
   let last = options.after;
   let connected = false;
   let failures = 0;
+  // The caller's signal or the client's: either ends the stream with its reason.
+  const stop = anySignal(http.signal, options.signal);
   options.onStateChange?.('connecting');
   for (;;) {
     const connection = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, connection.signal]) : connection.signal;
+    const signal = anySignal(stop, connection.signal);
     try {
       let response: Response;
       try {
@@ -44,7 +46,7 @@ export async function* followEventStream(
             { cause: error },
           );
         }
-        await sleep(delayMs, options.signal);
+        await sleep(delayMs, stop);
         continue;
       }
       if (response.status === 204) return; // the run has ended and nothing is after `last`
@@ -61,8 +63,8 @@ export async function* followEventStream(
           },
         });
         for await (const message of messages) {
+          if (!/^\d{1,15}$/.test(message.id ?? '')) throw unexpected(http, path, `an event whose id is not an offset (${message.id})`);
           const offset = Number(message.id);
-          if (!Number.isSafeInteger(offset)) throw unexpected(http, path, `an event without an offset as its id (${message.id})`);
           if (last !== undefined && offset <= last) continue;
           const event = parseEvent(message.data, () => unexpected(http, path, 'an event that is not JSON'));
           last = offset;
@@ -70,7 +72,7 @@ export async function* followEventStream(
           if (isLast(event)) return;
         }
       } catch (error) {
-        if (options.signal?.aborted) throw options.signal.reason;
+        if (stop?.aborted) throw stop.reason;
         if (error instanceof UmcaClientError) throw error;
         // Anything else is the connection dropping: reconnect below.
       }
@@ -78,7 +80,7 @@ export async function* followEventStream(
       connection.abort();
     }
     options.onStateChange?.('reconnecting');
-    await sleep(delayMs, options.signal);
+    await sleep(delayMs, stop);
   }
 }
 
