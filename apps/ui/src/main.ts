@@ -3,8 +3,8 @@
  * The UMCA page: a code editor with live output on `#/`, an agent task on `#/task`, a run's
  * details on `#/runs/{id}`, and the list of runs beside each, kept live by the all-runs stream.
  */
-import { readiness } from './api.js';
-import { follow } from './live.js';
+import { umca } from './api.js';
+import { followAllRuns } from './live.js';
 import { editorView } from './views/editor-view.js';
 import { runView } from './views/run-view.js';
 import { runsView } from './views/runs-view.js';
@@ -31,7 +31,7 @@ function route(): void {
 window.addEventListener('hashchange', route);
 route();
 void runs.refresh();
-void readiness().then(
+void umca.readiness().then(
   (ready) => {
     isolation.textContent = ready.isolation === 'os' ? 'isolation: os' : 'REDUCED isolation';
     isolation.dataset.state = ready.isolation === 'os' ? 'live' : 'reduced';
@@ -40,8 +40,8 @@ void readiness().then(
     isolation.textContent = 'server unreachable';
   },
 );
-// The all-runs stream: EventSource reconnects by itself and resumes after the last event id.
-follow('/v1/events', runs.onEvent, (state) => {
+// The all-runs stream: it reconnects by itself and resumes after the last event.
+followAllRuns(runs.onEvent, (state) => {
   connection.dataset.state = state;
   connection.textContent = state === 'live' ? 'live' : state;
 });

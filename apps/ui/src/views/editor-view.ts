@@ -4,7 +4,7 @@
  * steps arrive live.
  */
 import type { UmcaEvent } from '@umca/contracts';
-import { submitExecution } from '../api.js';
+import { umca } from '../api.js';
 import { el, formatMs, statusBadge } from '../dom.js';
 import { createRunLauncher } from './run-launcher.js';
 import { timelineEntry } from './timeline.js';
@@ -66,7 +66,7 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
       facts.textContent = '';
     },
     submit: () =>
-      submitExecution({
+      umca.submitExecution({
         language: draft.language,
         code: draft.code,
         limits: { timeoutMs: draft.timeoutMs, memoryMb: draft.memoryMb },

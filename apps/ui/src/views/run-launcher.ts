@@ -5,9 +5,9 @@
  * for a request the server refused. The view builds the request and renders the events.
  */
 import type { UmcaEvent } from '@umca/contracts';
-import { cancelRun } from '../api.js';
+import { umca } from '../api.js';
 import { el, statusBadge } from '../dom.js';
-import { follow } from '../live.js';
+import { followRun } from '../live.js';
 
 export interface RunLauncher {
   readonly runButton: HTMLButtonElement;
@@ -62,10 +62,10 @@ export function createRunLauncher(options: {
     status.replaceChildren(statusBadge('queued'));
     runLink.replaceChildren(el('a', { href: `#/runs/${runId}` }, 'open run →'));
     cancelButton.disabled = false;
-    stop = follow(`/v1/runs/${encodeURIComponent(runId)}/events`, onEvent);
+    stop = followRun(runId, onEvent);
   });
   cancelButton.addEventListener('click', () => {
-    if (runId) void cancelRun(runId).catch(() => {});
+    if (runId) void umca.cancelRun(runId).catch(() => {});
   });
 
   return { runButton, cancelButton, problem, status, runLink, runId: () => runId, dispose: () => stop?.() };

@@ -4,9 +4,9 @@
  * while it runs.
  */
 import type { Run } from '@umca/contracts';
-import { getRun } from '../api.js';
+import { umca } from '../api.js';
 import { el } from '../dom.js';
-import { follow } from '../live.js';
+import { followRun } from '../live.js';
 import { executionDetails } from './execution-details.js';
 import { taskDetails } from './task-details.js';
 import { timelineEntry } from './timeline.js';
@@ -16,9 +16,9 @@ export function runView(id: string): { element: HTMLElement; dispose: () => void
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'run-timeline' });
 
   const render = (run: Run) => body.replaceChildren(...(run.kind === 'task' ? taskDetails(run) : executionDetails(run)));
-  const load = () => getRun(id).then(render, (error: Error) => body.replaceChildren(el('div', { class: 'error-box' }, error.message)));
+  const load = () => umca.getRun(id).then(render, (error: Error) => body.replaceChildren(el('div', { class: 'error-box' }, error.message)));
   void load();
-  const stop = follow(`/v1/runs/${encodeURIComponent(id)}/events`, (event) => {
+  const stop = followRun(id, (event) => {
     timeline.append(timelineEntry(event));
     if (event.type === 'dev.umca.run.ended.v1') void load();
   });

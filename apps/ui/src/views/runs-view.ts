@@ -3,7 +3,7 @@
  * The list of runs, newest first, kept current by the all-runs event stream.
  */
 import type { RunSummary, UmcaEvent } from '@umca/contracts';
-import { listRuns } from '../api.js';
+import { umca } from '../api.js';
 import { el, formatMs, statusBadge } from '../dom.js';
 
 export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) => void; refresh: () => Promise<void> } {
@@ -50,7 +50,7 @@ export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) 
   return {
     element: el('div', { class: 'panel' }, el('h2', {}, 'Runs'), list),
     async refresh() {
-      const { runs } = await listRuns();
+      const { runs } = await umca.listRuns({ limit: 50 });
       list.replaceChildren(...runs.map(render));
     },
     onEvent(event) {

@@ -4,7 +4,7 @@
  * call, the code's output, the checks, and at the end the verdict with every round.
  */
 import type { UmcaEvent } from '@umca/contracts';
-import { getRun, submitTask } from '../api.js';
+import { umca } from '../api.js';
 import { el, statusBadge } from '../dom.js';
 import { createRunLauncher } from './run-launcher.js';
 import { taskDetails, verdictBadge } from './task-details.js';
@@ -59,7 +59,7 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
       for (const part of [output, timeline, outcome]) part.replaceChildren();
     },
     submit: () =>
-      submitTask({
+      umca.submitTask({
         task: draft.task,
         language: draft.language,
         maxIterations: draft.maxIterations,
@@ -75,7 +75,7 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
       }
       const runId = launcher.runId();
       if (event.type === 'dev.umca.run.ended.v1' && runId) {
-        void getRun(runId).then((run) => {
+        void umca.getRun(runId).then((run) => {
           if (run.kind !== 'task') return;
           launcher.status.replaceChildren(statusBadge(run.status), ...(run.result ? [verdictBadge(run.result.verdict)] : []));
           outcome.replaceChildren(...taskDetails(run));
