@@ -46,9 +46,9 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reader = threading.Thread(target=lambda: first_line.append(process.stdout.readline() if process.stdout else ""), daemon=True)
     reader.start()
     reader.join(STARTUP_BOUND_S)
-    url = first_line[0].strip() if first_line else ""
+    url = first_line[0].strip().rstrip("/") if first_line else ""
     # `umca serve` prints its base URL as the first line of stdout once it is ready (serve-command.ts).
-    if not re.fullmatch(r"http://[^\s/]+", url):
+    if not re.fullmatch(r"https?://\S+", url):
         process.kill()
         process.wait()
         log.close()

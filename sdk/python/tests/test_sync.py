@@ -21,6 +21,8 @@ from umca import (
     Umca,
     UmcaApiError,
     UmcaConnectionError,
+    UmcaError,
+    UmcaStreamError,
 )
 
 # Prints a line, then waits before the next: the run is still going when each line is handed on.
@@ -101,8 +103,8 @@ def test_an_invalid_request_is_an_api_error_with_the_servers_detail(umca: Umca) 
         umca.run_code("print(1)", limits={"timeout_ms": 0})
     error = caught.value
     assert (error.status, error.code, error.title) == (400, "api_error", "Invalid request")
-    assert "limits.timeoutMs" in error.detail and error.detail in str(error)
-    assert error.problem["status"] == 400 and error.problem["issues"]
+    assert "limits.timeoutMs" in error.detail and str(error) == error.detail
+    assert error.problem["status"] == 400 and error.issues[0]["path"] == ["limits", "timeoutMs"]
     assert umca.readiness().last_event_offset == before, "a refused request was recorded"
 
 
@@ -182,6 +184,15 @@ def test_follow_run_resumes_exactly_after_dropped_connections(server_url: str, u
     assert resumed[-1].event["type"] == "dev.umca.run.ended.v1"
 
 
+def test_a_stream_that_keeps_breaking_gives_up_after_max_reconnects(server_url: str, umca: Umca) -> None:
+    run_id = umca.run_code("print(1)").run_id
+    transport = DroppingTransport(keep=0)  # every connection breaks in its first event: no progress ever
+    with Umca(server_url, transport=transport, max_reconnects=1) as flaky, pytest.raises(UmcaStreamError) as caught:
+        list(flaky.follow_run(run_id))
+    assert transport.cuts == 2 and transport.resumed_from == ["0", "0"]
+    assert caught.value.code == "stream_lost" and caught.value.last_offset == 0 and "after=0" in str(caught.value)
+
+
 def test_follow_run_after_the_end_yields_nothing(umca: Umca) -> None:
     result = umca.run_code("print(1)")
     last = [offset for offset, _ in umca.follow_run(result.run_id)][-1]
@@ -256,5 +267,15 @@ def test_an_unreachable_server_is_named_with_what_to_do() -> None:
     with Umca(f"http://127.0.0.1:{port}") as nowhere, pytest.raises(UmcaConnectionError) as caught:
         nowhere.run_code("print(1)")
     message = str(caught.value)
-    assert caught.value.code == "connection_failed"
+    assert caught.value.code == "server_unreachable"
     assert f"http://127.0.0.1:{port}" in message and "umca serve" in message and "base_url" in message
+
+
+def test_a_base_url_that_is_no_umca_server_is_said_so(server_url: str) -> None:
+    with pytest.raises(UmcaError) as not_a_url:
+        Umca("localhost:8787")
+    assert not_a_url.value.code == "invalid_base_url" and "http(s) URL" in str(not_a_url.value)
+    # Under another path the server answers with its web UI's page, not the API.
+    with Umca(f"{server_url}/elsewhere") as elsewhere, pytest.raises(UmcaError) as caught:
+        elsewhere.readiness()
+    assert caught.value.code == "unexpected_response" and "is base_url a UMCA server?" in str(caught.value)

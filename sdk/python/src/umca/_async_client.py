@@ -38,6 +38,7 @@ from ._wire import Result
 
 AsyncOutputHandler = Callable[[str], Awaitable[object] | object]
 AsyncEventHandler = Callable[[CloudEvent], Awaitable[object] | object]
+AsyncStepHandler = Callable[[dict[str, Any]], Awaitable[object] | object]
 
 
 class AsyncUmca:
@@ -55,7 +56,7 @@ class AsyncUmca:
         *,
         timeout: float | httpx.Timeout = 30.0,
         headers: Mapping[str, str] | None = None,
-        max_reconnects: int = 5,
+        max_reconnects: int = 10,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = _wire.resolve_base_url(base_url)
@@ -150,6 +151,7 @@ class AsyncUmca:
         on_stdout: AsyncOutputHandler | None = None,
         on_stderr: AsyncOutputHandler | None = None,
         on_event: AsyncEventHandler | None = None,
+        on_step: AsyncStepHandler | None = None,
     ) -> TaskResult:
         """Runs an agent task and returns its result; see `Umca.run_task`."""
         accepted = await self.submit_task(
@@ -161,7 +163,14 @@ class AsyncUmca:
             limits=limits,
             allowed_outbound_hosts=allowed_outbound_hosts,
         )
-        return await _consume(self._drive(accepted.run_id, TaskResult, on_event), on_stdout, on_stderr)
+
+        async def on_task_event(event: CloudEvent) -> None:
+            if on_event is not None:
+                await _call(on_event, event)
+            if on_step is not None and event["type"] == _wire.STEP_ENDED:
+                await _call(on_step, event["data"])
+
+        return await _consume(self._drive(accepted.run_id, TaskResult, on_task_event), on_stdout, on_stderr)
 
     async def submit_task(
         self,

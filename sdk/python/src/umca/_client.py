@@ -37,6 +37,7 @@ from ._wire import Result
 
 OutputHandler = Callable[[str], object]
 EventHandler = Callable[[CloudEvent], object]
+StepHandler = Callable[[dict[str, Any]], object]
 
 
 class Umca:
@@ -64,7 +65,7 @@ class Umca:
         *,
         timeout: float | httpx.Timeout = 30.0,
         headers: Mapping[str, str] | None = None,
-        max_reconnects: int = 5,
+        max_reconnects: int = 10,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = _wire.resolve_base_url(base_url)
@@ -159,10 +160,12 @@ class Umca:
         on_stdout: OutputHandler | None = None,
         on_stderr: OutputHandler | None = None,
         on_event: EventHandler | None = None,
+        on_step: StepHandler | None = None,
     ) -> TaskResult:
         """Runs an agent task (plan, write, run and check code) and returns its result. `model` is
         ``provider:model``; without it the server's default (``umca serve --model``) is used, and a
-        server without one refuses the task with `UmcaApiError` (400)."""
+        server without one refuses the task with `UmcaApiError` (400). `on_step` gets each step
+        (plan, code, execute, test) as it ends: the data of its ``dev.umca.step.ended.v1``."""
         accepted = self.submit_task(
             task,
             model=model,
@@ -172,7 +175,14 @@ class Umca:
             limits=limits,
             allowed_outbound_hosts=allowed_outbound_hosts,
         )
-        return _consume(self._drive(accepted.run_id, TaskResult, on_event), on_stdout, on_stderr)
+
+        def on_task_event(event: CloudEvent) -> None:
+            if on_event is not None:
+                on_event(event)
+            if on_step is not None and event["type"] == _wire.STEP_ENDED:
+                on_step(event["data"])
+
+        return _consume(self._drive(accepted.run_id, TaskResult, on_task_event), on_stdout, on_stderr)
 
     def submit_task(
         self,

@@ -10,33 +10,55 @@ import httpx
 
 
 class UmcaError(Exception):
-    """Base of every error the SDK raises. `code` is stable across versions; the message is for people."""
+    """Base of every error the SDK raises. `code` is stable across versions (switch on it, not on
+    the message), and the same as `@umca/client`'s where both have the case:
+
+    - ``server_unreachable``: no server at `base_url`, or the connection broke (`UmcaConnectionError`);
+    - ``api_error``: the server answered with a problem (`UmcaApiError`);
+    - ``unexpected_response``: the answer is not what UMCA sends (is `base_url` a UMCA server?);
+    - ``invalid_base_url``: `base_url` is not an http(s) URL;
+    - ``timeout``: a request took longer than the client's `timeout` (`UmcaTimeoutError`);
+    - ``stream_lost``: an event stream kept breaking (`UmcaStreamError`);
+    - ``run_incomplete``: a run ended without a result (`UmcaRunIncompleteError`).
+    """
 
     code: str = "umca_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if code is not None:
+            self.code = code
 
 
 class UmcaApiError(UmcaError):
-    """The server answered with an error status. `detail` is the server's own explanation of what
-    to fix; `problem` is the whole problem+json body (extensions such as `issues` or `runId`)."""
+    """The server answered with an error status (RFC 9457 problem+json). The message is its
+    `detail`, the server's own words on what to fix; `problem` is the whole body, extensions
+    (`issues`, `runId`) included."""
 
     code = "api_error"
 
     def __init__(self, status: int, title: str, detail: str, problem: dict[str, Any]) -> None:
-        super().__init__(f"{status} {title}: {detail}" if detail else f"{status} {title}")
+        super().__init__(detail or f"{status} {title}")
         self.status = status
         self.title = title
         self.detail = detail
         self.problem = problem
 
+    @property
+    def issues(self) -> list[dict[str, Any]]:
+        """For an invalid request: each problem with its `path` in the request; otherwise empty."""
+        issues = self.problem.get("issues")
+        return [issue for issue in issues if isinstance(issue, dict)] if isinstance(issues, list) else []
+
+    def __repr__(self) -> str:
+        return f"UmcaApiError(status={self.status}, title={self.title!r}, detail={self.detail!r})"
+
 
 class UmcaConnectionError(UmcaError):
     """The server could not be reached, or the connection to it broke before it answered."""
 
-    code = "connection_failed"
+    code = "server_unreachable"
 
     def __init__(self, base_url: str, cause: BaseException) -> None:
         reason = str(cause) or type(cause).__name__

@@ -7,13 +7,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 import httpx
 from httpx_sse import ServerSentEvent
 
-from ._errors import UmcaApiError, UmcaRunIncompleteError
+from ._errors import UmcaApiError, UmcaError, UmcaRunIncompleteError
 from ._models import (
     CheckResult,
     CloudEvent,
@@ -41,6 +42,7 @@ from ._models import (
 DEFAULT_BASE_URL = "http://127.0.0.1:8787"
 OUTPUT_APPENDED = "dev.umca.output.appended.v1"
 RUN_ENDED = "dev.umca.run.ended.v1"
+STEP_ENDED = "dev.umca.step.ended.v1"
 RESPOND_ASYNC = {"prefer": "respond-async"}
 SSE_HEADERS = {"accept": "text/event-stream", "cache-control": "no-store"}
 #: The server sends a heartbeat every 15 s: three missed in a row means the connection is dead.
@@ -48,8 +50,16 @@ STREAM_READ_TIMEOUT_S = 45.0
 
 
 def resolve_base_url(base_url: str | None) -> str:
-    """The explicit URL, else UMCA_SERVER, else the local default; without a trailing slash."""
-    return (base_url or os.environ.get("UMCA_SERVER") or DEFAULT_BASE_URL).rstrip("/")
+    """The explicit URL, else UMCA_SERVER, else the local default; without a trailing slash (a
+    path is kept, for a server behind a proxy at /umca)."""
+    chosen = base_url or os.environ.get("UMCA_SERVER") or DEFAULT_BASE_URL
+    if not re.match(r"^https?://[^/?#\s]+", chosen):
+        source = "" if base_url else " (from UMCA_SERVER)"
+        raise UmcaError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, not {chosen!r}{source}",
+            code="invalid_base_url",
+        )
+    return chosen.rstrip("/")
 
 
 def stream_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
@@ -134,19 +144,19 @@ def api_error(response: httpx.Response) -> UmcaApiError:
     title = problem.get("title") if isinstance(problem.get("title"), str) else response.reason_phrase
     detail = problem.get("detail")
     if not isinstance(detail, str):
-        text = response.text.strip()
-        detail = text[:500] if text else f"{response.request.method} {response.request.url} answered {response.status_code}"
+        detail = (
+            f"{response.request.method} {response.request.url} answered {response.status_code} {response.reason_phrase} "
+            "without a problem+json body; is base_url a UMCA server?"
+        )
     return UmcaApiError(response.status_code, str(title or response.status_code), detail, problem)
 
 
-def unexpected_response(response: httpx.Response, expected: str) -> UmcaApiError:
-    content_type = response.headers.get("content-type", "none")
-    return UmcaApiError(
-        response.status_code,
-        "Unexpected response",
-        f"{response.request.method} {response.request.url} answered {content_type} where {expected} was expected; "
-        "is base_url a UMCA server?",
-        {},
+def unexpected_response(response: httpx.Response, expected: str) -> UmcaError:
+    content_type = response.headers.get("content-type", "no content type")
+    return UmcaError(
+        f"{response.request.method} {response.request.url} answered {response.status_code} with {content_type} "
+        f"where {expected} was expected; is base_url a UMCA server?",
+        code="unexpected_response",
     )
 
 
@@ -177,7 +187,7 @@ def final_result(run: Run, kind: type[Result], ended: CloudEvent | None) -> Resu
         data = ended["data"] if ended is not None else {}
         raise UmcaRunIncompleteError(run.id, str(data.get("status", run.status)), data.get("reason"))
     if not isinstance(run.result, kind):
-        raise UmcaApiError(200, "Unexpected run", f"run {run.id} is a {run.kind} run, not the kind that was submitted", run.raw)
+        raise UmcaError(f"run {run.id} is a {run.kind} run, not the kind that was submitted", code="unexpected_response")
     return run.result
 
 
