@@ -2,6 +2,7 @@
 # Tools the tests drive UMCA with, beyond the npm dev dependencies. Idempotent.
 #  - the Python MCP SDK (PyPI `mcp`), a second, independent MCP client, in a virtualenv kept in
 #    node_modules so it goes away with them;
+#  - UMCA's own Python SDK (sdk/python), editable, with its test tools, in the same virtualenv;
 #  - Node 22 (the npm package `node@22`), which the official MCP conformance suite needs;
 #  - Chromium (Debian's package), which the web UI tests drive through playwright-core.
 set -eu
@@ -16,6 +17,16 @@ if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.vers
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$PYTHON_MCP_VERSION" >&2
+fi
+
+# Editable, so the tests always see this checkout's SDK; reinstalled when its pyproject.toml
+# (its dependencies) changes or the virtualenv was made anew.
+sdk_stamp="$venv/.umca-sdk-python-stamp"
+if [ ! -f "$sdk_stamp" ] || [ sdk/python/pyproject.toml -nt "$sdk_stamp" ] \
+  || ! "$venv/bin/python" -c "import sys, umca, pytest, pytest_asyncio, mypy; sys.exit(not umca.__file__.startswith(sys.argv[1]))" "$PWD/sdk/python/src/" 2>/dev/null; then
+  say "installing the Python SDK (sdk/python) and its test tools into $venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --editable "./sdk/python[test]" >&2
+  touch "$sdk_stamp"
 fi
 
 if ! npx --yes node@22 --version >/dev/null 2>&1; then

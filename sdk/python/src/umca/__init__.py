@@ -1,0 +1,89 @@
+"""UMCA's Python SDK: run code in UMCA's WebAssembly sandboxes and follow every run live.
+
+```python
+from umca import Umca
+
+with Umca() as umca:
+    result = umca.run_code("print(6 * 7)", on_stdout=lambda text: print(text, end=""))
+```
+
+Every name below is public API; anything not listed here is internal and may change.
+"""
+
+from ._async_client import AsyncUmca
+from ._client import Umca
+from ._errors import (
+    UmcaApiError,
+    UmcaConnectionError,
+    UmcaError,
+    UmcaRunIncompleteError,
+    UmcaStreamError,
+    UmcaTimeoutError,
+)
+from ._models import (
+    CheckResult,
+    CloudEvent,
+    DroppedFile,
+    DroppedFiles,
+    EgressAttempt,
+    ExecutionError,
+    ExecutionResult,
+    ExecutionStatus,
+    Language,
+    Limits,
+    OutputChunk,
+    OutputFile,
+    OutputStream,
+    Readiness,
+    Run,
+    RunAccepted,
+    RunPage,
+    RunStatus,
+    RunSummary,
+    StreamedEvent,
+    TaskExecution,
+    TaskIteration,
+    TaskResult,
+    Timings,
+    Usage,
+    Verdict,
+)
+from ._version import __version__
+
+__all__ = [
+    "AsyncUmca",
+    "CheckResult",
+    "CloudEvent",
+    "DroppedFile",
+    "DroppedFiles",
+    "EgressAttempt",
+    "ExecutionError",
+    "ExecutionResult",
+    "ExecutionStatus",
+    "Language",
+    "Limits",
+    "OutputChunk",
+    "OutputFile",
+    "OutputStream",
+    "Readiness",
+    "Run",
+    "RunAccepted",
+    "RunPage",
+    "RunStatus",
+    "RunSummary",
+    "StreamedEvent",
+    "TaskExecution",
+    "TaskIteration",
+    "TaskResult",
+    "Timings",
+    "Umca",
+    "UmcaApiError",
+    "UmcaConnectionError",
+    "UmcaError",
+    "UmcaRunIncompleteError",
+    "UmcaStreamError",
+    "UmcaTimeoutError",
+    "Usage",
+    "Verdict",
+    "__version__",
+]

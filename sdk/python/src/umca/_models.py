@@ -1,0 +1,274 @@
+"""Typed views of the HTTP API v1's JSON: results, runs, listings, events. Field names are the
+wire's in snake_case; each object keeps the JSON it was read from in `raw`, so fields a newer
+server adds (allowed within v1) are never lost. Unknown fields are ignored, as the compatibility
+rule asks of consumers."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple, TypedDict
+
+Language = Literal["python", "javascript"]
+"""Languages `run_code` takes (the API's `wasi` modules are not wrapped by this SDK yet)."""
+
+ExecutionStatus = Literal["ok", "error", "timeout", "memory_limit", "output_limit", "rejected", "busy", "cancelled", "crashed"]
+RunStatus = Literal[
+    "queued", "running", "ok", "error", "timeout", "memory_limit", "output_limit", "rejected", "busy", "cancelled", "crashed"
+]
+Verdict = Literal["pass", "fail", "unverified"]
+OutputStream = Literal["stdout", "stderr"]
+
+
+class Limits(TypedDict, total=False):
+    """Limits for a run; absent ones take the server's defaults."""
+
+    timeout_ms: int
+    """Wall-clock limit, 1..300000 ms. The sandbox is killed when it is reached."""
+    memory_mb: int
+    """Memory beyond the interpreter, 16..4096 MiB."""
+    output_bytes: int
+    """Cap on each of stdout and stderr, in bytes."""
+
+
+class CloudEvent(TypedDict):
+    """An umca-events v1 event: a CloudEvents 1.0 envelope; `data` is typed by `type` (see docs/events.md)."""
+
+    specversion: str
+    id: str
+    source: str
+    type: str
+    time: str
+    subject: str
+    datacontenttype: str
+    dataschema: str
+    data: dict[str, Any]
+
+
+class StreamedEvent(NamedTuple):
+    """An event with its offset in the server's log: `for offset, event in umca.follow_run(run_id)`."""
+
+    offset: int
+    event: CloudEvent
+
+
+@dataclass(frozen=True)
+class OutputChunk:
+    """Output as the program wrote it, live, in order (`sequence` counts from 0 across both streams)."""
+
+    stream: OutputStream
+    text: str
+    sequence: int
+    offset: int
+    """The event's offset, to resume with `follow_run(run_id, after=offset)`."""
+
+
+@dataclass(frozen=True)
+class ExecutionError:
+    """What the program raised (ZeroDivisionError, TypeError) or the runner's error name."""
+
+    type: str
+    message: str
+    traceback: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file the run created or changed, checked by the host."""
+
+    path: str
+    size_bytes: int
+    encoding: Literal["utf8", "base64"]
+    content: str
+
+    def to_bytes(self) -> bytes:
+        """The file's bytes, whatever the encoding it travelled in."""
+        return base64.b64decode(self.content) if self.encoding == "base64" else self.content.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class DroppedFile:
+    path: str
+    """For showing only: escaped and cut; never use it as a file name."""
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DroppedFiles:
+    """Files the run produced that `files` does not hold, and why."""
+
+    count: int
+    files: list[DroppedFile]
+    summary: str
+
+
+@dataclass(frozen=True)
+class EgressAttempt:
+    """An outbound request the program tried, and the policy's verdict."""
+
+    method: str
+    url: str
+    verdict: Literal["allowed", "denied"]
+    reason: str
+    duration_ms: float
+    rule: str | None = None
+    address: str | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class Timings:
+    queued_ms: float
+    execute_ms: float
+    program_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """umca.execution.result.v1 plus the run's id. A program that failed is a result with
+    `status="error"` and `error`, not an exception."""
+
+    run_id: str
+    status: ExecutionStatus
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    stdout_truncated: bool
+    stderr_truncated: bool
+    files: list[OutputFile]
+    egress: list[EgressAttempt]
+    lane: str
+    isolation: str
+    duration_ms: float
+    timings: Timings
+    reason: str | None = None
+    error: ExecutionError | None = None
+    dropped_files: DroppedFiles | None = None
+    runtime: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskExecution:
+    status: ExecutionStatus
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    duration_ms: float
+    egress: list[EgressAttempt]
+    error: ExecutionError | None = None
+
+
+@dataclass(frozen=True)
+class TaskIteration:
+    index: int
+    code: str
+    execution: TaskExecution
+    checks: list[CheckResult]
+    verdict: Verdict
+    feedback: str | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """umca.task.result.v1: the plan, the checks, the final program and how each round went."""
+
+    run_id: str
+    status: ExecutionStatus
+    verdict: Verdict
+    plan: list[str]
+    checks: list[str]
+    code: str
+    stdout: str
+    iterations: list[TaskIteration]
+    models: list[str]
+    usage: Usage
+    duration_ms: float
+    reason: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RunAccepted:
+    """The answer to a submission: the run exists and can be followed."""
+
+    run_id: str
+    status: RunStatus
+    links: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run as the server keeps it: its request, where it is, and its result once it ended."""
+
+    id: str
+    kind: Literal["execution", "task"]
+    status: RunStatus
+    language: str
+    created_at: str
+    request: dict[str, Any]
+    result: ExecutionResult | TaskResult | None
+    started_at: str | None = None
+    ended_at: str | None = None
+    duration_ms: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def ended(self) -> bool:
+        return self.status not in ("queued", "running")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run as listed by `list_runs`."""
+
+    id: str
+    kind: Literal["execution", "task"]
+    status: RunStatus
+    language: str
+    created_at: str
+    egress_denied: int
+    verdict: Verdict | None = None
+    lane: str | None = None
+    runtime: str | None = None
+    duration_ms: float | None = None
+    reason: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """A page of runs, newest first; `next` is the `before` of the next, older page (None on the last)."""
+
+    runs: list[RunSummary]
+    next: str | None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    status: str
+    isolation: str
+    active_runs: int
+    idle_sandboxes: int
+    last_event_offset: int
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

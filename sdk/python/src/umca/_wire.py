@@ -1,0 +1,354 @@
+"""The JSON of the HTTP API v1, both ways: request bodies built from keyword arguments, answers
+read into the typed models, error answers (problem+json) turned into `UmcaApiError`, and event
+stream messages into `StreamedEvent`s. No I/O here: the sync and async clients share it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar, cast
+
+import httpx
+from httpx_sse import ServerSentEvent
+
+from ._errors import UmcaApiError, UmcaError, UmcaRunIncompleteError
+from ._models import (
+    CheckResult,
+    CloudEvent,
+    DroppedFile,
+    DroppedFiles,
+    EgressAttempt,
+    ExecutionError,
+    ExecutionResult,
+    Limits,
+    OutputChunk,
+    OutputFile,
+    Readiness,
+    Run,
+    RunAccepted,
+    RunPage,
+    RunSummary,
+    StreamedEvent,
+    TaskExecution,
+    TaskIteration,
+    TaskResult,
+    Timings,
+    Usage,
+)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8787"
+OUTPUT_APPENDED = "dev.umca.output.appended.v1"
+RUN_ENDED = "dev.umca.run.ended.v1"
+STEP_ENDED = "dev.umca.step.ended.v1"
+RESPOND_ASYNC = {"prefer": "respond-async"}
+SSE_HEADERS = {"accept": "text/event-stream", "cache-control": "no-store"}
+#: The server sends a heartbeat every 15 s: three missed in a row means the connection is dead.
+STREAM_READ_TIMEOUT_S = 45.0
+
+
+def resolve_base_url(base_url: str | None) -> str:
+    """The explicit URL, else UMCA_SERVER, else the local default; without a trailing slash (a
+    path is kept, for a server behind a proxy at /umca)."""
+    chosen = base_url or os.environ.get("UMCA_SERVER") or DEFAULT_BASE_URL
+    if not re.match(r"^https?://[^/?#\s]+", chosen):
+        source = "" if base_url else " (from UMCA_SERVER)"
+        raise UmcaError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, not {chosen!r}{source}",
+            code="invalid_base_url",
+        )
+    return chosen.rstrip("/")
+
+
+def stream_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
+    return httpx.Timeout(connect=timeout.connect, read=STREAM_READ_TIMEOUT_S, write=timeout.write, pool=timeout.pool)
+
+
+def _limits(limits: Limits | None) -> dict[str, int]:
+    if not limits:
+        return {}
+    names = {"timeout_ms": "timeoutMs", "memory_mb": "memoryMb", "output_bytes": "outputBytes"}
+    unknown = set(limits) - set(names)
+    if unknown:
+        raise TypeError(f"unknown limits {sorted(unknown)}: the limits are {sorted(names)}")
+    return {names[key]: cast(int, value) for key, value in limits.items()}
+
+
+def _files(files: Mapping[str, str | bytes]) -> list[dict[str, str]]:
+    return [
+        {"path": path, "content": base64.b64encode(content).decode("ascii"), "encoding": "base64"}
+        if isinstance(content, (bytes, bytearray))
+        else {"path": path, "content": content}
+        for path, content in files.items()
+    ]
+
+
+def execution_body(
+    code: str,
+    language: str,
+    *,
+    allowed_outbound_hosts: Iterable[str] | None,
+    limits: Limits | None,
+    files: Mapping[str, str | bytes] | None,
+    stdin: str | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"language": language, "code": code}
+    if allowed_outbound_hosts is not None:
+        body["allowedOutboundHosts"] = list(allowed_outbound_hosts)
+    if limits:
+        body["limits"] = _limits(limits)
+    if files is not None:
+        body["files"] = _files(files)
+    if stdin is not None:
+        body["stdin"] = stdin
+    return body
+
+
+def task_body(
+    task: str,
+    *,
+    model: str | None,
+    fallback_models: Iterable[str] | None,
+    language: str | None,
+    max_iterations: int | None,
+    limits: Limits | None,
+    allowed_outbound_hosts: Iterable[str] | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"task": task}
+    if model is not None:
+        body["model"] = model
+    if fallback_models is not None:
+        body["fallbackModels"] = list(fallback_models)
+    if language is not None:
+        body["language"] = language
+    if max_iterations is not None:
+        body["maxIterations"] = max_iterations
+    if limits:
+        body["limits"] = _limits(limits)
+    if allowed_outbound_hosts is not None:
+        body["allowedOutboundHosts"] = list(allowed_outbound_hosts)
+    return body
+
+
+def api_error(response: httpx.Response) -> UmcaApiError:
+    """The error for a response with an error status; call after the body has been read."""
+    problem: dict[str, Any] = {}
+    try:
+        parsed = response.json()
+        if isinstance(parsed, dict):
+            problem = parsed
+    except ValueError:
+        pass
+    title = problem.get("title") if isinstance(problem.get("title"), str) else response.reason_phrase
+    detail = problem.get("detail")
+    if not isinstance(detail, str):
+        detail = (
+            f"{response.request.method} {response.request.url} answered {response.status_code} {response.reason_phrase} "
+            "without a problem+json body; is base_url a UMCA server?"
+        )
+    return UmcaApiError(response.status_code, str(title or response.status_code), detail, problem)
+
+
+def unexpected_response(response: httpx.Response, expected: str) -> UmcaError:
+    content_type = response.headers.get("content-type", "no content type")
+    return UmcaError(
+        f"{response.request.method} {response.request.url} answered {response.status_code} with {content_type} "
+        f"where {expected} was expected; is base_url a UMCA server?",
+        code="unexpected_response",
+    )
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object, or the UmcaApiError it stands for."""
+    if response.is_error:
+        raise api_error(response)
+    try:
+        parsed = response.json()
+    except ValueError:
+        raise unexpected_response(response, "JSON") from None
+    if not isinstance(parsed, dict):
+        raise unexpected_response(response, "a JSON object")
+    return parsed
+
+
+Result = TypeVar("Result", ExecutionResult, TaskResult)
+
+
+def read_output_chunk(offset: int, event: CloudEvent) -> OutputChunk:
+    data = event["data"]
+    return OutputChunk(stream=data["stream"], text=data["text"], sequence=data["sequence"], offset=offset)
+
+
+def final_result(run: Run, kind: type[Result], ended: CloudEvent | None) -> Result:
+    """The result of a run that has ended, as the type that was submitted."""
+    if run.result is None:
+        data = ended["data"] if ended is not None else {}
+        raise UmcaRunIncompleteError(run.id, str(data.get("status", run.status)), data.get("reason"))
+    if not isinstance(run.result, kind):
+        raise UmcaError(f"run {run.id} is a {run.kind} run, not the kind that was submitted", code="unexpected_response")
+    return run.result
+
+
+def read_stream_message(sse: ServerSentEvent) -> StreamedEvent | None:
+    """An event, or None for a message without data (the stream's opening resume point, a heartbeat)."""
+    if not sse.data:
+        return None
+    return StreamedEvent(int(sse.id), cast(CloudEvent, json.loads(sse.data)))
+
+
+def _error(raw: Any) -> ExecutionError | None:
+    if not isinstance(raw, dict):
+        return None
+    return ExecutionError(type=str(raw["type"]), message=str(raw["message"]), traceback=raw.get("traceback"))
+
+
+def _egress(raw: list[dict[str, Any]]) -> list[EgressAttempt]:
+    return [
+        EgressAttempt(
+            method=item["method"],
+            url=item["url"],
+            verdict=item["verdict"],
+            reason=item["reason"],
+            duration_ms=item["durationMs"],
+            rule=item.get("rule"),
+            address=item.get("address"),
+            status=item.get("status"),
+        )
+        for item in raw
+    ]
+
+
+def read_execution_result(raw: dict[str, Any], run_id: str) -> ExecutionResult:
+    dropped = raw.get("droppedFiles")
+    timings = raw["timings"]
+    return ExecutionResult(
+        run_id=run_id,
+        status=raw["status"],
+        exit_code=raw["exitCode"],
+        stdout=raw["stdout"],
+        stderr=raw["stderr"],
+        stdout_truncated=raw["stdoutTruncated"],
+        stderr_truncated=raw["stderrTruncated"],
+        files=[
+            OutputFile(path=item["path"], size_bytes=item["sizeBytes"], encoding=item["encoding"], content=item["content"])
+            for item in raw["files"]
+        ],
+        egress=_egress(raw["egress"]),
+        lane=raw["lane"],
+        isolation=raw["isolation"],
+        duration_ms=raw["durationMs"],
+        timings=Timings(queued_ms=timings["queuedMs"], execute_ms=timings["executeMs"], program_ms=timings.get("programMs")),
+        reason=raw.get("reason"),
+        error=_error(raw.get("error")),
+        dropped_files=None
+        if not isinstance(dropped, dict)
+        else DroppedFiles(
+            count=dropped["count"],
+            files=[DroppedFile(path=item["path"], reason=item["reason"], message=item["message"]) for item in dropped["files"]],
+            summary=dropped["summary"],
+        ),
+        runtime=raw.get("runtime"),
+        raw=raw,
+    )
+
+
+def read_task_result(raw: dict[str, Any], run_id: str) -> TaskResult:
+    usage = raw["usage"]
+    return TaskResult(
+        run_id=raw.get("runId", run_id),
+        status=raw["status"],
+        verdict=raw["verdict"],
+        plan=list(raw["plan"]),
+        checks=list(raw["checks"]),
+        code=raw["code"],
+        stdout=raw["stdout"],
+        iterations=[
+            TaskIteration(
+                index=item["index"],
+                code=item["code"],
+                execution=TaskExecution(
+                    status=item["execution"]["status"],
+                    exit_code=item["execution"]["exitCode"],
+                    stdout=item["execution"]["stdout"],
+                    stderr=item["execution"]["stderr"],
+                    duration_ms=item["execution"]["durationMs"],
+                    egress=_egress(item["execution"]["egress"]),
+                    error=_error(item["execution"].get("error")),
+                ),
+                checks=[CheckResult(name=check["name"], passed=check["passed"], detail=check.get("detail")) for check in item["checks"]],
+                verdict=item["verdict"],
+                feedback=item.get("feedback"),
+            )
+            for item in raw["iterations"]
+        ],
+        models=list(raw["models"]),
+        usage=Usage(
+            calls=usage["calls"],
+            prompt_tokens=usage["promptTokens"],
+            completion_tokens=usage["completionTokens"],
+            latency_ms=usage["latencyMs"],
+        ),
+        duration_ms=raw["durationMs"],
+        reason=raw.get("reason"),
+        raw=raw,
+    )
+
+
+def read_run(raw: dict[str, Any]) -> Run:
+    result_raw = raw.get("result")
+    result: ExecutionResult | TaskResult | None = None
+    if isinstance(result_raw, dict):
+        result = read_task_result(result_raw, raw["id"]) if raw["kind"] == "task" else read_execution_result(result_raw, raw["id"])
+    return Run(
+        id=raw["id"],
+        kind=raw["kind"],
+        status=raw["status"],
+        language=raw["language"],
+        created_at=raw["createdAt"],
+        request=cast(dict[str, Any], raw.get("request", {})),
+        result=result,
+        started_at=raw.get("startedAt"),
+        ended_at=raw.get("endedAt"),
+        duration_ms=raw.get("durationMs"),
+        raw=raw,
+    )
+
+
+def read_run_page(raw: dict[str, Any]) -> RunPage:
+    return RunPage(
+        runs=[
+            RunSummary(
+                id=item["id"],
+                kind=item["kind"],
+                status=item["status"],
+                language=item["language"],
+                created_at=item["createdAt"],
+                egress_denied=item.get("egressDenied", 0),
+                verdict=item.get("verdict"),
+                lane=item.get("lane"),
+                runtime=item.get("runtime"),
+                duration_ms=item.get("durationMs"),
+                reason=item.get("reason"),
+                raw=item,
+            )
+            for item in raw["runs"]
+        ],
+        next=raw.get("next"),
+    )
+
+
+def read_run_accepted(raw: dict[str, Any]) -> RunAccepted:
+    return RunAccepted(run_id=raw["runId"], status=raw["status"], links=dict(raw.get("links", {})))
+
+
+def read_readiness(raw: dict[str, Any]) -> Readiness:
+    return Readiness(
+        status=raw["status"],
+        isolation=raw["isolation"],
+        active_runs=raw["activeRuns"],
+        idle_sandboxes=raw["idleSandboxes"],
+        last_event_offset=raw["lastEventOffset"],
+        raw=raw,
+    )
