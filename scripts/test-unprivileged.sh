@@ -1,5 +1,5 @@
 #!/bin/sh
-# The escape suite (packages/runner/test/sandbox-*.test.ts and runner-egress.test.ts) again, as
+# The escape suite (packages/runner/test/sandbox-*.test.ts and runner-egress.real.test.ts) again, as
 # an unprivileged user. A sandbox must hold no host privilege whoever starts UMCA, and CI runs as
 # root: scripts/test.sh calls this after the whole suite has passed as root, so both ways are
 # proved on every run.

@@ -29,7 +29,8 @@ function sourceFiles(folder: string): string[] {
   return files;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?<![\w.])import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?<![\w.])import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
 
 const workspaces: Workspace[] = rootManifest.workspaces.map((folder) => {
   const manifest = JSON.parse(readFileSync(join(ROOT, folder, 'package.json'), 'utf8')) as {
@@ -42,7 +43,13 @@ const workspaces: Workspace[] = rootManifest.workspaces.map((folder) => {
       specifier: (match[1] ?? match[2] ?? match[3]) as string,
     })),
   );
-  return { folder, name: manifest.name, isApp: folder.startsWith('apps/'), dependencies: Object.keys(manifest.dependencies ?? {}), imports };
+  return {
+    folder,
+    name: manifest.name,
+    isApp: folder.startsWith('apps/'),
+    dependencies: Object.keys(manifest.dependencies ?? {}),
+    imports,
+  };
 });
 const byName = new Map(workspaces.map((workspace) => [workspace.name, workspace]));
 const internal = (workspace: Workspace) => workspace.dependencies.filter((name) => byName.has(name));
@@ -85,7 +92,10 @@ describe('the architecture', () => {
     const allowed = new Set(['@umca/contracts', '@umca/policy']);
     for (const name of ['@umca/runner', '@umca/store', '@umca/events', '@umca/models', '@umca/agents', '@umca/policy', '@umca/client']) {
       const workspace = byName.get(name) as Workspace;
-      expect(internal(workspace).filter((dependency) => !allowed.has(dependency)), name).toEqual([]);
+      expect(
+        internal(workspace).filter((dependency) => !allowed.has(dependency)),
+        name,
+      ).toEqual([]);
     }
     const runs = byName.get('@umca/runs') as Workspace;
     expect(internal(runs).sort()).toEqual(['@umca/agents', '@umca/contracts', '@umca/policy']);

@@ -158,7 +158,7 @@ describe('JSON Schema export', () => {
     expect(schemas['umca.execution.result.v1'].$id).toBe('https://umca.dev/schemas/umca.execution.result.v1.json');
   });
   // Results the real runner returns are checked against both forms of the contract in
-  // packages/runner/test/runner-result-contract.test.ts: this package depends on nothing.
+  // packages/runner/test/runner-result-contract.real.test.ts: this package depends on nothing.
 });
 
 describe('the JSON Schema files in the repository', () => {

@@ -1,6 +1,6 @@
 /**
  * The host's check of output files, in-process: what a forged or careless report can hold, and
- * what the host passes on. Real runs that forge the report are in sandbox-output-files.test.ts.
+ * what the host passes on. Real runs that forge the report are in sandbox-output-files.real.test.ts.
  */
 import * as contracts from '@umca/contracts';
 import { describe, expect, it } from 'vitest';
