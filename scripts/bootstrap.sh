@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 say() { printf 'umca setup: %s\n' "$*" >&2; }
 die() { printf 'umca setup: %s\n' "$*" >&2; exit 1; }
 
-# --- Node.js 20.11 or later -------------------------------------------------------------------
-command -v node >/dev/null 2>&1 || die "Node.js 20.11 or later is required: install it (e.g. from your distribution or nodejs.org) and run this again."
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=11)?0:1)' \
-  || die "Node.js $(node -v) is too old: UMCA needs 20.11 or later."
+# --- Node.js 20.19 or later (the web UI bundler, rolldown, needs it) ---------------------------
+command -v node >/dev/null 2>&1 || die "Node.js 20.19 or later is required: install it (e.g. from your distribution or nodejs.org) and run this again."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || die "Node.js $(node -v) is too old: UMCA needs 20.19 or later."
 
 # --- Debian packages: bubblewrap (the OS sandbox), C and C++ compilers (the sandbox addons) -----
 missing=""

@@ -3,11 +3,11 @@
  * scripted OpenAI-compatible TEST DOUBLE (hosted models cannot be reached from the test machines;
  * see its file): the flow's result, its events in order, the run record, bad input and cancelling.
  */
+import { createClient } from '@umca/client';
 import type { UmcaEvent } from '@umca/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADD_GOOD, ADD_PLAN, ADD_WRONG, scriptAgent } from '../../../packages/models/test/support/scripted-agent.js';
 import { type ScriptedOpenAiServer, startScriptedOpenAiServer } from '../../../packages/models/test/support/scripted-openai-server.js';
-import { connectSse } from './support/sse-client.js';
 import { useServer } from './support/use-server.js';
 
 let model: ScriptedOpenAiServer;
@@ -26,9 +26,9 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 const runCount = async () => ((await (await fetch(`${server().url}/v1/runs?limit=500`)).json()) as { runs: unknown[] }).runs.length;
 
 async function eventsOf(runId: string): Promise<UmcaEvent[]> {
-  const stream = await connectSse(`${server().url}/v1/runs/${runId}/events`);
-  await stream.ended;
-  return stream.messages.map((message) => JSON.parse(message.data) as UmcaEvent);
+  const events: UmcaEvent[] = [];
+  for await (const { event } of createClient({ baseUrl: server().url }).followRun(runId)) events.push(event);
+  return events;
 }
 
 describe('POST /v1/tasks', () => {
@@ -147,12 +147,12 @@ describe('POST /v1/tasks', () => {
     const { runId } = await (
       await post('/v1/tasks', { task: 'write add(a, b)', model: 'scripted:coder' }, { prefer: 'respond-async' })
     ).json();
-    const stream = await connectSse(`${server().url}/v1/runs/${runId}/events`);
-    await stream.waitFor(3);
-    expect((await post(`/v1/runs/${runId}/cancel`, {})).status).toBe(202);
-    await stream.ended;
-    const last = JSON.parse(stream.messages.at(-1)?.data ?? '{}');
-    expect(last).toMatchObject({ type: 'dev.umca.run.ended.v1', data: { status: 'cancelled' } });
+    const events: UmcaEvent[] = [];
+    for await (const { event } of createClient({ baseUrl: server().url }).followRun(runId)) {
+      events.push(event);
+      if (events.length === 3) expect((await post(`/v1/runs/${runId}/cancel`, {})).status).toBe(202);
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'dev.umca.run.ended.v1', data: { status: 'cancelled' } });
     const run = await (await fetch(`${server().url}/v1/runs/${runId}`)).json();
     expect(run).toMatchObject({ status: 'cancelled', result: { verdict: 'fail' } });
   });

@@ -4,10 +4,11 @@
  * the real sandbox, every step on the event stream. The model is tiny, so whether its program
  * passes is not asserted; that the flow completes with real tokens and honest events is.
  */
+
+import { createClient } from '@umca/client';
 import type { UmcaEvent } from '@umca/contracts';
 import { describe, expect, it } from 'vitest';
 import { testGguf } from '../../../packages/models/test/support/test-gguf.js';
-import { connectSse } from './support/sse-client.js';
 import { useServer } from './support/use-server.js';
 
 const model = `local:${testGguf()}`;
@@ -29,9 +30,8 @@ describe('a task with a real local model', () => {
     expect(result.iterations).toHaveLength(1);
     expect(result.code.length).toBeGreaterThan(0);
 
-    const stream = await connectSse(`${server().url}/v1/runs/${result.runId}/events`);
-    await stream.ended;
-    const events = stream.messages.map((message) => JSON.parse(message.data) as UmcaEvent);
+    const events: UmcaEvent[] = [];
+    for await (const { event } of createClient({ baseUrl: server().url }).followRun(result.runId)) events.push(event);
     const calls = events.filter((event) => event.type === 'dev.umca.model.called.v1');
     expect(calls.length).toBe(result.usage.calls);
     for (const call of calls) expect(call.data).toMatchObject({ model, completionTokens: expect.any(Number), attempts: 1 });

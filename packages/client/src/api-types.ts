@@ -36,3 +36,5 @@ export interface Readiness {
   /** The offset of the last event published; `events({ after })` resumes from it. */
   readonly lastEventOffset: number;
 }
+/** A `fetch` as the client calls it: any standard one fits. */
+export type Fetch = (input: string, init: RequestInit) => Promise<Response>;

@@ -4,15 +4,12 @@
  * needs only `fetch`, `ReadableStream` and `AbortSignal`.
  */
 import type { ExecutionRequest, Run, RunResult, RunSummary, TaskRequest, TaskResult } from '@umca/contracts';
-import type { Readiness, RunAccepted, RunCancelling, RunPage } from './api-types.js';
+import type { Fetch, Readiness, RunAccepted, RunCancelling, RunPage } from './api-types.js';
 import { createHttp } from './internal/create-http.js';
 import { followEventStream } from './internal/follow-event-stream.js';
 import { resolveBaseUrl } from './internal/resolve-base-url.js';
 import { runToEnd } from './internal/run-to-end.js';
 import type { UmcaClient } from './umca-client.js';
-
-/** A `fetch` as the client calls it: any standard one fits. */
-export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface ClientOptions {
   /**

@@ -4,12 +4,13 @@
  * UMCA_SERVER, or one on 127.0.0.1:8787) the task runs there, so its events arrive on the
  * server's streams too; otherwise it runs in this process on the same data directory.
  */
+
+import { createClient, UmcaClientError } from '@umca/client';
 import { type TaskRequest, type TaskResult, UmcaError, type UmcaEvent } from '@umca/contracts';
 import { ConfigError, modelSettingsFromEnvironment, openService } from '@umca/orchestrator';
 import { type AcceptedTask, acceptTaskRequest } from '@umca/policy';
 import { followRun } from '@umca/runs';
 import type { Command } from 'commander';
-import { createParser } from 'eventsource-parser';
 import { createTaskProgress } from './task-progress.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -31,6 +32,7 @@ interface RunFlags {
 }
 
 class UsageProblem extends Error {}
+class RunCancelled extends Error {}
 
 function buildRequest(task: string, flags: RunFlags): AcceptedTask {
   const number = (value: string | undefined, flag: string) => {
@@ -57,56 +59,29 @@ function buildRequest(task: string, flags: RunFlags): AcceptedTask {
 
 async function reachable(url: string): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(400) });
-    return response.ok;
+    await createClient({ baseUrl: url }).readiness({ signal: AbortSignal.timeout(400) });
+    return true;
   } catch {
     return false;
   }
 }
 
+/** The task on a server, through the client: its events live, a dropped stream resumed exactly. */
 async function runOnServer(
   server: string,
   { request }: AcceptedTask,
   onEvent: (event: UmcaEvent) => void,
   signal: AbortSignal,
 ): Promise<TaskResult> {
-  const accepted = await fetch(`${server}/v1/tasks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', prefer: 'respond-async' },
-    body: JSON.stringify(request),
-  });
-  if (!accepted.ok) {
-    const problem = (await accepted.json().catch(() => ({}))) as { detail?: string };
-    throw new UsageProblem(problem.detail ?? `the server refused the task (${accepted.status})`);
+  const client = createClient({ baseUrl: server });
+  try {
+    return await client.runTask(request, { onEvent: (event) => onEvent(event), signal });
+  } catch (error) {
+    // Cancelled here (Ctrl-C): the client has asked the server to cancel the run; report the run as it ended.
+    if (signal.aborted) throw new RunCancelled();
+    if (error instanceof UmcaClientError) throw new UsageProblem(error.message);
+    throw error;
   }
-  const { runId } = (await accepted.json()) as { runId: string };
-  signal.addEventListener('abort', () => void fetch(`${server}/v1/runs/${runId}/cancel`, { method: 'POST' }).catch(() => {}), {
-    once: true,
-  });
-  let lastEventId = '';
-  for (;;) {
-    const response = await fetch(`${server}/v1/runs/${runId}/events`, { headers: lastEventId ? { 'last-event-id': lastEventId } : {} });
-    if (response.status === 204 || !response.body) break;
-    let ended = false;
-    const parser = createParser({
-      onEvent: (message) => {
-        if (message.id) lastEventId = message.id;
-        const event = JSON.parse(message.data) as UmcaEvent;
-        onEvent(event);
-        if (event.type === 'dev.umca.run.ended.v1') ended = true;
-      },
-    });
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-    } catch {
-      // dropped: reconnect from the last event
-    }
-    if (ended) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  const run = (await (await fetch(`${server}/v1/runs/${runId}`)).json()) as { result: TaskResult };
-  return run.result;
 }
 
 async function runEmbedded(
@@ -178,6 +153,11 @@ export function registerRunCommand(program: Command): void {
         }
         process.exitCode = result.status === 'cancelled' ? 130 : EXIT_CODES[result.verdict];
       } catch (error) {
+        if (error instanceof RunCancelled) {
+          process.stderr.write('umca: cancelled; the server ends the run\n');
+          process.exitCode = 130;
+          return;
+        }
         if (!(error instanceof UsageProblem)) throw error;
         process.stderr.write(`umca: ${error.message}\n`);
         process.exitCode = 2;

@@ -1,6 +1,9 @@
 /**
- * A small Server-Sent Events client for tests: fetch plus the eventsource-parser package, so a
- * test controls reconnects and Last-Event-ID exactly as a browser's EventSource would send them.
+ * A raw Server-Sent Events reader for the tests of the SSE wire itself (event-stream.real.test.ts):
+ * fetch plus eventsource-parser, so a test sees `retry:`, comments and ids, and controls
+ * reconnects and Last-Event-ID exactly as a browser's EventSource would send them. Tests that only
+ * follow runs use @umca/client, as users do; the server's wire is not checked with the logic of
+ * the client that reads it.
  */
 import { createParser } from 'eventsource-parser';
 

@@ -4,8 +4,8 @@
  * signals combined, and each failure becomes a typed error: no answer is `server_unreachable`
  * with what to do, a problem answer is an {@link UmcaApiError} in the server's own words.
  */
-import type { Problem } from '../api-types.js';
-import type { Fetch } from '../create-client.js';
+import type { Fetch, Problem } from '../api-types.js';
+
 import { UmcaApiError } from '../umca-api-error.js';
 import { UmcaClientError } from '../umca-client-error.js';
 import { anySignal } from './abort.js';
