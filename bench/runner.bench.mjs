@@ -88,7 +88,7 @@ function sandboxProcesses() {
       const program = cmdline.split('\0')[0] ?? '';
       if (!cmdline.includes('zygote-main.js') || program.endsWith('bwrap') || program.endsWith('umca-sandbox-init')) continue;
       const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      processes.push({ pid: Number(entry), parent, lanes: cmdline.match(/"lanes":\[([^\]]*)\]/)?.[1]?.replaceAll('"', '') ?? '?' });
+      processes.push({ pid: Number(entry), parent, lanes: cmdline.match(/"languages":\[([^\]]*)\]/)?.[1]?.replaceAll('"', '') ?? '?' });
     } catch {
       // gone meanwhile
     }

@@ -47,7 +47,7 @@ export {
   runSummarySchema,
 } from './http-api.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
-export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, resolveLimits } from './limits.js';
+export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, MIN_LIMITS, resolveLimits } from './limits.js';
 export type {
   ChatMessage,
   ChatModelV1,

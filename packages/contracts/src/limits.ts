@@ -12,6 +12,13 @@ export const DEFAULT_LIMITS = {
   outputBytes: 1_048_576,
 } as const;
 
+/** The smallest value each limit may take. */
+export const MIN_LIMITS = {
+  timeoutMs: 1,
+  memoryMb: 16,
+  outputBytes: 1,
+} as const;
+
 /** The largest value each limit may take. */
 export const MAX_LIMITS = {
   timeoutMs: 300_000,
@@ -23,17 +30,17 @@ export const executionLimitsSchema = z
   .object({
     timeoutMs: z
       .int()
-      .min(1)
+      .min(MIN_LIMITS.timeoutMs)
       .max(MAX_LIMITS.timeoutMs)
       .describe('Wall-clock limit for the run, in milliseconds. The sandbox is killed when it is reached.'),
     memoryMb: z
       .int()
-      .min(16)
+      .min(MIN_LIMITS.memoryMb)
       .max(MAX_LIMITS.memoryMb)
       .describe('Memory the run may allocate beyond the interpreter it starts from, in MiB.'),
     outputBytes: z
       .int()
-      .min(1)
+      .min(MIN_LIMITS.outputBytes)
       .max(MAX_LIMITS.outputBytes)
       .describe('Cap on each of stdout and stderr, in bytes. Going past it ends the run.'),
   })

@@ -13,6 +13,7 @@ import type {
   ExecutionResult,
   Isolation,
   LaneV1,
+  Language,
   ParsedExecutionRequest,
 } from '@umca/contracts';
 import { resolveLimits } from '@umca/contracts';
@@ -28,7 +29,6 @@ import { splitSandboxUids } from './host/sandbox-uids.js';
 import type { ResolvedRunnerOptions } from './resolve-runner-options.js';
 import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
 import { runtimeOf } from './sandbox/runtime-of.js';
-import type { LaneName } from './sandbox/zygote-main.js';
 
 const MAX_EGRESS_REQUESTS = 100;
 
@@ -66,13 +66,13 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   // Python has its own zygote; JavaScript and WASI share a much smaller one, so their forks are
   // cheaper and neither kind waits behind the other's forks. As root, each has its own uids.
   const [pythonUids, lightUids] = settings.sandboxUids ? splitSandboxUids(settings.sandboxUids) : [];
-  const poolOptions = (lanes: LaneName[], sandboxIds: SandboxIds | undefined) => ({
+  const poolOptions = (languages: Language[], sandboxIds: SandboxIds | undefined) => ({
     command: buildSandboxCommand({
       isolation,
       bwrapPath,
-      lanes,
+      languages,
       ...(sandboxIds && isolation === 'os' ? { sandboxIds } : {}),
-      ...(lanes.includes('python') ? { snapshotPath } : {}),
+      ...(languages.includes('python') ? { snapshotPath } : {}),
       ...(settings.wheelhouseDir ? { wheelhouseDir: settings.wheelhouseDir } : {}),
     }),
     warmChildren: settings.warmChildren,

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { softStackLimit, v8StackKib, v8StackSizeFlags } from '../src/internal/v8-stack-size.js';
-import { recursionCeiling } from '../src/sandbox/lanes/python-lane.js';
+import { recursionCeiling } from '../src/sandbox/runtimes/python-runtime.js';
 
 const limits = (soft: string) =>
   `Limit                     Soft Limit           Hard Limit           Units     \nMax cpu time              unlimited            unlimited            seconds   \nMax stack size            ${soft}              unlimited            bytes     \n`;

@@ -18,6 +18,7 @@ export async function followRun<Result>(
   onEvent: (event: UmcaEvent) => unknown,
 ): Promise<Result> {
   const { runId } = submitted;
+  // The run may have ended meanwhile (already_ended): then there is nothing to cancel.
   const onCancel = () => void deps.runs.cancel(runId).catch(() => {});
   signal?.addEventListener('abort', onCancel, { once: true });
   const streaming = new AbortController();
@@ -26,7 +27,7 @@ export async function followRun<Result>(
       await onEvent(event);
       if (event.type === 'dev.umca.run.ended.v1') break;
     }
-  })().catch(() => {});
+  })().catch(() => {}); // the receiver went away (a closed MCP session): the run goes on and is recorded
   try {
     const result = await submitted.done;
     await Promise.race([relay, new Promise((resolve) => setTimeout(resolve, 1_000))]);

@@ -4,7 +4,7 @@
  * logging messages and progress notifications while it runs.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { languageSchema, MAX_LIMITS, runResultSchema, UmcaError } from '@umca/contracts';
+import { DEFAULT_LIMITS, languageSchema, MAX_LIMITS, MIN_LIMITS, runResultSchema, UmcaError } from '@umca/contracts';
 import { acceptExecutionRequest } from '@umca/policy';
 import { followRun, type RunService } from '@umca/runs';
 import { z } from 'zod';
@@ -21,8 +21,23 @@ const runCodeInput = {
       .max(100)
       .describe('Hosts the code may reach over HTTP(S), Spin syntax, e.g. ["https://api.example.com"]. Absent: no network.'),
   ),
-  timeoutMs: optional(z.coerce.number().int().min(1).max(MAX_LIMITS.timeoutMs).describe('Wall-clock limit in ms (default 10000).')),
-  memoryMb: optional(z.coerce.number().int().min(16).max(MAX_LIMITS.memoryMb).describe('Memory limit in MiB (default 256).')),
+  // The contract's bounds and defaults, so the tool's schema cannot drift from what is accepted.
+  timeoutMs: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(MIN_LIMITS.timeoutMs)
+      .max(MAX_LIMITS.timeoutMs)
+      .describe(`Wall-clock limit in ms (default ${DEFAULT_LIMITS.timeoutMs}).`),
+  ),
+  memoryMb: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(MIN_LIMITS.memoryMb)
+      .max(MAX_LIMITS.memoryMb)
+      .describe(`Memory limit in MiB (default ${DEFAULT_LIMITS.memoryMb}).`),
+  ),
 };
 
 export function registerRunCodeTool(server: McpServer, deps: ToolDeps): void {

@@ -5,7 +5,7 @@
  * model or, when the client offers sampling and the operator allows it, the client's own model.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { MAX_LIMITS, taskResultSchema, UmcaError } from '@umca/contracts';
+import { MAX_LIMITS, MIN_LIMITS, taskResultSchema, UmcaError } from '@umca/contracts';
 import { createSamplingModel } from '@umca/models';
 import { acceptTaskRequest } from '@umca/policy';
 import { followRun, type RunService } from '@umca/runs';
@@ -26,7 +26,9 @@ const runTaskInput = {
   language: optional(z.enum(['python', 'javascript']).describe('Default python.')),
   maxIterations: optional(z.coerce.number().int().min(1).max(10).describe('Coder/tester rounds at most (default 3).')),
   allowedOutboundHosts: optional(z.array(z.string()).max(100).describe('Hosts the code may reach, Spin syntax. Absent: no network.')),
-  timeoutMs: optional(z.coerce.number().int().min(1).max(MAX_LIMITS.timeoutMs).describe('Limit for each run of the code, in ms.')),
+  timeoutMs: optional(
+    z.coerce.number().int().min(MIN_LIMITS.timeoutMs).max(MAX_LIMITS.timeoutMs).describe('Limit for each run of the code, in ms.'),
+  ),
 };
 
 export interface RunTaskToolOptions extends ToolDeps {

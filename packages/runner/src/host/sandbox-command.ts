@@ -18,9 +18,9 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'nod
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Isolation } from '@umca/contracts';
+import type { Isolation, Language } from '@umca/contracts';
 import { v8StackSizeFlags } from '../internal/v8-stack-size.js';
-import type { LaneName, ZygoteConfig } from '../sandbox/zygote-main.js';
+import type { ZygoteConfig } from '../sandbox/zygote-main.js';
 
 export interface SandboxCommand {
   readonly file: string;
@@ -39,16 +39,16 @@ export interface SandboxCommandOptions {
   bwrapPath: string;
   /** Required when UMCA runs as root (see the module comment); must be absent otherwise. */
   sandboxIds?: SandboxIds;
-  /** The lanes the zygote serves; only their packages are mounted. */
-  lanes: LaneName[];
-  /** Required when `lanes` includes python. */
+  /** The languages the zygote runs; only their runtimes' packages are mounted. */
+  languages: Language[];
+  /** Required when `languages` includes python. */
   snapshotPath?: string;
   wheelhouseDir?: string;
   nodePath?: string;
 }
 
-/** Packages each lane loads at run time: [name, the package that depends on it]. */
-const LANE_PACKAGES: Readonly<Record<LaneName, ReadonlyArray<[name: string, from?: string]>>> = {
+/** Packages each language's runtime loads at run time: [name, the package that depends on it]. */
+const RUNTIME_PACKAGES: Readonly<Record<Language, ReadonlyArray<[name: string, from?: string]>>> = {
   python: [['pyodide'], ['ws', 'pyodide']],
   javascript: [
     ['quickjs-emscripten-core'],
@@ -154,12 +154,12 @@ export function namespaceArgs(asRoot: boolean): string[] {
 /** Builds the zygote's command line for the chosen isolation. */
 export function buildSandboxCommand(options: SandboxCommandOptions): SandboxCommand {
   const nodePath = options.nodePath ?? process.execPath;
-  const usesPython = options.lanes.includes('python');
-  if (usesPython && !options.snapshotPath) throw new Error('the python lane needs a Pyodide snapshot');
+  const usesPython = options.languages.includes('python');
+  if (usesPython && !options.snapshotPath) throw new Error('Python needs a Pyodide snapshot');
   if (options.isolation === 'reduced') {
     const config: ZygoteConfig = {
       controlFd: 3,
-      lanes: options.lanes,
+      languages: options.languages,
       ...(usesPython ? { snapshotPath: options.snapshotPath } : {}),
       ...(usesPython && options.wheelhouseDir ? { wheelhouse: options.wheelhouseDir } : {}),
     };
@@ -171,7 +171,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
   }
   const asRoot = options.sandboxIds !== undefined;
   const binds: string[] = [];
-  for (const [name, from] of options.lanes.flatMap((lane) => LANE_PACKAGES[lane])) {
+  for (const [name, from] of options.languages.flatMap((language) => RUNTIME_PACKAGES[language])) {
     const dir = packageDir(name, from);
     if (dir) binds.push('--ro-bind', dir, `${SANDBOX_ROOT}/node_modules/${name}`);
   }
@@ -180,7 +180,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
   if (sandboxNode !== nodePath) binds.push('--ro-bind', nodePath, sandboxNode);
   binds.push('--ro-bind', join(RUNNER_ROOT, 'dist'), `${SANDBOX_ROOT}/runner/dist`);
   binds.push('--ro-bind', join(RUNNER_ROOT, 'build'), `${SANDBOX_ROOT}/runner/build`);
-  const config: ZygoteConfig = { controlFd: 3, lanes: options.lanes, ownNamespaces: true };
+  const config: ZygoteConfig = { controlFd: 3, languages: options.languages, ownNamespaces: true };
   if (options.sandboxIds) {
     if (options.sandboxIds.count < 2) throw new Error('sandboxIds needs at least two ids: one for the zygote, one for a run');
     config.runIds = { first: ZYGOTE_NAMESPACE_ID + 1, count: options.sandboxIds.count - 1 };

@@ -70,7 +70,9 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
       let message: ZygoteReport;
       try {
         message = JSON.parse(line) as ZygoteReport;
-      } catch {
+      } catch (error) {
+        // The zygote is ours and never runs untrusted code: a line it cannot have meant is a defect.
+        logger.warn({ err: error, line: line.slice(0, 200) }, 'the sandbox zygote sent a line that is not a report');
         return;
       }
       switch (message.type) {

@@ -5,10 +5,10 @@
  * limits, run the program, report, and exit. It never serves a second run.
  */
 import type { SandboxAddon } from '../internal/native-addon.js';
-import type { Lane } from './lanes/lane.js';
 import { createOutputSink } from './output-sink.js';
 import type { ChildOutcome, RunOrder } from './protocol.js';
 import { runtimeOf } from './runtime-of.js';
+import type { SandboxRuntime } from './runtimes/runtime.js';
 import { SyncChannel } from './sync-channel.js';
 
 const MIB = 1_048_576;
@@ -19,7 +19,7 @@ export interface ChildSessionOptions {
   addon: SandboxAddon;
   channelFd: number;
   controlFd: number;
-  lanes: Partial<Record<RunOrder['language'], Lane>>;
+  runtimes: Partial<Record<RunOrder['language'], SandboxRuntime>>;
   /** Lets the zygote's HTTP bridges reach this child's channel. */
   useChannel: (channel: SyncChannel) => void;
 }
@@ -48,27 +48,27 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
     channel.send({ type: 'result', outcome: { ...outcome, programMs: performance.now() - received } });
     return addon.exit(0);
   };
-  // Code that reaches the JavaScript realm can throw where no lane awaits it (a callback, a
+  // Code that reaches the JavaScript realm can throw where no runtime awaits it (a callback, a
   // timer). That is the program failing, not the sandbox: report it as the run's error.
   const failFromRealm = (error: unknown) => conclude(failure(order, error, 'error'));
   process.on('uncaughtException', failFromRealm);
   process.on('unhandledRejection', failFromRealm);
-  return executeOrder({ channel, lanes: options.lanes, order, conclude });
+  return executeOrder({ channel, runtimes: options.runtimes, order, conclude });
 }
 
 export interface OrderContext {
   channel: SyncChannel;
-  lanes: Partial<Record<RunOrder['language'], Lane>>;
+  runtimes: Partial<Record<RunOrder['language'], SandboxRuntime>>;
   order: RunOrder;
   /** Reports the outcome; never returns (the child exits, a rehearsal throws). */
   conclude: (outcome: ChildOutcome) => never;
 }
 
-/** Runs one order in its lane and concludes with the outcome, whatever happens. */
-export async function executeOrder({ channel, lanes, order, conclude }: OrderContext): Promise<never> {
+/** Runs one order in its runtime and concludes with the outcome, whatever happens. */
+export async function executeOrder({ channel, runtimes, order, conclude }: OrderContext): Promise<never> {
   const deadline = performance.now() + order.budgetMs;
-  const lane = lanes[order.language];
-  if (!lane) {
+  const runtime = runtimes[order.language];
+  if (!runtime) {
     return conclude({
       status: 'error',
       exitCode: null,
@@ -84,7 +84,7 @@ export async function executeOrder({ channel, lanes, order, conclude }: OrderCon
   });
   let outcome: ChildOutcome;
   try {
-    outcome = await lane.run({ order, channel, output, deadline, memoryBytes: order.limits.memoryMb * MIB });
+    outcome = await runtime.run({ order, channel, output, deadline, memoryBytes: order.limits.memoryMb * MIB });
   } catch (error) {
     const isMemory = error instanceof RangeError && /memory|allocation/i.test(error.message);
     outcome = failure(order, error, isMemory ? 'memory_limit' : 'error');

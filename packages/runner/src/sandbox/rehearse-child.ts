@@ -1,15 +1,15 @@
 /**
  * @module rehearse-child
  * A full dress rehearsal of a child's work, done in the zygote with trusted programs: an order
- * goes through a real socket pair, the lane runs it, output and the result come back as frames.
+ * goes through a real socket pair, the runtime runs it, output and the result come back as frames.
  * It compiles every JavaScript function on that path once, in the zygote, so forked children
  * inherit the compiled code instead of each compiling it again (a third of a child's CPU time
  * before this).
  */
 import type { SandboxAddon } from '../internal/native-addon.js';
 import { executeOrder } from './child-session.js';
-import type { Lane } from './lanes/lane.js';
 import type { ChildOutcome, ChildToHost, RunOrder } from './protocol.js';
+import type { SandboxRuntime } from './runtimes/runtime.js';
 import { SyncChannel } from './sync-channel.js';
 
 const REHEARSED = Symbol('rehearsed');
@@ -20,8 +20,8 @@ const PROGRAMS: Record<RunOrder['language'], string> = {
   wasi: 'AGFzbQEAAAABBAFgAAACAQADAgEABQMBAAEHEwIGbWVtb3J5AgAGX3N0YXJ0AAAKBAECAAs=',
 };
 
-export async function rehearseChild(addon: SandboxAddon, lanes: Partial<Record<RunOrder['language'], Lane>>): Promise<void> {
-  for (const language of Object.keys(lanes) as Array<RunOrder['language']>) {
+export async function rehearseChild(addon: SandboxAddon, runtimes: Partial<Record<RunOrder['language'], SandboxRuntime>>): Promise<void> {
+  for (const language of Object.keys(runtimes) as Array<RunOrder['language']>) {
     const [hostEnd, childEnd] = addon.socketPair();
     try {
       const host = new SyncChannel(hostEnd);
@@ -37,7 +37,7 @@ export async function rehearseChild(addon: SandboxAddon, lanes: Partial<Record<R
       try {
         await executeOrder({
           channel: child,
-          lanes,
+          runtimes,
           order: message.order,
           conclude: (result) => {
             child.send({ type: 'result', outcome: result });

@@ -1,6 +1,6 @@
 /**
  * @module workspace
- * Input files in, output files out, for lanes whose file system is an in-memory tree.
+ * Input files in, output files out, for runtimes whose file system is an in-memory tree.
  * "Output" means a file the run created or changed; unchanged inputs are not sent back. What the
  * sandbox leaves out (links, special files, names too long, files past the caps) it reports by
  * name. The host checks everything again: code in the sandbox can forge this whole report.
@@ -16,7 +16,7 @@ export const MAX_PATH_LENGTH = 255;
 export const MAX_LISTED_DROPPED_FILES = 100;
 
 /**
- * One entry of a run's working directory, as a lane's walk finds it. Walks never follow a link,
+ * One entry of a run's working directory, as a runtime's walk finds it. Walks never follow a link,
  * and do not enter a folder whose path is already longer than MAX_PATH_LENGTH (it is reported
  * once, as `invalid_path`, with its path cut to that length).
  */

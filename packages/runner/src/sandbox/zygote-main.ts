@@ -5,25 +5,24 @@
  * host's command. It never runs untrusted code itself and keeps no run's data, so every child
  * starts from the same pristine state.
  *
- * Usage (by the host only): node zygote-main.js '{"controlFd":3,"lanes":["python"],...}'
+ * Usage (by the host only): node zygote-main.js '{"controlFd":3,"languages":["python"],...}'
  */
 import { readFileSync, writeSync } from 'node:fs';
+import type { Language } from '@umca/contracts';
 import { loadSandboxAddon } from '../internal/native-addon.js';
 import { createBridgedFetch, type HostHttp } from './bridged-fetch.js';
 import { runChildSession } from './child-session.js';
-import type { Lane, LaneContext } from './lanes/lane.js';
 import type { RunOrder, ZygoteCommand, ZygoteReport } from './protocol.js';
 import { rehearseChild } from './rehearse-child.js';
 import { createRunIdPool } from './run-id-pool.js';
+import type { RunContext, SandboxRuntime } from './runtimes/runtime.js';
 import type { SyncChannel } from './sync-channel.js';
-
-export type LaneName = RunOrder['language'];
 
 export interface ZygoteConfig {
   controlFd: number;
-  /** The lanes this zygote serves. Python lives in its own zygote, the light lanes in another. */
-  lanes: LaneName[];
-  /** The Pyodide memory snapshot (needed for the python lane). */
+  /** The languages this zygote runs. Python lives in its own zygote, JavaScript and WASI in another. */
+  languages: Language[];
+  /** The Pyodide memory snapshot (needed for Python). */
   snapshotPath?: string;
   /** Folder (inside the sandbox) of pure-Python wheels to put on sys.path. */
   wheelhouse?: string;
@@ -52,8 +51,11 @@ const report = (message: ZygoteReport) => {
 let channel: SyncChannel | undefined;
 const hostHttp: HostHttp = (request) => (channel ? channel.http(request) : { error: 'egress is not available here' });
 
-async function loadPythonLane(): Promise<Lane> {
-  const [{ loadPyodide }, { createPythonLane, PYTHON_WORKDIR }] = await Promise.all([import('pyodide'), import('./lanes/python-lane.js')]);
+async function loadPythonRuntime(): Promise<SandboxRuntime> {
+  const [{ loadPyodide }, { createPythonRuntime, PYTHON_WORKDIR }] = await Promise.all([
+    import('pyodide'),
+    import('./runtimes/python-runtime.js'),
+  ]);
   globalThis.fetch = createBridgedFetch(hostHttp);
   const pyodide = await loadPyodide({ _loadSnapshot: readFileSync(config.snapshotPath ?? ''), checkAPIVersion: true });
   pyodide.registerJsModule('umca_host', {
@@ -73,28 +75,28 @@ del _name
   }
   // pyodide.http binds `fetch` when first imported: import it now that fetch is the bridge.
   pyodide.runPython('import pyodide.http');
-  return createPythonLane(pyodide);
+  return createPythonRuntime(pyodide);
 }
 
-async function loadJavascriptLane(): Promise<Lane> {
-  const [{ default: variant }, { newQuickJSWASMModuleFromVariant }, { createJavascriptLane }] = await Promise.all([
+async function loadJavascriptRuntime(): Promise<SandboxRuntime> {
+  const [{ default: variant }, { newQuickJSWASMModuleFromVariant }, { createJavascriptRuntime }] = await Promise.all([
     import('@jitl/quickjs-wasmfile-release-sync'),
     import('quickjs-emscripten-core'),
-    import('./lanes/javascript-lane.js'),
+    import('./runtimes/javascript-runtime.js'),
   ]);
   const quickjs = await newQuickJSWASMModuleFromVariant(variant as unknown as Parameters<typeof newQuickJSWASMModuleFromVariant>[0]);
-  return createJavascriptLane(quickjs);
+  return createJavascriptRuntime(quickjs);
 }
 
-async function loadLanes(): Promise<Partial<Record<LaneName, Lane>>> {
-  const lanes: Partial<Record<LaneName, Lane>> = {};
-  if (config.lanes.includes('python')) lanes.python = await loadPythonLane();
-  if (config.lanes.includes('javascript')) lanes.javascript = await loadJavascriptLane();
-  if (config.lanes.includes('wasi')) lanes.wasi = (await import('./lanes/wasi-lane.js')).wasiLane;
-  return lanes;
+async function loadRuntimes(): Promise<Partial<Record<Language, SandboxRuntime>>> {
+  const runtimes: Partial<Record<Language, SandboxRuntime>> = {};
+  if (config.languages.includes('python')) runtimes.python = await loadPythonRuntime();
+  if (config.languages.includes('javascript')) runtimes.javascript = await loadJavascriptRuntime();
+  if (config.languages.includes('wasi')) runtimes.wasi = (await import('./runtimes/wasi-runtime.js')).wasiRuntime;
+  return runtimes;
 }
 
-const WARM_UP: Partial<Record<LaneName, string[]>> = {
+const WARM_UP: Partial<Record<Language, string[]>> = {
   python: [
     'import json, asyncio\nawait asyncio.sleep(0)\nprint(json.dumps({"n": sum(i * i for i in range(100))}))\ntry:\n    1/0\nexcept ZeroDivisionError:\n    pass',
     'raise ValueError("warm")',
@@ -102,21 +104,21 @@ const WARM_UP: Partial<Record<LaneName, string[]>> = {
   javascript: ['console.log(JSON.stringify([1, 2, 3].map((x) => x * 2)))'],
 };
 
-/** Runs each lane on fixed programs in the zygote so children inherit compiled code paths. */
-async function warmUp(lanes: Partial<Record<LaneName, Lane>>): Promise<void> {
+/** Runs each runtime on fixed programs in the zygote so children inherit compiled code paths. */
+async function warmUp(runtimes: Partial<Record<Language, SandboxRuntime>>): Promise<void> {
   const quiet = { write() {}, flush() {} };
-  for (const [language, programs] of Object.entries(WARM_UP) as Array<[LaneName, string[]]>) {
-    const lane = lanes[language];
-    if (!lane) continue;
+  for (const [language, programs] of Object.entries(WARM_UP) as Array<[Language, string[]]>) {
+    const runtime = runtimes[language];
+    if (!runtime) continue;
     for (const code of programs) {
-      const context: LaneContext = {
+      const context: RunContext = {
         order: { language, code, files: [], limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 }, budgetMs: 10_000 },
         channel: undefined as unknown as SyncChannel,
         output: quiet,
         deadline: performance.now() + 10_000,
         memoryBytes: 64 * 1_048_576,
       };
-      await lane.run(context);
+      await runtime.run(context);
     }
   }
 }
@@ -209,13 +211,13 @@ function serve(): { channelFd: number } {
 }
 
 addon.hardenProcess();
-const lanes = await loadLanes().catch((error: Error) => {
+const runtimes = await loadRuntimes().catch((error: Error) => {
   report({ type: 'failed', message: `the sandbox could not load its interpreters: ${error.stack ?? error}` });
   return addon.exit(1);
 });
-await warmUp(lanes);
-await rehearseChild(addon, lanes);
-for (const lane of Object.values(lanes)) lane.prepare?.();
+await warmUp(runtimes);
+await rehearseChild(addon, runtimes);
+for (const runtime of Object.values(runtimes)) runtime.prepare?.();
 checkRunNamespaces();
 collect({ type: 'major' });
 report({ type: 'ready', startupMs: Math.round(performance.now() - started) });
@@ -224,7 +226,7 @@ await runChildSession({
   addon,
   channelFd,
   controlFd: config.controlFd,
-  lanes,
+  runtimes,
   useChannel: (childChannel) => {
     channel = childChannel;
   },

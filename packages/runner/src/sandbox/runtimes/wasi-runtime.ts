@@ -1,5 +1,5 @@
 /**
- * @module wasi-lane
+ * @module wasi-runtime
  * Raw wasm32-wasi (preview 1) command modules, on an in-memory WASI implementation: the module
  * sees its arguments, its environment, stdin, stdout, stderr and a /work directory holding the
  * input files, and nothing of the real file system. It has no sockets.
@@ -7,9 +7,9 @@
 import { ConsoleStdout, Directory, File, type Inode, OpenFile, PreopenDirectory, WASI } from '@bjorn3/browser_wasi_shim';
 import type { ChildOutcome } from '../protocol.js';
 import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
-import type { Lane, LaneContext } from './lane.js';
+import type { RunContext, SandboxRuntime } from './runtime.js';
 
-function buildTree(files: LaneContext['order']['files']): Map<string, Inode> {
+function buildTree(files: RunContext['order']['files']): Map<string, Inode> {
   const root = new Map<string, Inode>();
   for (const file of files) {
     const parts = file.path.split('/');
@@ -52,9 +52,9 @@ function failure(type: string, message: string): ChildOutcome {
 }
 
 // Compiled and instantiated synchronously: the child has no V8 worker threads for the async APIs.
-export const wasiLane: Lane = { runtime: 'wasi', run: runWasi };
+export const wasiRuntime: SandboxRuntime = { runtime: 'wasi', run: runWasi };
 
-async function runWasi(context: LaneContext): Promise<ChildOutcome> {
+async function runWasi(context: RunContext): Promise<ChildOutcome> {
   const { order, output } = context;
   let module: WebAssembly.Module;
   try {

@@ -1,5 +1,5 @@
 /**
- * @module javascript-lane
+ * @module javascript-runtime
  * JavaScript on QuickJS compiled to WebAssembly: a new runtime and context for the run, no Node
  * APIs inside, the program evaluated as an ES module (top-level await works). QuickJS enforces
  * its own memory cap and stops CPU loops at the deadline; the process limits stand behind both.
@@ -7,8 +7,8 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { shouldInterruptAfterDeadline } from 'quickjs-emscripten-core';
 import type { ChildOutcome } from '../protocol.js';
-import type { Lane, LaneContext } from './lane.js';
 import { QUICKJS_PRELUDE } from './quickjs-prelude.js';
+import type { RunContext, SandboxRuntime } from './runtime.js';
 
 const STACK_BYTES = 1_048_576;
 
@@ -39,7 +39,7 @@ interface Session {
   readonly timers: Map<number, NodeJS.Timeout>;
   readonly fired: number[];
   wake: () => void;
-  context?: LaneContext;
+  context?: RunContext;
 }
 
 /**
@@ -86,15 +86,15 @@ function openSession(quickjs: QuickJSWASMModule): Session {
   return session;
 }
 
-/** Returns the JavaScript lane bound to a loaded QuickJS module. */
-export function createJavascriptLane(quickjs: QuickJSWASMModule): Lane {
+/** Returns the JavaScript runtime bound to a loaded QuickJS module. */
+export function createJavascriptRuntime(quickjs: QuickJSWASMModule): SandboxRuntime {
   let prepared: Session | undefined;
   return {
     runtime: 'quickjs',
     prepare() {
       prepared ??= openSession(quickjs);
     },
-    async run(context: LaneContext): Promise<ChildOutcome> {
+    async run(context: RunContext): Promise<ChildOutcome> {
       const session = prepared ?? openSession(quickjs);
       prepared = undefined;
       session.context = context;

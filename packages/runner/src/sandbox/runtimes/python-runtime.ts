@@ -1,5 +1,5 @@
 /**
- * @module python-lane
+ * @module python-runtime
  * Python on Pyodide. The interpreter was loaded (from a memory snapshot) in the zygote; this
  * child is a fork of it, so whatever the program does dies with the child.
  */
@@ -8,7 +8,7 @@ import { v8StackKib } from '../../internal/v8-stack-size.js';
 import { loadOutOfMemoryReport } from '../out-of-memory-report.js';
 import type { ChildOutcome } from '../protocol.js';
 import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
-import type { Lane, LaneContext } from './lane.js';
+import type { RunContext, SandboxRuntime } from './runtime.js';
 
 export const PYTHON_WORKDIR = '/work';
 
@@ -83,8 +83,8 @@ export function recursionCeiling(stackKib = v8StackKib()): number {
   return Math.floor(stackKib * RECURSION_FRAMES_PER_KIB);
 }
 
-/** Returns the Python lane bound to a loaded interpreter. */
-export function createPythonLane(pyodide: PyodideAPI): Lane {
+/** Returns the Python runtime bound to a loaded interpreter. */
+export function createPythonRuntime(pyodide: PyodideAPI): SandboxRuntime {
   const armOutOfMemoryReport = loadOutOfMemoryReport();
   return {
     runtime: 'pyodide',
@@ -99,7 +99,7 @@ export function createPythonLane(pyodide: PyodideAPI): Lane {
     },
     run: (context) => {
       // The program can fill V8's heap too (run_js): report that as memory_limit, not a crash.
-      armOutOfMemoryReport((context.channel as LaneContext['channel'] | undefined)?.fd ?? -1, 'pyodide');
+      armOutOfMemoryReport((context.channel as RunContext['channel'] | undefined)?.fd ?? -1, 'pyodide');
       return runPython(pyodide, context);
     },
   };
@@ -122,7 +122,7 @@ function describeAsRecursionError(error: RangeError): void {
   error.stack = '';
 }
 
-async function runPython(pyodide: PyodideAPI, context: LaneContext): Promise<ChildOutcome> {
+async function runPython(pyodide: PyodideAPI, context: RunContext): Promise<ChildOutcome> {
   {
     const { order, output } = context;
     const fs = pyodide.FS as unknown as PyodideFS;
