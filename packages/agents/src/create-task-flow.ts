@@ -150,7 +150,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
         try {
           const response = await options.gateway.chat(
             models,
-            { messages, temperature: 0, maxTokens: 1_024 },
+            { messages, temperature: 0, maxTokens: request.maxTokens },
             {
               ...(signal ? { signal } : {}),
               onText: (delta) => hooks.modelText?.(name, delta),

@@ -33,6 +33,7 @@ const task = (extra: Partial<ParsedTaskRequest> = {}): ParsedTaskRequest => ({
   model: 'scripted:coder',
   language: 'python',
   maxIterations: 3,
+  maxTokens: 1_024,
   ...extra,
 });
 

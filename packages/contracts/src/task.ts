@@ -24,6 +24,14 @@ export const taskRequestSchema = z
     fallbackModels: z.array(z.string().min(1).max(1_000)).max(8).optional().describe('Tried in order when the model fails.'),
     language: taskLanguageSchema.default('python'),
     maxIterations: z.int().min(1).max(10).default(3).describe('Coder/tester rounds at most.'),
+    maxTokens: z
+      .int()
+      .min(16)
+      .max(32_768)
+      .default(1_024)
+      .describe(
+        'Most tokens the model may generate in one call (the plan, each program): with maxIterations, it bounds what a task costs and how long it takes.',
+      ),
     limits: executionLimitsSchema.partial().optional().describe('Limits for each execution of the code.'),
     allowedOutboundHosts: z.array(z.string().min(1).max(512)).max(100).optional(),
   })
