@@ -3,6 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,5 +63,21 @@ describe('umca serve', () => {
     expect(code).toBe(2);
     expect(server.stderr()).toContain(message);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('refuses a port in use with exit code 3 before it opens the data directory', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const dataDir = join(mkdtempSync(join(tmpdir(), 'umca-cli-serve-')), 'data');
+      const server = startServe(['--port', String(port), '--data-dir', dataDir]);
+      const code = await new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+      expect(code).toBe(3);
+      expect(server.stderr()).toContain(`port ${port} on 127.0.0.1 is already in use; choose another with --port`);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
