@@ -3,7 +3,10 @@
 #  - the Python MCP SDK (PyPI `mcp`), a second, independent MCP client, in a virtualenv kept in
 #    node_modules so it goes away with them;
 #  - UMCA's own Python SDK (sdk/python), editable, with its test tools, in the same virtualenv;
-#  - Node 22 (the npm package `node@22`), which the official MCP conformance suite needs;
+#  - Node 22 (the npm package `node@22`), which the official MCP conformance suite and the MCP
+#    Inspector need;
+#  - the official MCP Inspector (its CLI), pinned, in a folder of its own under node_modules so that
+#    its many dependencies (a web UI, a TUI) stay out of the workspace's lockfile;
 #  - Chromium (Debian's package), which the web UI tests drive through playwright-core.
 set -eu
 cd "$(dirname "$0")/.."
@@ -32,6 +35,16 @@ fi
 if ! npx --yes node@22 --version >/dev/null 2>&1; then
   say "fetching Node 22 for the MCP conformance suite failed"
   exit 1
+fi
+
+INSPECTOR_VERSION=2.12.0
+inspector=node_modules/.umca-inspector
+if [ "$(node -p "try { require('./$inspector/node_modules/@modelcontextprotocol/inspector/package.json').version } catch { '' }")" != "$INSPECTOR_VERSION" ]; then
+  say "installing the MCP Inspector $INSPECTOR_VERSION into $inspector"
+  rm -rf "$inspector"
+  mkdir -p "$inspector"
+  printf '{"private":true}\n' >"$inspector/package.json"
+  npm install --prefix "$inspector" --no-audit --no-fund --loglevel=error --no-package-lock "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >&2
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then

@@ -104,13 +104,14 @@ describe('umca exec', () => {
 
   it.each([
     [['exec', '-l', 'ruby', '-c', 'puts 1'], 'unknown language "ruby"'],
-    [['exec', 'missing.py'], 'cannot read file "missing.py"'],
+    [['exec', 'missing.py'], 'cannot read the program "missing.py": there is no such file'],
     [['exec', 'notes.txt'], 'cannot tell the language'],
     [['exec', '-'], 'say which language'],
     [['exec'], 'nothing to run'],
     [['exec', '-l', 'python', '-c', 'x', '--timeout-ms', 'soon'], '--timeout-ms takes a whole number'],
     [['exec', '-l', 'python', '-c', 'x', '--allow-host', 'example.com'], 'has no scheme'],
-    [['exec', '-l', 'python', '-c', 'x', '--timeout-ms', '99999999'], 'timeoutMs'],
+    [['exec', '-l', 'python', '-c', 'x', '--timeout-ms', '99999999'], '--timeout-ms takes a whole number of ms from 1 to 300000'],
+    [['exec', '-l', 'python', '-c', 'x', '--memory-mb', '1'], '--memory-mb takes a whole number of MiB from 16 to 4096, not "1"'],
   ])('refuses bad input %j with exit code 2 and a clear message', async (args, message) => {
     const result = await umca(args);
     expect(result.code).toBe(2);

@@ -2,7 +2,8 @@
  * `umca mcp`: the MCP server over stdio, started as a subprocess by the SDK client, as VS Code
  * starts it from .vscode/mcp.json.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,5 +49,24 @@ describe('umca mcp (stdio)', () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(['get_run', 'list_runs', 'run_code', 'run_task']);
     await client.close();
+  });
+
+  it.each([
+    [['--model', 'nosuch:x'], {}, '--model: no model provider is called "nosuch"'],
+    [[], { UMCA_MODEL: 'nosuch:x' }, 'UMCA_MODEL: no model provider is called "nosuch"'],
+    [[], { UMCA_MCP_SAMPLING: 'maybe' }, 'UMCA_MCP_SAMPLING="maybe": must be allow (the default) or deny'],
+  ])('refuses bad settings %j %j with exit code 2 and leaves no data directory behind', async (args, env, message) => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'umca-mcp-refused-')), 'data');
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, 'mcp', '--data-dir', dataDir, ...args],
+        { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 30_000 },
+        (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(existsSync(dataDir)).toBe(false);
   });
 });

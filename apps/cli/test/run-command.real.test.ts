@@ -4,7 +4,7 @@
  * file), embedded and against a running server.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,20 +78,56 @@ describe('umca run', () => {
   });
 
   it.each([
-    [['run', '--embedded', 'write add'], 'UMCA_MODEL'],
-    [['run', '--embedded', '-m', 'nosuch:x', 'write add'], 'nosuch'],
-    [['run', '--embedded', '-m', 'scripted:coder', '--max-iterations', 'many', 'write add'], '--max-iterations'],
-    [['run', '--embedded', '-m', 'scripted:coder', '--language', 'cobol', 'write add'], 'language'],
-  ])('%j exits 2 with a message that says what to fix', async (args, fragment) => {
-    const { code, stderr, stdout } = await umca(args);
+    [
+      ['run', '--embedded', 'write add'],
+      ['--model', 'UMCA_MODEL'],
+    ],
+    [['run', '--embedded', '-m', 'nosuch:x', 'write add'], ['--model: no model provider is called "nosuch"']],
+    [['run', '--embedded', '-m', 'qwen:qwen-max', 'write add'], ['--model: the qwen provider needs an API key']],
+    [
+      ['run', '--embedded', '-m', 'scripted:coder', '--max-iterations', 'many', 'write add'],
+      ['--max-iterations takes a whole number from 1 to 10'],
+    ],
+    [['run', '--embedded', '-m', 'scripted:coder', '--language', 'cobol', 'write add'], ['--language "cobol" must be one of']],
+    [
+      ['run', '--embedded', '-m', 'scripted:coder', '--timeout-ms', '0', 'write add'],
+      ['--timeout-ms takes a whole number of ms from 1 to'],
+    ],
+  ])('%j exits 2 with a message that says what to fix, and leaves no data directory behind', async (args, fragments) => {
+    const dataDir = join(work, `refused-${Math.random().toString(36).slice(2)}`);
+    const { code, stderr, stdout } = await umca([...args, '--data-dir', dataDir]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain(fragment);
+    for (const fragment of fragments) expect(stderr).toContain(fragment);
+    expect(stderr).not.toMatch(/"model"|limits\.|maxIterations/);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('exits 2 with the server’s reason when the server refuses the task', async () => {
     const { code, stderr } = await umca(['run', '--server', server().url, '-m', 'qwen:qwen-max', 'write add']);
     expect(code).toBe(2);
     expect(stderr).toContain('DASHSCOPE_API_KEY');
+  });
+
+  it('on a server with no default model, names --model, UMCA_MODEL and the server it chose', async () => {
+    const { code, stderr } = await umca(['run', '--server', server().url, 'write add']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`the server at ${server().url} (given with --server) has no default model`);
+    expect(stderr).toContain('--model');
+    expect(stderr).toContain('UMCA_MODEL');
+    expect(stderr).not.toContain('"model"');
+  });
+
+  it('sends UMCA_MODEL to the server when --model is absent', async () => {
+    scriptAgent(model, ADD_PLAN, [ADD_GOOD]);
+    const { code, stdout } = await umca(['run', '--server', server().url, '--json', 'write add(a, b)'], { UMCA_MODEL: 'scripted:coder' });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ verdict: 'pass', models: ['scripted:coder'] });
+  });
+
+  it('names the server it could not reach and how it was chosen', async () => {
+    const { code, stderr } = await umca(['run', '-m', 'scripted:coder', 'write add'], { UMCA_SERVER: 'http://127.0.0.1:9' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('no UMCA server answered at http://127.0.0.1:9 (from UMCA_SERVER)');
   });
 });

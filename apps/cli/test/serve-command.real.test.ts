@@ -2,7 +2,8 @@
  * `umca serve` as a user starts it: a separate process whose first line of output is its URL.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,16 +48,36 @@ describe('umca serve', () => {
   });
 
   it.each([
-    [['--port', 'eighty'], 'port'],
+    [['--port', 'eighty'], '--port "eighty": must be a whole number from 0 to 65535'],
     [['--host', '0.0.0.0'], '--unsafe-no-auth'],
-    [['--config', '/nonexistent/umca.json'], 'cannot read the config file'],
-    [['--port', '0', '--model', 'nosuch:model'], 'no model provider is called "nosuch"'],
+    [['--config', '/nonexistent/umca.json'], 'cannot read the config file /nonexistent/umca.json: there is no such file'],
+    [['--port', '0', '--wheelhouse', '/nonexistent/wheels'], '--wheelhouse "/nonexistent/wheels": there is no such folder'],
+    [['--port', '0', '--log-level', 'loud'], '--log-level "loud"'],
+    [['--port', '0', '--model', 'nosuch:model'], '--model "nosuch:model": no model provider is called "nosuch"'],
     [['--port', '0', '--model', 'local:/nowhere/model.gguf'], '/nowhere/model.gguf'],
     [['--port', '0', '--model', 'ollama:qwen2.5-coder:7b', '--fallback-model', 'deepseek:deepseek-chat'], 'DEEPSEEK_API_KEY'],
-  ])('refuses bad configuration %j with exit code 2 and says what to fix', async (args, message) => {
-    const server = startServe([...args, '--data-dir', mkdtempSync(join(tmpdir(), 'umca-cli-serve-'))]);
+  ])('refuses bad configuration %j with exit code 2, says what to fix, and leaves no data directory behind', async (args, message) => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'umca-cli-serve-')), 'data');
+    const server = startServe([...args, '--data-dir', dataDir]);
     const code = await new Promise<number | null>((resolve) => server.child.once('exit', resolve));
     expect(code).toBe(2);
     expect(server.stderr()).toContain(message);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('refuses a port in use with exit code 3 before it opens the data directory', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const dataDir = join(mkdtempSync(join(tmpdir(), 'umca-cli-serve-')), 'data');
+      const server = startServe(['--port', String(port), '--data-dir', dataDir]);
+      const code = await new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+      expect(code).toBe(3);
+      expect(server.stderr()).toContain(`port ${port} on 127.0.0.1 is already in use; choose another with --port`);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

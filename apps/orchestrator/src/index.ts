@@ -6,12 +6,14 @@
  */
 export type { AppDeps } from './app/app-deps.js';
 export { API_VERSION, createApp } from './app/create-app.js';
-export { checkModelSettings } from './config/check-model-settings.js';
+export { checkModelSettings, type ModelSettingSources } from './config/check-model-settings.js';
 export {
   ConfigError,
   modelSettingsFromEnvironment,
   resolveServerConfig,
+  resolveServerConfigWithSources,
   type ServerConfig,
+  type SettingSources,
   serverConfigSchema,
 } from './config/server-config.js';
 export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from './mcp/create-mcp-http-handler.js';

@@ -22,10 +22,10 @@ async function connect() {
 }
 
 describe('MCP over Streamable HTTP', () => {
-  it('initializes with tools, resources and logging', async () => {
+  it('initializes with tools, resources, prompts (with completions) and logging', async () => {
     const client = await connect();
     expect(client.getServerVersion()).toMatchObject({ name: 'umca' });
-    expect(client.getServerCapabilities()).toMatchObject({ tools: {}, resources: {}, logging: {} });
+    expect(client.getServerCapabilities()).toMatchObject({ tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} });
     expect(client.getInstructions()).toContain('run_code');
   });
 

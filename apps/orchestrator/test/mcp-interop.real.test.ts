@@ -25,6 +25,7 @@ describe('the official MCP conformance suite', () => {
     'tools-list',
     'logging-set-level',
     'resources-list',
+    'prompts-list',
     'server-sse-multiple-streams',
     'dns-rebinding-protection',
   ])(

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { executionLimitsSchema } from './limits.js';
-import { inputFileSchema } from './workspace-file.js';
+import { base64TextSchema, inputFileSchema } from './workspace-file.js';
 
 export const MAX_CODE_BYTES = 1_048_576;
 export const MAX_MODULE_BYTES = 64 * 1_048_576;
@@ -31,8 +31,7 @@ export const javascriptRequestSchema = z.object({ language: z.literal('javascrip
 export const wasiRequestSchema = z
   .object({
     language: z.literal('wasi'),
-    module: z
-      .base64()
+    module: base64TextSchema()
       .max(Math.ceil((MAX_MODULE_BYTES * 4) / 3) + 4)
       .describe('A wasm32-wasi (preview 1) command module, base64-encoded.'),
     args: z.array(z.string().max(4096)).max(256).optional().describe('Arguments after argv[0].'),

@@ -18,6 +18,13 @@ export const MAX_LISTED_DROPPED_FILES = 100;
 
 export const fileEncodingSchema = z.enum(['utf8', 'base64']);
 
+/**
+ * Base64 text, checked as zod checks it. In JSON Schema zod also writes `format: "base64"`, which
+ * no JSON Schema draft defines: validators (Ajv, in the MCP Inspector and SDK clients) warn and
+ * ignore it. The `contentEncoding` and `pattern` zod writes beside it say the same in standard terms.
+ */
+export const base64TextSchema = () => z.base64().meta({ format: undefined });
+
 export const inputFileSchema = z
   .object({
     path: relativePathSchema.describe(`Where the file appears, relative to the working directory: ${RELATIVE_PATH_RULE}.`),
@@ -69,7 +76,7 @@ export const outputFileSchema = z
         path: outputPath,
         sizeBytes,
         encoding: z.literal('base64').describe('`content` is the file base64-encoded: it was not valid UTF-8.'),
-        content: z.base64(),
+        content: base64TextSchema(),
       })
       .refine((file) => file.sizeBytes === base64ByteLength(file.content), sizeMatches),
   ])

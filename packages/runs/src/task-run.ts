@@ -52,6 +52,8 @@ export function resolveTaskModels(task: AcceptedTask, settings: ModelSettings | 
     throw new RunError(
       'invalid_request',
       'the task names no model and the server has no default: pass "model" (provider:model, e.g. qwen:qwen-max or local:/path/model.gguf) or set UMCA_MODEL',
+      // The field, as for any invalid request, so each edge can say it in its own words (a flag, an argument).
+      { details: { issues: [{ code: 'custom', path: ['model'], message: 'required: there is no default model' }] } },
     );
   }
   const gateway = settings.createGateway(context.contextModels ? { contextModels: context.contextModels } : {});

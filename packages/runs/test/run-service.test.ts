@@ -143,10 +143,15 @@ describe('failures are never silent', () => {
 });
 
 describe('tasks', () => {
-  it('are refused before they exist when no model can be had, naming the setting', async () => {
+  it('are refused before they exist when no model can be had, naming the setting and the field', async () => {
     const { runs, store } = setUp();
     const refused = runs.submitTask(acceptTaskRequest({ task: 'add two numbers' }));
-    await expect(refused).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringContaining('UMCA_MODEL') });
+    await expect(refused).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringContaining('UMCA_MODEL'),
+      // Each edge names the field in its own words (--model on the command line) from this.
+      details: { issues: [{ path: ['model'] }] },
+    });
     expect(await store.runs.list({ limit: 10 })).toEqual([]);
   });
 });

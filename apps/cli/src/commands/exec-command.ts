@@ -3,8 +3,7 @@
  * `umca exec`: run one program in the sandbox and show what it did.
  */
 import { readFileSync } from 'node:fs';
-import { type AcceptedExecutionV1, UmcaError } from '@umca/contracts';
-import { acceptExecutionRequest } from '@umca/policy';
+import type { AcceptedExecutionV1 } from '@umca/contracts';
 import { createRunner, RunnerError, unstartedResult } from '@umca/runner';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.js';
@@ -23,10 +22,9 @@ interface ExecFlags extends Omit<ExecArguments, 'source'> {
 async function execute(source: string | undefined, flags: ExecFlags): Promise<number> {
   let accepted: AcceptedExecutionV1;
   try {
-    // Accepted here, once: the flags become a request, checked as every edge checks one.
-    accepted = acceptExecutionRequest(buildExecRequest({ ...flags, ...(source === undefined ? {} : { source }) }, () => readFileSync(0)));
+    accepted = buildExecRequest({ ...flags, ...(source === undefined ? {} : { source }) }, () => readFileSync(0));
   } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof UmcaError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     if (flags.json) {
       const isolation = flags.allowReducedIsolation ? 'reduced' : 'os';
       process.stdout.write(`${JSON.stringify(unstartedResult({ status: 'rejected', reason: error.message, isolation }))}\n`);

@@ -5,56 +5,30 @@
  * server's streams too; otherwise it runs in this process on the same data directory.
  */
 
-import { createClient, UmcaClientError } from '@umca/client';
-import { type TaskRequest, type TaskResult, UmcaError, type UmcaEvent } from '@umca/contracts';
-import { ConfigError, modelSettingsFromEnvironment, openService } from '@umca/orchestrator';
-import { type AcceptedTask, acceptTaskRequest } from '@umca/policy';
+import { createClient, UmcaApiError, UmcaClientError } from '@umca/client';
+import { DEFAULT_LIMITS, MAX_LIMITS, MIN_LIMITS, type TaskResult, UmcaError, type UmcaEvent } from '@umca/contracts';
+import { ConfigError, checkModelSettings, openService } from '@umca/orchestrator';
+import type { AcceptedTask } from '@umca/policy';
+import { RunnerError } from '@umca/runner';
 import { followRun } from '@umca/runs';
 import type { Command } from 'commander';
+import { UsageError } from '../usage-error.js';
+import { type BuiltTask, buildTaskRequest, type RunFlags } from './build-task-request.js';
 import { createTaskProgress } from './task-progress.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';
 const EXIT_CODES = { pass: 0, fail: 1, unverified: 3 } as const;
+const MODEL_EXAMPLES = 'provider:model, e.g. qwen:qwen-max, ollama:qwen2.5-coder:7b or local:/path/model.gguf';
 
-interface RunFlags {
-  model?: string;
-  fallback: string[];
-  language?: string;
-  maxIterations?: string;
-  allowHost: string[];
-  timeoutMs?: string;
-  json?: boolean;
-  server?: string;
-  embedded?: boolean;
-  dataDir?: string;
-  allowReducedIsolation?: boolean;
-}
-
-class UsageProblem extends Error {}
 class RunCancelled extends Error {}
+/** Something went wrong after the task was handed over (exit 1), as opposed to a refusal (exit 2). */
+class RunFailed extends Error {}
 
-function buildRequest(task: string, flags: RunFlags): AcceptedTask {
-  const number = (value: string | undefined, flag: string) => {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) throw new UsageProblem(`${flag} takes a whole number, not ${JSON.stringify(value)}`);
-    return Number(value);
-  };
-  const request: TaskRequest = {
-    task,
-    ...(flags.model ? { model: flags.model } : {}),
-    ...(flags.fallback.length ? { fallbackModels: flags.fallback } : {}),
-    ...(flags.language ? { language: flags.language as 'python' } : {}),
-    ...(flags.maxIterations ? { maxIterations: number(flags.maxIterations, '--max-iterations') } : {}),
-    ...(flags.allowHost.length ? { allowedOutboundHosts: flags.allowHost } : {}),
-    ...(flags.timeoutMs ? { limits: { timeoutMs: number(flags.timeoutMs, '--timeout-ms') } } : {}),
-  };
-  try {
-    return acceptTaskRequest(request);
-  } catch (error) {
-    if (error instanceof UmcaError) throw new UsageProblem(error.message);
-    throw error;
-  }
+interface ChosenServer {
+  readonly url: string;
+  /** How it was chosen, for messages: given with --server, from UMCA_SERVER, or the default address. */
+  readonly by: string;
 }
 
 async function reachable(url: string): Promise<boolean> {
@@ -66,41 +40,73 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
+async function chooseServer(flags: RunFlags): Promise<ChosenServer | undefined> {
+  if (flags.embedded) return undefined;
+  if (flags.server) return { url: flags.server, by: 'given with --server' };
+  if (process.env.UMCA_SERVER) return { url: process.env.UMCA_SERVER, by: 'from UMCA_SERVER' };
+  return (await reachable(DEFAULT_SERVER)) ? { url: DEFAULT_SERVER, by: 'the default address, which answered' } : undefined;
+}
+
 /** The task on a server, through the client: its events live, a dropped stream resumed exactly. */
 async function runOnServer(
-  server: string,
+  server: ChosenServer,
   { request }: AcceptedTask,
   onEvent: (event: UmcaEvent) => void,
   signal: AbortSignal,
 ): Promise<TaskResult> {
-  const client = createClient({ baseUrl: server });
+  const client = createClient({ baseUrl: server.url.replace(/\/$/, '') });
   try {
     return await client.runTask(request, { onEvent: (event) => onEvent(event), signal });
   } catch (error) {
     // Cancelled here (Ctrl-C): the client has asked the server to cancel the run; report the run as it ended.
     if (signal.aborted) throw new RunCancelled();
-    if (error instanceof UmcaClientError) throw new UsageProblem(error.message);
+    if (error instanceof UmcaApiError && error.issues.some((issue) => issue.path[0] === 'model') && !request.model) {
+      throw new UsageError(
+        `the server at ${server.url} (${server.by}) has no default model and none was named: name one with --model (${MODEL_EXAMPLES}) or UMCA_MODEL, start that server with --model, or run the task here with --embedded --model ...`,
+      );
+    }
+    if (error instanceof UmcaApiError && error.status >= 500) throw new RunFailed(`the server at ${server.url} failed: ${error.message}`);
+    if (error instanceof UmcaClientError && error.code === 'server_unreachable') {
+      throw new UsageError(
+        `no UMCA server answered at ${server.url} (${server.by}): start one there with umca serve, fix the address, or run the task here with --embedded`,
+      );
+    }
+    if (error instanceof UmcaClientError)
+      throw new UsageError(`the server at ${server.url} (${server.by}) refused the task: ${error.message}`);
     throw error;
   }
 }
 
+/** In this process: the model is checked before the data directory is opened, so a refusal leaves nothing behind. */
 async function runEmbedded(
   flags: RunFlags,
-  task: AcceptedTask,
+  { accepted, sources }: BuiltTask,
   onEvent: (event: UmcaEvent) => void,
   signal: AbortSignal,
 ): Promise<TaskResult> {
-  const open = openService({
+  const { model, fallbackModels } = accepted.request;
+  if (!model) {
+    throw new UsageError(
+      `no model to plan and write the code: name one with --model (${MODEL_EXAMPLES}) or set UMCA_MODEL; or run the task on a UMCA server that has a default model, with --server URL${flags.embedded ? '' : ` (none answered at ${DEFAULT_SERVER})`}`,
+    );
+  }
+  try {
+    checkModelSettings({ model, ...(fallbackModels ? { fallbackModels } : {}) }, process.env, {
+      model: sources.model ?? '--model',
+      fallbackModels: sources.fallbackModels,
+    });
+  } catch (error) {
+    throw error instanceof ConfigError ? new UsageError(error.message) : error;
+  }
+  const service = await openService({
     dataDir: flags.dataDir ?? process.env.UMCA_DATA_DIR ?? '.umca',
     ...(flags.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
-    ...modelSettingsFromEnvironment(),
-  });
-  const service = await open.catch((error) => {
-    throw error instanceof ConfigError ? new UsageProblem(error.message) : error;
+  }).catch((error) => {
+    throw error instanceof RunnerError ? new RunFailed(error.message) : error;
   });
   try {
-    const submitted = await service.runs.submitTask(task).catch((error) => {
-      throw error instanceof UmcaError ? new UsageProblem(error.message) : error;
+    const submitted = await service.runs.submitTask(accepted).catch((error) => {
+      throw error instanceof UmcaError ? new UsageError(error.message) : error;
     });
     return await followRun(service, submitted, signal, onEvent);
   } finally {
@@ -115,13 +121,21 @@ export function registerRunCommand(program: Command): void {
     .argument('<task>', 'what the program should do, in plain words')
     .option(
       '-m, --model <provider:model>',
-      'e.g. qwen:qwen-max, deepseek:deepseek-chat, ollama:qwen2.5-coder:7b, local:/path/model.gguf (default UMCA_MODEL)',
+      "e.g. qwen:qwen-max, deepseek:deepseek-chat, ollama:qwen2.5-coder:7b, local:/path/model.gguf (default UMCA_MODEL; without either, a server's own default)",
     )
-    .option('--fallback <provider:model>', 'a model to try when the first fails (repeatable)', collect, [])
+    .option(
+      '--fallback <provider:model>',
+      'a model to try when the first fails (repeatable; default UMCA_MODEL_FALLBACKS with UMCA_MODEL)',
+      collect,
+      [],
+    )
     .option('-l, --language <language>', 'python (default) or javascript')
-    .option('--max-iterations <n>', 'coder/tester rounds at most (default 3)')
+    .option('--max-iterations <n>', 'coder/tester rounds at most, 1 to 10 (default 3)')
     .option('--allow-host <pattern>', 'hosts the code may reach, Spin syntax (repeatable)', collect, [])
-    .option('--timeout-ms <ms>', 'limit for each run of the code')
+    .option(
+      '--timeout-ms <ms>',
+      `limit for each run of the code, ${MIN_LIMITS.timeoutMs} to ${MAX_LIMITS.timeoutMs} (default ${DEFAULT_LIMITS.timeoutMs})`,
+    )
     .option('--json', 'print exactly one JSON object at the end: the task result')
     .option('--server <url>', `run on this UMCA server (default UMCA_SERVER, or ${DEFAULT_SERVER} when it answers)`)
     .option('--embedded', 'run in this process even if a server is reachable')
@@ -129,7 +143,7 @@ export function registerRunCommand(program: Command): void {
     .option('--allow-reduced-isolation', 'for an embedded run: run even without bubblewrap')
     .addHelpText(
       'after',
-      '\nExit status: 0 when the checks passed; 1 when they did not or a step failed; 2 bad input; 3 the program ran but there were no checks to verify it (unverified); 130 cancelled.',
+      '\nExit status: 0 the checks passed; 1 they did not, a step failed, or the run broke off (the sandbox could not start, the server failed); 2 refused before anything ran (a bad flag, no usable model, a server that refused the task or did not answer): nothing is recorded; 3 the program ran but no check tested it (unverified); 130 cancelled.',
     )
     .action(async (task: string, flags: RunFlags) => {
       const controller = new AbortController();
@@ -137,13 +151,12 @@ export function registerRunCommand(program: Command): void {
       process.once('SIGINT', onSignal);
       const progress = flags.json ? () => {} : createTaskProgress((text) => process.stderr.write(text), Boolean(process.stderr.isTTY));
       try {
-        const request = buildRequest(task, flags);
-        const explicit = flags.server ?? process.env.UMCA_SERVER;
-        const server = flags.embedded ? undefined : (explicit ?? ((await reachable(DEFAULT_SERVER)) ? DEFAULT_SERVER : undefined));
-        if (server && !flags.json) process.stderr.write(`umca: running on ${server}\n`);
+        const built = buildTaskRequest(task, flags);
+        const server = await chooseServer(flags);
+        if (server && !flags.json) process.stderr.write(`umca: running on ${server.url}\n`);
         const result = server
-          ? await runOnServer(server.replace(/\/$/, ''), request, progress, controller.signal)
-          : await runEmbedded(flags, request, progress, controller.signal);
+          ? await runOnServer(server, built.accepted, progress, controller.signal)
+          : await runEmbedded(flags, built, progress, controller.signal);
         if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
           process.stdout.write(`${result.code}\n`);
@@ -158,9 +171,9 @@ export function registerRunCommand(program: Command): void {
           process.exitCode = 130;
           return;
         }
-        if (!(error instanceof UsageProblem)) throw error;
+        if (!(error instanceof UsageError) && !(error instanceof RunFailed)) throw error;
         process.stderr.write(`umca: ${error.message}\n`);
-        process.exitCode = 2;
+        process.exitCode = error instanceof UsageError ? 2 : 1;
       } finally {
         process.off('SIGINT', onSignal);
       }

@@ -3,7 +3,14 @@
  * `umca serve`: the UMCA service on its embedded defaults (no Docker, no external server, no
  * key). Prints the base URL as the first line of standard output once it is ready.
  */
-import { ConfigError, resolveServerConfig, startServer } from '@umca/orchestrator';
+import {
+  ConfigError,
+  checkModelSettings,
+  resolveServerConfigWithSources,
+  type ServerConfig,
+  type SettingSources,
+  startServer,
+} from '@umca/orchestrator';
 import { RunnerError } from '@umca/runner';
 import { StoreError } from '@umca/store';
 import type { Command } from 'commander';
@@ -27,9 +34,10 @@ interface ServeFlags {
 }
 
 async function serveCommand(flags: ServeFlags): Promise<number> {
-  let config: ReturnType<typeof resolveServerConfig>;
+  let config: ServerConfig;
   try {
-    config = resolveServerConfig({
+    let sources: SettingSources;
+    ({ config, sources } = resolveServerConfigWithSources({
       ...(flags.config ? { configPath: flags.config } : {}),
       flags: {
         host: flags.host,
@@ -45,6 +53,11 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         logLevel: flags.logLevel,
         logFormat: flags.logFormat,
       },
+    }));
+    // Checked here, under the names the user gave them; startServer checks again, before it opens anything.
+    checkModelSettings(config, process.env, {
+      model: sources.model ?? 'model',
+      fallbackModels: sources.fallbackModels ?? 'fallbackModels',
     });
   } catch (error) {
     if (error instanceof ConfigError) {

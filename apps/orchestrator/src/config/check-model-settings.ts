@@ -7,15 +7,27 @@
 import { createModelGateway, ModelError } from '@umca/models';
 import { ConfigError } from './server-config.js';
 
+/** Where the model settings were given, as the user wrote them; each problem is reported under it. */
+export interface ModelSettingSources {
+  model: string;
+  fallbackModels: string;
+}
+
+const SERVER_SOURCES: ModelSettingSources = {
+  model: 'model (--model or UMCA_MODEL)',
+  fallbackModels: 'fallbackModels (--fallback-model or UMCA_MODEL_FALLBACKS)',
+};
+
 export function checkModelSettings(
   settings: { model?: string; fallbackModels?: readonly string[] },
   env: NodeJS.ProcessEnv = process.env,
+  sources: ModelSettingSources = SERVER_SOURCES,
 ): void {
   const gateway = createModelGateway({ env });
   const problems: string[] = [];
   for (const [where, spec] of [
-    ...(settings.model ? [['model (UMCA_MODEL)', settings.model] as const] : []),
-    ...(settings.fallbackModels ?? []).map((spec) => ['fallbackModels (UMCA_MODEL_FALLBACKS)', spec] as const),
+    ...(settings.model ? [[sources.model, settings.model] as const] : []),
+    ...(settings.fallbackModels ?? []).map((spec) => [sources.fallbackModels, spec] as const),
   ]) {
     if (spec === 'sampling') {
       problems.push(`${where}: "sampling" cannot be a server default; it is chosen per MCP call`);

@@ -4,7 +4,7 @@
  * (`--config`, or `umca.config.json` in the working directory), the environment (`UMCA_*`) and
  * flags. Validated once at start, with every problem named.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UmcaError } from '@umca/contracts';
 import { z } from 'zod';
@@ -108,7 +108,9 @@ function fromFile(path: string | undefined, cwd: string): Record<string, unknown
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new ConfigError(`cannot read the config file ${file}: ${reason}`);
   }
   try {
     const parsed = JSON.parse(text) as unknown;
@@ -119,20 +121,92 @@ function fromFile(path: string | undefined, cwd: string): Record<string, unknown
   }
 }
 
-/** Merges and validates; throws ConfigError listing every problem and where to fix it. */
+/** The flag and the environment variable of each setting, to name where a bad value was given. */
+const SETTING_NAMES: Readonly<Record<keyof ServerConfig, { flag?: string; env: string }>> = {
+  host: { flag: '--host', env: 'UMCA_HOST' },
+  port: { flag: '--port', env: 'UMCA_PORT' },
+  dataDir: { flag: '--data-dir', env: 'UMCA_DATA_DIR' },
+  allowedHosts: { flag: '--allowed-host', env: 'UMCA_ALLOWED_HOSTS' },
+  concurrency: { flag: '--concurrency', env: 'UMCA_RUNNER_CONCURRENCY' },
+  allowReducedIsolation: { flag: '--allow-reduced-isolation', env: 'UMCA_ALLOW_REDUCED_ISOLATION' },
+  wheelhouse: { flag: '--wheelhouse', env: 'UMCA_WHEELHOUSE' },
+  model: { flag: '--model', env: 'UMCA_MODEL' },
+  fallbackModels: { flag: '--fallback-model', env: 'UMCA_MODEL_FALLBACKS' },
+  mcpSampling: { env: 'UMCA_MCP_SAMPLING' },
+  logLevel: { flag: '--log-level', env: 'UMCA_LOG_LEVEL' },
+  logFormat: { flag: '--log-format', env: 'UMCA_LOG_FORMAT' },
+  unsafeNoAuth: { flag: '--unsafe-no-auth', env: 'UMCA_UNSAFE_NO_AUTH' },
+};
+
+/** Where each setting came from, as the user wrote it: `--port "eighty"`, `UMCA_PORT="eighty"`, `"port" in FILE`. */
+export type SettingSources = Readonly<Partial<Record<keyof ServerConfig, string>>>;
+
+/** For a whole-number setting given something else or out of range: the range, e.g. "must be a whole number from 0 to 65535". */
+function numberRange(key: string, issue: z.core.$ZodIssue): string | undefined {
+  if (!['invalid_type', 'too_small', 'too_big', 'not_multiple_of'].includes(issue.code)) return undefined;
+  const field = serverConfigSchema.shape[key as keyof ServerConfig] as z.ZodType | undefined;
+  if (!field) return undefined;
+  const json = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as { type?: string; minimum?: number; maximum?: number };
+  if (json.type !== 'integer' || json.minimum === undefined || json.maximum === undefined) return undefined;
+  return `must be a whole number from ${json.minimum} to ${json.maximum}`;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Merges and validates; throws ConfigError listing every problem under the flag, variable or file key it came from. */
 export function resolveServerConfig(options: {
   flags?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
   configPath?: string;
   cwd?: string;
 }): ServerConfig {
+  return resolveServerConfigWithSources(options).config;
+}
+
+/** resolveServerConfig, plus where each setting came from (for messages about it later, such as a model that cannot work). */
+export function resolveServerConfigWithSources(options: {
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  configPath?: string;
+  cwd?: string;
+}): { config: ServerConfig; sources: SettingSources } {
   const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
   const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, value]) => value !== undefined));
-  const merged = { ...fromFile(options.configPath, cwd), ...fromEnvironment(options.env ?? process.env), ...flags };
+  const file = fromFile(options.configPath, cwd);
+  const environment = fromEnvironment(env);
+  const fileName = options.configPath ?? 'umca.config.json';
+  const sources: Partial<Record<string, string>> = {};
+  for (const key of Object.keys(file)) sources[key] = `${JSON.stringify(key)} in ${fileName}`;
+  for (const key of Object.keys(environment)) {
+    const name = SETTING_NAMES[key as keyof ServerConfig]?.env ?? key;
+    sources[key] = `${name}=${JSON.stringify(env[name] ?? '')}`;
+  }
+  for (const [key, value] of Object.entries(flags)) {
+    const flag = SETTING_NAMES[key as keyof ServerConfig]?.flag ?? key;
+    sources[key] = typeof value === 'boolean' ? flag : `${flag} ${JSON.stringify(Array.isArray(value) ? value.join(',') : value)}`;
+  }
+  const merged = { ...file, ...environment, ...flags };
   const parsed = serverConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const key = issue.path[0];
+        const where = typeof key === 'string' ? (sources[key] ?? key) : `the config file ${fileName}`;
+        return `${where}: ${(typeof key === 'string' && numberRange(key, issue)) || issue.message}`;
+      });
+  // A folder that is not there would only be found once the runner starts, after the data directory exists.
+  if (parsed.success && parsed.data.wheelhouse !== undefined && !isFolder(resolve(cwd, parsed.data.wheelhouse))) {
+    problems.push(`${sources.wheelhouse ?? 'wheelhouse'}: there is no such folder (looked for ${resolve(cwd, parsed.data.wheelhouse)})`);
+  }
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`the server configuration is invalid:\n  ${problems.join('\n  ')}`);
   }
-  return { ...parsed.data, dataDir: resolve(cwd, parsed.data.dataDir) };
+  return { config: { ...parsed.data, dataDir: resolve(cwd, parsed.data.dataDir) }, sources };
 }

@@ -1,7 +1,8 @@
 /**
  * @module create-mcp-server
  * UMCA as an MCP server (official TypeScript SDK): the tools `run_code`, `run_task`, `get_run`
- * and `list_runs`, and each run as the resource `umca://runs/{runId}`. The same server serves
+ * and `list_runs`, each run as the resource `umca://runs/{runId}`, and prompts that drive the
+ * tools (`analyse_data_file`, `write_and_test_function`, `hand_over_task`). The same server serves
  * Streamable HTTP at /mcp and stdio (`umca mcp`). While code runs, its output and steps reach the
  * client as logging messages and progress notifications, read from the same event log that
  * feeds SSE.
@@ -10,6 +11,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { EventBusV1 } from '@umca/contracts';
 import type { RunService } from '@umca/runs';
 import { API_VERSION } from '../app/app-version.js';
+import { registerPrompts } from './prompts.js';
 import { registerRunCodeTool } from './run-code-tool.js';
 import { registerRunLookup } from './run-lookup.js';
 import { registerRunTaskTool } from './run-task-tool.js';
@@ -29,11 +31,12 @@ export function createMcpServer({ runs, bus, allowSampling = true, defaultModel 
     {
       capabilities: { logging: {} },
       instructions:
-        'Run Python or JavaScript in an isolated WebAssembly sandbox with run_code, or have UMCA plan, write, run and check a program for a task with run_task. Code has no network unless allowedOutboundHosts names hosts. Results include stdout, stderr, exit status and a runId; get_run and the resource umca://runs/{runId} show a run later.',
+        'Run Python or JavaScript in an isolated WebAssembly sandbox with run_code, or have UMCA plan, write, run and check a program for a task with run_task. Code has no network unless allowedOutboundHosts names hosts. Results include stdout, stderr, exit status and a runId; get_run and the resource umca://runs/{runId} show a run later. The prompts analyse_data_file, write_and_test_function and hand_over_task start common jobs with these tools.',
     },
   );
   registerRunCodeTool(server, { runs, bus });
   registerRunTaskTool(server, { runs, bus, allowSampling, ...(defaultModel ? { defaultModel } : {}) });
   registerRunLookup(server, { runs, bus });
+  registerPrompts(server);
   return server;
 }

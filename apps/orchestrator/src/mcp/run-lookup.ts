@@ -6,6 +6,7 @@
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { languageSchema, type RunRecord, runStatusSchema, UmcaError } from '@umca/contracts';
 import { z } from 'zod';
+import { resourceReadError } from './resource-read-error.js';
 import { asText, optional, type ToolDeps, toolError } from './tool-support.js';
 
 const runRecordOutput = {
@@ -94,7 +95,12 @@ export function registerRunLookup(server: McpServer, { runs, bus }: ToolDeps): v
     { title: 'A run', description: "A run's request, result, output and events.", mimeType: 'application/json' },
     async (uri, variables) => {
       const runId = String(variables.runId);
-      const run = await runs.get(runId);
+      let run: RunRecord;
+      try {
+        run = await runs.get(runId);
+      } catch (error) {
+        throw resourceReadError(error, uri);
+      }
       const events = await bus.read({ after: 0, limit: 10_000, subject: runId });
       return {
         contents: [

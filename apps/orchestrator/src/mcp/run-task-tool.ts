@@ -38,6 +38,18 @@ export interface RunTaskToolOptions extends ToolDeps {
   defaultModel?: string;
 }
 
+/** Why run_task has no model here (called only when the client's model cannot be used), and the three ways to give it one. */
+function noModelMessage(samplingAllowed: boolean): string {
+  return (
+    'run_task needs a model and none is set. Pass "model" (provider:model, e.g. qwen:qwen-max, ollama:qwen2.5-coder:7b or ' +
+    'local:/path/model.gguf); or start UMCA with a default model (umca serve --model, umca mcp --model, or UMCA_MODEL); ' +
+    'or call from an MCP client that offers sampling, which lends UMCA its own model' +
+    (samplingAllowed
+      ? ': this client does not offer it.'
+      : ', where the operator allows it: this server does not (UMCA_MCP_SAMPLING=deny).')
+  );
+}
+
 export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptions): void {
   server.registerTool(
     'run_task',
@@ -55,6 +67,9 @@ export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptio
         options.allowSampling && clientSamples
           ? { sampling: createSamplingModel((request, { signal }) => server.server.createMessage(request, signal ? { signal } : {})) }
           : undefined;
+      if (!args.model && !options.defaultModel && !contextModels) {
+        return toolError({ message: noModelMessage(options.allowSampling) });
+      }
       let submitted: Awaited<ReturnType<RunService['submitTask']>>;
       try {
         submitted = await options.runs.submitTask(

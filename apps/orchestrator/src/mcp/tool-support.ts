@@ -19,7 +19,7 @@ export interface ToolDeps {
 }
 
 /** A refusal the caller can fix, as a tool error (a tool result with isError): the message is the fix. */
-export function toolError(error: UmcaError) {
+export function toolError(error: Pick<UmcaError, 'message'>) {
   return { isError: true, content: [{ type: 'text' as const, text: error.message }] };
 }
 

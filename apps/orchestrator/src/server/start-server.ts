@@ -4,7 +4,7 @@
  * runner and the HTTP server, and shuts all of it down in order on request.
  */
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import type { EventBusV1, Logger, RunnerV1 } from '@umca/contracts';
@@ -34,6 +34,25 @@ function hostsFor(host: string, port: number, extra: readonly string[]): Set<str
   return new Set([...names.map((name) => `${name}:${port}`), ...extra.map((entry) => entry.toLowerCase())]);
 }
 
+function listenProblem(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  return new Error(
+    error.code === 'EADDRINUSE'
+      ? `port ${port} on ${host} is already in use; choose another with --port (0 picks a free one)`
+      : error.code === 'EADDRNOTAVAIL'
+        ? `cannot listen on ${host}: no network interface of this machine has that address; choose another with --host`
+        : `cannot listen on ${host}:${port}: ${error.message}`,
+  );
+}
+
+/** Binds and releases the address once, so a port in use or an address not on this machine is refused before the data directory is opened. */
+async function checkCanListen(host: string, port: number): Promise<void> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(listenProblem(error, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startServer(
   config: ServerConfig,
   options: {
@@ -47,6 +66,7 @@ export async function startServer(
   } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}) });
+  await checkCanListen(config.host, config.port);
   let metrics: ReturnType<typeof createMetrics> | undefined;
   const service = await openService(config, {
     logger,
@@ -88,11 +108,7 @@ export async function startServer(
     instance.once('error', reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
     await service.close();
-    throw new Error(
-      error.code === 'EADDRINUSE'
-        ? `port ${config.port} on ${config.host} is already in use; choose another with --port (0 picks a free one)`
-        : `cannot listen on ${config.host}:${config.port}: ${error.message}`,
-    );
+    throw listenProblem(error, config.host, config.port);
   });
   const port = (server.address() as AddressInfo).port;
   allowed = hostsFor(config.host, port, config.allowedHosts);

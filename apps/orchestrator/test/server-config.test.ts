@@ -1,0 +1,61 @@
+/**
+ * `umca serve`'s configuration, in process: every problem is named where the user gave the
+ * value (a flag, an environment variable, a key in the config file), with the range allowed, and
+ * a wheelhouse that is not a folder is refused before anything is opened.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveServerConfig, resolveServerConfigWithSources } from '../src/index.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'umca-config-'));
+
+function problems(options: Parameters<typeof resolveServerConfig>[0]): string {
+  try {
+    resolveServerConfig({ cwd, env: {}, ...options });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('the server configuration', () => {
+  it('names a bad flag, with the range allowed', () => {
+    expect(problems({ flags: { port: 'eighty', concurrency: '0' } })).toBe(
+      'the server configuration is invalid:\n  --port "eighty": must be a whole number from 0 to 65535\n  --concurrency "0": must be a whole number from 1 to 256',
+    );
+  });
+
+  it('names a bad environment variable as it was set', () => {
+    expect(problems({ env: { UMCA_PORT: '70000', UMCA_LOG_LEVEL: 'loud' } })).toMatch(
+      /UMCA_PORT="70000": must be a whole number from 0 to 65535\n {2}UMCA_LOG_LEVEL="loud": Invalid option/,
+    );
+  });
+
+  it('names a bad key of the config file, and the file for a key it does not know', () => {
+    const file = join(cwd, 'bad.json');
+    writeFileSync(file, JSON.stringify({ port: 'x', bogus: 1 }));
+    const text = problems({ configPath: file });
+    expect(text).toContain(`"port" in ${file}: must be a whole number from 0 to 65535`);
+    expect(text).toContain(`the config file ${file}: Unrecognized key: "bogus"`);
+  });
+
+  it('lets a flag win over the environment, and says which one was used', () => {
+    const { config, sources } = resolveServerConfigWithSources({ cwd, env: { UMCA_MODEL: 'ollama:a' }, flags: { model: 'ollama:b' } });
+    expect(config.model).toBe('ollama:b');
+    expect(sources.model).toBe('--model "ollama:b"');
+  });
+
+  it('refuses a wheelhouse that is not a folder, saying where it looked', () => {
+    expect(problems({ flags: { wheelhouse: 'nowhere' } })).toContain(
+      `--wheelhouse "nowhere": there is no such folder (looked for ${join(cwd, 'nowhere')})`,
+    );
+  });
+
+  it('says in words that a config file is missing', () => {
+    expect(problems({ configPath: join(cwd, 'missing.json') })).toBe(
+      `cannot read the config file ${join(cwd, 'missing.json')}: there is no such file`,
+    );
+  });
+});
