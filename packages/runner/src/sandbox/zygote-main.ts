@@ -12,7 +12,7 @@ import type { Language } from '@umca/contracts';
 import { loadSandboxAddon } from '../internal/native-addon.js';
 import { createBridgedFetch, type HostHttp } from './bridged-fetch.js';
 import { runChildSession } from './child-session.js';
-import type { RunOrder, ZygoteCommand, ZygoteReport } from './protocol.js';
+import type { ZygoteCommand, ZygoteReport } from './protocol.js';
 import { rehearseChild } from './rehearse-child.js';
 import { createRunIdPool } from './run-id-pool.js';
 import type { RunContext, SandboxRuntime } from './runtimes/runtime.js';
