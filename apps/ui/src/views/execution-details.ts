@@ -17,19 +17,32 @@ function egressTable(run: ExecutionRun): HTMLElement {
       run.request.allowedOutboundHosts?.length ? 'No outbound requests.' : 'No outbound requests (network off for this run).',
     );
   }
+  // A phone is narrower than five columns: there each request is a block of labelled lines.
   return el(
-    'table',
-    { 'data-testid': 'egress' },
-    el('tr', {}, el('th', {}, 'verdict'), el('th', {}, 'request'), el('th', {}, 'reason'), el('th', {}, 'address'), el('th', {}, 'status')),
-    ...attempts.map((attempt) =>
+    'div',
+    { class: 'table-scroll' },
+    el(
+      'table',
+      { class: 'stack', 'data-testid': 'egress' },
       el(
         'tr',
         {},
-        el('td', { class: attempt.verdict === 'denied' ? 'denied' : '' }, attempt.verdict),
-        el('td', { class: 'mono' }, `${attempt.method} ${attempt.url}`),
-        el('td', {}, attempt.reason),
-        el('td', { class: 'mono' }, attempt.address ?? '–'),
-        el('td', {}, attempt.status ?? '–'),
+        el('th', {}, 'verdict'),
+        el('th', {}, 'request'),
+        el('th', {}, 'reason'),
+        el('th', {}, 'address'),
+        el('th', {}, 'status'),
+      ),
+      ...attempts.map((attempt) =>
+        el(
+          'tr',
+          {},
+          el('td', { class: attempt.verdict === 'denied' ? 'denied' : '' }, attempt.verdict),
+          el('td', { class: 'mono' }, `${attempt.method} ${attempt.url}`),
+          el('td', { 'data-label': 'reason' }, attempt.reason),
+          el('td', { class: 'mono', 'data-label': 'address' }, attempt.address ?? '–'),
+          el('td', { 'data-label': 'status' }, attempt.status ?? '–'),
+        ),
       ),
     ),
   );
