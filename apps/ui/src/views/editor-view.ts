@@ -1,7 +1,7 @@
 /**
  * @module editor-view
  * Write Python or JavaScript, set limits and allowed hosts, run it, and watch its output and
- * steps arrive live.
+ * steps arrive live. Until there is output or a step, a line says what will come there.
  */
 import type { UmcaEvent } from '@umca/contracts';
 import { umca } from '../api.js';
@@ -9,14 +9,16 @@ import { el, formatMs, statusBadge } from '../dom.js';
 import { createRunLauncher } from './run-launcher.js';
 import { timelineEntry } from './timeline.js';
 
-const SAMPLES: Record<'python' | 'javascript', string> = {
+type Language = 'python' | 'javascript';
+
+const SAMPLES: Record<Language, string> = {
   python:
     'import statistics\n\nnumbers = [3, 1, 4, 1, 5, 9, 2, 6]\nprint("mean:", statistics.mean(numbers))\nprint("sorted:", sorted(numbers))\n',
   javascript:
     'const numbers = [3, 1, 4, 1, 5, 9, 2, 6];\nconsole.log("max:", Math.max(...numbers));\nconsole.log("sorted:", [...numbers].sort((a, b) => a - b));\n',
 };
 
-let draft = { language: 'python' as 'python' | 'javascript', code: SAMPLES.python, timeoutMs: 10_000, memoryMb: 256, hosts: '' };
+let draft = { language: 'python' as Language, code: SAMPLES.python, timeoutMs: 10_000, memoryMb: 256, hosts: '' };
 
 export function editorView(): { element: HTMLElement; dispose: () => void } {
   const language = el(
@@ -38,12 +40,19 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
   });
   hosts.value = draft.hosts;
   const output = el('pre', { class: 'output', 'data-testid': 'output', 'aria-live': 'polite' });
+  const outputNote = el(
+    'p',
+    { class: 'empty', 'data-testid': 'output-note' },
+    'Nothing has run yet: Run ▶ (or Ctrl+Enter) shows the output here.',
+  );
+  const reason = el('div');
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'timeline' });
-  const facts = el('span', { class: 'empty' });
+  const steps = el('div', { class: 'panel', hidden: true }, el('h2', {}, 'Steps'), timeline);
+  const facts = el('p', { class: 'facts-line', hidden: true });
 
   const save = () => {
     draft = {
-      language: language.value as 'python' | 'javascript',
+      language: language.value as Language,
       code: code.value,
       timeoutMs: Number(timeout.value),
       memoryMb: Number(memory.value),
@@ -51,22 +60,28 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     };
   };
   language.addEventListener('change', () => {
-    if (code.value === SAMPLES.python || code.value === SAMPLES.javascript) code.value = SAMPLES[language.value as 'python' | 'javascript'];
+    if (code.value === SAMPLES.python || code.value === SAMPLES.javascript) code.value = SAMPLES[language.value as Language];
     save();
   });
   for (const input of [code, timeout, memory, hosts]) input.addEventListener('input', save);
 
+  let printed = false;
   const launcher = createRunLauncher({
     label: 'Run ▶',
     testIds: { run: 'run', cancel: 'cancel', problem: 'problem', status: 'run-status' },
     reset() {
-      save();
       output.replaceChildren();
       timeline.replaceChildren();
-      facts.textContent = '';
+      reason.replaceChildren();
+      steps.hidden = true;
+      facts.hidden = true;
+      printed = false;
+      outputNote.hidden = false;
+      outputNote.textContent = 'No output yet.';
     },
-    submit: () =>
-      umca.submitExecution({
+    submit: () => {
+      save();
+      return umca.submitExecution({
         language: draft.language,
         code: draft.code,
         limits: { timeoutMs: draft.timeoutMs, memoryMb: draft.memoryMb },
@@ -74,20 +89,27 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
           .split('\n')
           .map((line) => line.trim())
           .filter(Boolean),
-      }),
+      });
+    },
     onEvent(event: UmcaEvent) {
       timeline.append(timelineEntry(event));
+      steps.hidden = false;
       timeline.scrollTop = timeline.scrollHeight;
       if (event.type === 'dev.umca.output.appended.v1') {
         output.append(el('span', { class: event.data.stream }, event.data.text));
         output.scrollTop = output.scrollHeight;
+        printed = true;
+        outputNote.hidden = true;
       }
-      if (event.type === 'dev.umca.code.executed.v1')
+      if (event.type === 'dev.umca.code.executed.v1') {
         facts.textContent = `exit code ${event.data.exitCode ?? '–'} · ${formatMs(event.data.durationMs)} · ${event.data.runtime ?? ''}`;
+        facts.hidden = false;
+      }
       if (event.type === 'dev.umca.run.ended.v1') {
         launcher.status.replaceChildren(statusBadge(event.data.status));
+        if (!printed) outputNote.textContent = 'The program printed nothing.';
         if (event.data.reason && event.data.status !== 'ok') {
-          launcher.problem.replaceChildren(el('div', { class: 'error-box' }, event.data.reason));
+          reason.replaceChildren(el('div', { class: 'error-box', 'data-testid': 'run-reason' }, event.data.reason));
         }
       }
     },
@@ -98,6 +120,7 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     if (event.key === 'Tab') {
       event.preventDefault();
       code.setRangeText('    ', code.selectionStart, code.selectionEnd, 'end');
+      code.dispatchEvent(new Event('input'));
     }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runButton.click();
   });
@@ -115,22 +138,14 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
         el('label', {}, 'Language', language),
         el('label', {}, 'Timeout (ms)', timeout),
         el('label', {}, 'Memory (MiB)', memory),
-        el('span', { class: 'spacer' }),
-        runButton,
-        cancelButton,
+        el('span', { class: 'buttons' }, runButton, cancelButton),
       ),
-      code,
-      el('label', { style: 'margin-top: 10px' }, 'Allowed outbound hosts (Spin syntax)', hosts),
-    ),
-    el(
-      'div',
-      { class: 'panel' },
-      el('h2', {}, 'Output ', status, runLink),
       problem,
-      output,
-      el('div', { style: 'margin-top: 8px; font-size: 12px; color: #656d76' }, facts),
+      code,
+      el('label', { class: 'hosts-label' }, 'Allowed outbound hosts (Spin syntax)', hosts),
     ),
-    el('div', { class: 'panel' }, el('h2', {}, 'Steps'), timeline),
+    el('div', { class: 'panel' }, el('h2', {}, 'Output ', status, runLink), reason, outputNote, output, facts),
+    steps,
   );
   return { element, dispose: launcher.dispose };
 }

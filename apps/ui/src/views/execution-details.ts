@@ -1,7 +1,8 @@
 /**
  * @module execution-details
  * What one code execution did: its request, how it ended, its output and files, and every
- * outbound request (denied ones stand out).
+ * outbound request (denied ones stand out). A part with nothing to show says so in words rather
+ * than drawing an empty box.
  */
 import type { Run } from '@umca/contracts';
 import { el, formatMs, statusBadge } from '../dom.js';
@@ -48,6 +49,24 @@ function egressTable(run: ExecutionRun): HTMLElement {
   );
 }
 
+/** The error's traceback, unless the program's stderr already shows it. */
+function errorBox(run: ExecutionRun): Node[] {
+  const error = run.result?.error;
+  if (!error) return [];
+  const text = error.traceback ?? `${error.type}: ${error.message}`;
+  if (run.result?.stderr.includes(text.trim())) return [];
+  return [el('h2', { class: 'section' }, 'Error'), el('pre', { class: 'output', 'data-testid': 'run-error' }, text)];
+}
+
+function outputBox(run: ExecutionRun): HTMLElement {
+  const result = run.result;
+  if (!result?.stdout && !result?.stderr) {
+    const why = result ? 'The program printed nothing.' : 'No output yet.';
+    return el('p', { class: 'empty', 'data-testid': 'run-output' }, why);
+  }
+  return el('pre', { class: 'output', 'data-testid': 'run-output' }, result.stdout, el('span', { class: 'stderr' }, result.stderr));
+}
+
 export function executionDetails(run: ExecutionRun): Node[] {
   const result = run.result;
   const code =
@@ -82,13 +101,8 @@ export function executionDetails(run: ExecutionRun): Node[] {
     el('h2', { class: 'section' }, 'Code'),
     el('pre', { class: 'output' }, code),
     el('h2', { class: 'section' }, 'Output'),
-    el(
-      'pre',
-      { class: 'output', 'data-testid': 'run-output' },
-      result?.stdout ?? '',
-      el('span', { class: 'stderr' }, result?.stderr ?? ''),
-    ),
-    result?.error ? el('pre', { class: 'output' }, result.error.traceback ?? `${result.error.type}: ${result.error.message}`) : null,
+    outputBox(run),
+    ...errorBox(run),
     result?.files.length || result?.droppedFiles
       ? el(
           'div',

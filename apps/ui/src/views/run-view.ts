@@ -14,17 +14,19 @@ import { timelineEntry } from './timeline.js';
 export function runView(id: string): { element: HTMLElement; dispose: () => void } {
   const body = el('div', { class: 'panel' }, el('p', { class: 'empty' }, 'Loading…'));
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'run-timeline' });
+  const steps = el('div', { class: 'panel', hidden: true }, el('h2', {}, 'Steps'), timeline);
 
   const render = (run: Run) => body.replaceChildren(...(run.kind === 'task' ? taskDetails(run) : executionDetails(run)));
   const load = () => umca.getRun(id).then(render, (error: Error) => body.replaceChildren(el('div', { class: 'error-box' }, error.message)));
   void load();
   const stop = followRun(id, (event) => {
     timeline.append(timelineEntry(event));
+    steps.hidden = false;
     if (event.type === 'dev.umca.run.ended.v1') void load();
   });
 
   return {
-    element: el('section', {}, body, el('div', { class: 'panel' }, el('h2', {}, 'Steps'), timeline)),
+    element: el('section', {}, body, steps),
     dispose: stop,
   };
 }

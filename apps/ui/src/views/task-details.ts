@@ -28,7 +28,9 @@ function iterationBlock(iteration: TaskIteration): HTMLElement {
       ` ${execution.status}, exit code ${execution.exitCode ?? '–'}, ${formatMs(execution.durationMs)}`,
     ),
     el('pre', { class: 'output' }, iteration.code),
-    el('pre', { class: 'output' }, execution.stdout, el('span', { class: 'stderr' }, execution.stderr)),
+    execution.stdout || execution.stderr
+      ? el('pre', { class: 'output' }, execution.stdout, el('span', { class: 'stderr' }, execution.stderr))
+      : el('p', { class: 'empty' }, 'The program printed nothing.'),
     el(
       'ul',
       { class: 'checks' },
