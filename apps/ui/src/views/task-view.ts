@@ -7,6 +7,7 @@
 import type { UmcaEvent } from '@umca/contracts';
 import { umca } from '../api.js';
 import { el, statusBadge } from '../dom.js';
+import type { ModelCall } from './model-use.js';
 import { createRunLauncher } from './run-launcher.js';
 import { taskDetails, verdictBadge } from './task-details.js';
 import { timelineEntry } from './timeline.js';
@@ -41,6 +42,7 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'task-timeline' });
   const waiting = el('p', { class: 'empty' }, 'Waiting for the first step…');
   const outcome = el('div', { class: 'panel', 'data-testid': 'task-result', hidden: true });
+  const calls: ModelCall[] = [];
 
   const save = () => {
     draft = {
@@ -58,6 +60,7 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
     testIds: { run: 'run-task', cancel: 'cancel-task', problem: 'task-problem', status: 'task-status' },
     reset() {
       for (const part of [output, timeline, outcome]) part.replaceChildren();
+      calls.length = 0;
       outcome.hidden = true;
       waiting.hidden = false;
       progress.hidden = false;
@@ -74,6 +77,7 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
     onEvent(event: UmcaEvent) {
       timeline.append(timelineEntry(event));
       waiting.hidden = true;
+      if (event.type === 'dev.umca.model.called.v1') calls.push(event.data);
       timeline.scrollTop = timeline.scrollHeight;
       if (event.type === 'dev.umca.output.appended.v1') output.append(el('span', { class: event.data.stream }, event.data.text));
       if (event.type === 'dev.umca.step.started.v1' && event.data.step === 'execute') output.replaceChildren();
@@ -86,7 +90,7 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
           (run) => {
             if (run.kind !== 'task') return;
             launcher.status.replaceChildren(statusBadge(run.status), ...(run.result ? [verdictBadge(run.result.verdict)] : []));
-            outcome.replaceChildren(...taskDetails(run));
+            outcome.replaceChildren(...taskDetails(run, calls));
             outcome.hidden = false;
           },
           (error: Error) => {
