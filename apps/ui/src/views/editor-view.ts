@@ -1,7 +1,8 @@
 /**
  * @module editor-view
  * Write Python or JavaScript, set limits and allowed hosts, run it, and watch its output and
- * steps arrive live. Until there is output or a step, a line says what will come there.
+ * steps arrive live. Switching language never changes code silently: the example swaps for the
+ * other language's, and code someone wrote stays, with a note that it is the other language's.
  */
 import type { UmcaEvent } from '@umca/contracts';
 import { umca } from '../api.js';
@@ -17,15 +18,28 @@ const SAMPLES: Record<Language, string> = {
   javascript:
     'const numbers = [3, 1, 4, 1, 5, 9, 2, 6];\nconsole.log("max:", Math.max(...numbers));\nconsole.log("sorted:", [...numbers].sort((a, b) => a - b));\n',
 };
+const NAMES: Record<Language, string> = { python: 'Python', javascript: 'JavaScript' };
+const isExample = (code: string) => code === SAMPLES.python || code === SAMPLES.javascript;
 
-let draft = { language: 'python' as Language, code: SAMPLES.python, timeoutMs: 10_000, memoryMb: 256, hosts: '' };
+// Kept while the page is open, so that leaving the editor for a run page or the task tab and
+// coming back finds it as it was. `codeLanguage` is the language the code in the editor is
+// written in; `setAside` holds code an example replaced, per language, to bring back.
+let draft = {
+  language: 'python' as Language,
+  code: SAMPLES.python,
+  codeLanguage: 'python' as Language,
+  setAside: {} as Partial<Record<Language, string>>,
+  timeoutMs: 10_000,
+  memoryMb: 256,
+  hosts: '',
+};
 
 export function editorView(): { element: HTMLElement; dispose: () => void } {
   const language = el(
     'select',
     { 'aria-label': 'Language', 'data-testid': 'language' },
-    el('option', { value: 'python' }, 'Python'),
-    el('option', { value: 'javascript' }, 'JavaScript'),
+    el('option', { value: 'python' }, NAMES.python),
+    el('option', { value: 'javascript' }, NAMES.javascript),
   );
   language.value = draft.language;
   const code = el('textarea', { class: 'code', spellcheck: 'false', 'aria-label': 'Code', 'data-testid': 'code' });
@@ -39,6 +53,7 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     'data-testid': 'hosts',
   });
   hosts.value = draft.hosts;
+  const notice = el('div', { class: 'notice', role: 'status', 'data-testid': 'language-notice', hidden: true });
   const output = el('pre', { class: 'output', 'data-testid': 'output', 'aria-live': 'polite' });
   const outputNote = el(
     'p',
@@ -52,6 +67,7 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
 
   const save = () => {
     draft = {
+      ...draft,
       language: language.value as Language,
       code: code.value,
       timeoutMs: Number(timeout.value),
@@ -59,11 +75,75 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
       hosts: hosts.value,
     };
   };
-  language.addEventListener('change', () => {
-    if (code.value === SAMPLES.python || code.value === SAMPLES.javascript) code.value = SAMPLES[language.value as Language];
+  const replaceCode = (text: string) => {
+    code.value = text;
+    draft.codeLanguage = language.value as Language;
     save();
+    showNotice();
+  };
+
+  // The editor holds code written for one language while another is chosen: say so, and offer
+  // the two ways out. Editing the code makes it the chosen language's and the note goes.
+  const showNotice = () => {
+    const chosen = draft.language;
+    const written = draft.codeLanguage;
+    notice.hidden = chosen === written || code.value.trim() === '';
+    if (notice.hidden) return;
+    const mine = draft.setAside[chosen];
+    notice.replaceChildren(
+      el('span', {}, `The code above is ${NAMES[written]}, and it will run as ${NAMES[chosen]}.`),
+      el(
+        'span',
+        { class: 'notice-actions' },
+        el(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'use-example',
+            onclick: () => {
+              draft.setAside[written] = code.value;
+              delete draft.setAside[chosen];
+              replaceCode(mine ?? SAMPLES[chosen]);
+            },
+          },
+          mine === undefined ? `Use the ${NAMES[chosen]} example` : `Bring back your ${NAMES[chosen]} code`,
+        ),
+        el(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'keep-language',
+            onclick: () => {
+              language.value = written;
+              save();
+              showNotice();
+            },
+          },
+          `Back to ${NAMES[written]}`,
+        ),
+      ),
+    );
+  };
+
+  language.addEventListener('change', () => {
+    save();
+    const chosen = draft.language;
+    if (isExample(code.value)) {
+      // An example nobody touched: the chosen language's own example, or the code of that
+      // language an example once replaced.
+      const mine = draft.setAside[chosen];
+      delete draft.setAside[chosen];
+      replaceCode(mine ?? SAMPLES[chosen]);
+      return;
+    }
+    showNotice();
   });
-  for (const input of [code, timeout, memory, hosts]) input.addEventListener('input', save);
+  code.addEventListener('input', () => {
+    draft.codeLanguage = language.value as Language;
+    save();
+    showNotice();
+  });
+  for (const input of [timeout, memory, hosts]) input.addEventListener('input', save);
 
   let printed = false;
   const launcher = createRunLauncher({
@@ -124,6 +204,7 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runButton.click();
   });
+  showNotice();
 
   const element = el(
     'section',
@@ -142,6 +223,7 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
       ),
       problem,
       code,
+      notice,
       el('label', { class: 'hosts-label' }, 'Allowed outbound hosts (Spin syntax)', hosts),
     ),
     el('div', { class: 'panel' }, el('h2', {}, 'Output ', status, runLink), reason, outputNote, output, facts),
