@@ -12,7 +12,13 @@ import type { ModelCall } from './model-use.js';
 import { taskDetails } from './task-details.js';
 import { timelineEntry } from './timeline.js';
 
-export function runView(id: string): { element: HTMLElement; dispose: () => void } {
+export function runView(
+  id: string,
+  options: {
+    /** Told the run's kind once it is known, so the page can mark the tab the run belongs to. */
+    onKind?(kind: Run['kind']): void;
+  } = {},
+): { element: HTMLElement; dispose: () => void } {
   const body = el('div', { class: 'panel' }, el('p', { class: 'empty' }, 'Loading…'));
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'run-timeline' });
   const steps = el('div', { class: 'panel', hidden: true }, el('h2', {}, 'Steps'), timeline);
@@ -20,6 +26,7 @@ export function runView(id: string): { element: HTMLElement; dispose: () => void
   let ended = false;
 
   const render = (run: Run) => {
+    options.onKind?.(run.kind);
     // A task's model calls are counted from its events: all of them are in once its end is.
     body.replaceChildren(...(run.kind === 'task' ? taskDetails(run, ended ? calls : undefined) : executionDetails(run)));
   };
