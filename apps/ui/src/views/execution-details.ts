@@ -5,7 +5,7 @@
  * than drawing an empty box.
  */
 import type { Run } from '@umca/contracts';
-import { el, formatMs, statusBadge } from '../dom.js';
+import { dateTime, el, formatBytes, formatMs, formatSeconds, statusBadge } from '../dom.js';
 
 type ExecutionRun = Extract<Run, { kind: 'execution' }>;
 
@@ -49,6 +49,21 @@ function egressTable(run: ExecutionRun): HTMLElement {
   );
 }
 
+/**
+ * The limits the request set, in words; the rest are the defaults (the run's first step, in the
+ * steps below, gives its timeout as applied). Not resolved here: that would bring the contracts'
+ * zod schemas into the page's bundle, four times its size.
+ */
+function describeLimits(run: ExecutionRun): string {
+  const limits = run.request.limits ?? {};
+  if (Object.keys(limits).length === 0) return 'the defaults';
+  return [
+    `timeout ${limits.timeoutMs === undefined ? 'default' : formatSeconds(limits.timeoutMs)}`,
+    `memory ${limits.memoryMb === undefined ? 'default' : `${limits.memoryMb} MiB`}`,
+    `output ${limits.outputBytes === undefined ? 'default' : `${formatBytes(limits.outputBytes)} per stream`}`,
+  ].join(' · ');
+}
+
 /** The error's traceback, unless the program's stderr already shows it. */
 function errorBox(run: ExecutionRun): Node[] {
   const error = run.result?.error;
@@ -82,7 +97,7 @@ export function executionDetails(run: ExecutionRun): Node[] {
       el('dt', {}, 'lane'),
       el('dd', {}, result ? `${result.lane} / ${result.runtime ?? '?'} / isolation ${result.isolation}` : '–'),
       el('dt', {}, 'created'),
-      el('dd', {}, run.createdAt),
+      el('dd', {}, dateTime(run.createdAt)),
       el('dt', {}, 'duration'),
       el(
         'dd',
@@ -94,7 +109,7 @@ export function executionDetails(run: ExecutionRun): Node[] {
       el('dt', {}, 'exit code'),
       el('dd', {}, result?.exitCode ?? '–'),
       el('dt', {}, 'limits'),
-      el('dd', {}, JSON.stringify(run.request.limits ?? {})),
+      el('dd', {}, describeLimits(run)),
       el('dt', {}, 'allowed hosts'),
       el('dd', {}, (run.request.allowedOutboundHosts ?? []).join(', ') || 'none (no network)'),
     ),

@@ -5,7 +5,7 @@
  * they cost in tokens.
  */
 import type { Run, TaskIteration, Verdict } from '@umca/contracts';
-import { el, formatMs, statusBadge } from '../dom.js';
+import { dateTime, el, formatMs, statusBadge } from '../dom.js';
 import { describeModelUse, type ModelCall } from './model-use.js';
 
 type TaskRun = Extract<Run, { kind: 'task' }>;
@@ -84,7 +84,7 @@ export function taskDetails(run: TaskRun, calls: readonly ModelCall[] | undefine
       el('dt', {}, 'model use'),
       el('dd', { 'data-testid': 'model-use' }, result ? describeModelUse(result.usage, calls) : '–'),
       el('dt', {}, 'created'),
-      el('dd', {}, run.createdAt),
+      el('dd', {}, dateTime(run.createdAt)),
       el('dt', {}, 'duration'),
       el('dd', {}, formatMs(result?.durationMs)),
     ),
