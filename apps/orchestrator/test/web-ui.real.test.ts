@@ -107,13 +107,6 @@ describe('the web UI', () => {
     expect(await page.textContent('[data-testid=task-status]')).toBe('');
   });
 
-  it('fits a laptop screen without sideways scrolling', async () => {
-    for (const view of ['/', '/#/task']) {
-      await page.goto(`${server().url}${view}`);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    }
-  });
-
   it('keeps following after the server restarts, without reloading', async () => {
     await page.goto(server().url);
     await page.waitForSelector('#connection[data-state=live]');
