@@ -215,6 +215,8 @@ describe('the web UI at a phone and a laptop width', () => {
     await page.click('text=open run →');
     await page.waitForSelector('[data-testid=task-text]');
     expect(await currentTab(page)).toEqual(['Task']);
+    // Four code runs and two tasks, from the all-runs stream, which may trail the run's own.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=runs] li').length >= 6).catch(() => undefined);
     expect(await page.$$eval('[data-testid=runs] li', (items) => items.length)).toBe(6);
     await expectTidy('run page of a task, and the list of runs');
     expect(pageErrors).toEqual([]);
