@@ -35,6 +35,23 @@ export function formatMs(ms: number | undefined): string {
   return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** A limit in seconds as set, without trailing zeros: `120 s`, `0.5 s`. */
+export function formatSeconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1_048_576 && bytes % 1_048_576 === 0) return `${bytes / 1_048_576} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** A moment as the reader's locale writes it; the ISO form goes in a title. */
+export function dateTime(iso: string): HTMLElement {
+  const date = new Date(iso);
+  return el('time', { datetime: iso, title: iso }, date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' }));
+}
+
 export function clockTime(iso: string): string {
   const date = new Date(iso);
   return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;

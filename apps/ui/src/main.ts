@@ -17,13 +17,28 @@ const isolation = document.getElementById('isolation') as HTMLElement;
 const runs = runsView();
 let current: { element: HTMLElement; dispose: () => void } | undefined;
 
+/** Marks the tab the page is under: Code or Task, and for a run page the tab of the run's kind. */
+function markTab(href: '#/' | '#/task' | undefined): void {
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
+    const here = link.getAttribute('href') === href;
+    link.classList.toggle('current', here);
+    if (here) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
 function route(): void {
   current?.dispose();
   const match = location.hash.match(/^#\/runs\/(.+)$/);
-  current = match?.[1] ? runView(decodeURIComponent(match[1])) : location.hash === '#/task' ? taskView() : editorView();
-  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
-    const here = match ? undefined : location.hash === '#/task' ? '#/task' : '#/';
-    link.classList.toggle('current', link.getAttribute('href') === here);
+  if (match?.[1]) {
+    markTab(undefined);
+    current = runView(decodeURIComponent(match[1]), { onKind: (kind) => markTab(kind === 'task' ? '#/task' : '#/') });
+  } else if (location.hash === '#/task') {
+    markTab('#/task');
+    current = taskView();
+  } else {
+    markTab('#/');
+    current = editorView();
   }
   app.replaceChildren(current.element, runs.element);
 }

@@ -1,7 +1,8 @@
 /**
  * @module editor-view
  * Write Python or JavaScript, set limits and allowed hosts, run it, and watch its output and
- * steps arrive live.
+ * steps arrive live. Switching language never changes code silently: the example swaps for the
+ * other language's, and code someone wrote stays, with a note that it is the other language's.
  */
 import type { UmcaEvent } from '@umca/contracts';
 import { umca } from '../api.js';
@@ -9,21 +10,36 @@ import { el, formatMs, statusBadge } from '../dom.js';
 import { createRunLauncher } from './run-launcher.js';
 import { timelineEntry } from './timeline.js';
 
-const SAMPLES: Record<'python' | 'javascript', string> = {
+type Language = 'python' | 'javascript';
+
+const SAMPLES: Record<Language, string> = {
   python:
     'import statistics\n\nnumbers = [3, 1, 4, 1, 5, 9, 2, 6]\nprint("mean:", statistics.mean(numbers))\nprint("sorted:", sorted(numbers))\n',
   javascript:
     'const numbers = [3, 1, 4, 1, 5, 9, 2, 6];\nconsole.log("max:", Math.max(...numbers));\nconsole.log("sorted:", [...numbers].sort((a, b) => a - b));\n',
 };
+const NAMES: Record<Language, string> = { python: 'Python', javascript: 'JavaScript' };
+const isExample = (code: string) => code === SAMPLES.python || code === SAMPLES.javascript;
 
-let draft = { language: 'python' as 'python' | 'javascript', code: SAMPLES.python, timeoutMs: 10_000, memoryMb: 256, hosts: '' };
+// Kept while the page is open, so that leaving the editor for a run page or the task tab and
+// coming back finds it as it was. `codeLanguage` is the language the code in the editor is
+// written in; `setAside` holds code an example replaced, per language, to bring back.
+let draft = {
+  language: 'python' as Language,
+  code: SAMPLES.python,
+  codeLanguage: 'python' as Language,
+  setAside: {} as Partial<Record<Language, string>>,
+  timeoutMs: 10_000,
+  memoryMb: 256,
+  hosts: '',
+};
 
 export function editorView(): { element: HTMLElement; dispose: () => void } {
   const language = el(
     'select',
     { 'aria-label': 'Language', 'data-testid': 'language' },
-    el('option', { value: 'python' }, 'Python'),
-    el('option', { value: 'javascript' }, 'JavaScript'),
+    el('option', { value: 'python' }, NAMES.python),
+    el('option', { value: 'javascript' }, NAMES.javascript),
   );
   language.value = draft.language;
   const code = el('textarea', { class: 'code', spellcheck: 'false', 'aria-label': 'Code', 'data-testid': 'code' });
@@ -37,36 +53,115 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     'data-testid': 'hosts',
   });
   hosts.value = draft.hosts;
+  const notice = el('div', { class: 'notice', role: 'status', 'data-testid': 'language-notice', hidden: true });
   const output = el('pre', { class: 'output', 'data-testid': 'output', 'aria-live': 'polite' });
+  const outputNote = el(
+    'p',
+    { class: 'empty', 'data-testid': 'output-note' },
+    'Nothing has run yet: Run ▶ (or Ctrl+Enter) shows the output here.',
+  );
+  const reason = el('div');
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'timeline' });
-  const facts = el('span', { class: 'empty' });
+  const steps = el('div', { class: 'panel', hidden: true }, el('h2', {}, 'Steps'), timeline);
+  const facts = el('p', { class: 'facts-line', hidden: true });
 
   const save = () => {
     draft = {
-      language: language.value as 'python' | 'javascript',
+      ...draft,
+      language: language.value as Language,
       code: code.value,
       timeoutMs: Number(timeout.value),
       memoryMb: Number(memory.value),
       hosts: hosts.value,
     };
   };
-  language.addEventListener('change', () => {
-    if (code.value === SAMPLES.python || code.value === SAMPLES.javascript) code.value = SAMPLES[language.value as 'python' | 'javascript'];
+  const replaceCode = (text: string) => {
+    code.value = text;
+    draft.codeLanguage = language.value as Language;
     save();
-  });
-  for (const input of [code, timeout, memory, hosts]) input.addEventListener('input', save);
+    showNotice();
+  };
 
+  // The editor holds code written for one language while another is chosen: say so, and offer
+  // the two ways out. Editing the code makes it the chosen language's and the note goes.
+  const showNotice = () => {
+    const chosen = draft.language;
+    const written = draft.codeLanguage;
+    notice.hidden = chosen === written || code.value.trim() === '';
+    if (notice.hidden) return;
+    const mine = draft.setAside[chosen];
+    notice.replaceChildren(
+      el('span', {}, `The code above is ${NAMES[written]}, and it will run as ${NAMES[chosen]}.`),
+      el(
+        'span',
+        { class: 'notice-actions' },
+        el(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'use-example',
+            onclick: () => {
+              draft.setAside[written] = code.value;
+              delete draft.setAside[chosen];
+              replaceCode(mine ?? SAMPLES[chosen]);
+            },
+          },
+          mine === undefined ? `Use the ${NAMES[chosen]} example` : `Bring back your ${NAMES[chosen]} code`,
+        ),
+        el(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'keep-language',
+            onclick: () => {
+              language.value = written;
+              save();
+              showNotice();
+            },
+          },
+          `Back to ${NAMES[written]}`,
+        ),
+      ),
+    );
+  };
+
+  language.addEventListener('change', () => {
+    save();
+    const chosen = draft.language;
+    if (isExample(code.value)) {
+      // An example nobody touched: the chosen language's own example, or the code of that
+      // language an example once replaced.
+      const mine = draft.setAside[chosen];
+      delete draft.setAside[chosen];
+      replaceCode(mine ?? SAMPLES[chosen]);
+      return;
+    }
+    showNotice();
+  });
+  code.addEventListener('input', () => {
+    draft.codeLanguage = language.value as Language;
+    save();
+    showNotice();
+  });
+  for (const input of [timeout, memory, hosts]) input.addEventListener('input', save);
+
+  let printed = false;
   const launcher = createRunLauncher({
     label: 'Run ▶',
     testIds: { run: 'run', cancel: 'cancel', problem: 'problem', status: 'run-status' },
     reset() {
-      save();
       output.replaceChildren();
       timeline.replaceChildren();
-      facts.textContent = '';
+      reason.replaceChildren();
+      steps.hidden = true;
+      facts.hidden = true;
+      printed = false;
+      outputNote.hidden = false;
+      outputNote.textContent = 'No output yet.';
     },
-    submit: () =>
-      umca.submitExecution({
+    submit: () => {
+      save();
+      return umca.submitExecution({
         language: draft.language,
         code: draft.code,
         limits: { timeoutMs: draft.timeoutMs, memoryMb: draft.memoryMb },
@@ -74,20 +169,27 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
           .split('\n')
           .map((line) => line.trim())
           .filter(Boolean),
-      }),
+      });
+    },
     onEvent(event: UmcaEvent) {
       timeline.append(timelineEntry(event));
+      steps.hidden = false;
       timeline.scrollTop = timeline.scrollHeight;
       if (event.type === 'dev.umca.output.appended.v1') {
         output.append(el('span', { class: event.data.stream }, event.data.text));
         output.scrollTop = output.scrollHeight;
+        printed = true;
+        outputNote.hidden = true;
       }
-      if (event.type === 'dev.umca.code.executed.v1')
+      if (event.type === 'dev.umca.code.executed.v1') {
         facts.textContent = `exit code ${event.data.exitCode ?? '–'} · ${formatMs(event.data.durationMs)} · ${event.data.runtime ?? ''}`;
+        facts.hidden = false;
+      }
       if (event.type === 'dev.umca.run.ended.v1') {
         launcher.status.replaceChildren(statusBadge(event.data.status));
+        if (!printed) outputNote.textContent = 'The program printed nothing.';
         if (event.data.reason && event.data.status !== 'ok') {
-          launcher.problem.replaceChildren(el('div', { class: 'error-box' }, event.data.reason));
+          reason.replaceChildren(el('div', { class: 'error-box', 'data-testid': 'run-reason' }, event.data.reason));
         }
       }
     },
@@ -98,9 +200,11 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
     if (event.key === 'Tab') {
       event.preventDefault();
       code.setRangeText('    ', code.selectionStart, code.selectionEnd, 'end');
+      code.dispatchEvent(new Event('input'));
     }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runButton.click();
   });
+  showNotice();
 
   const element = el(
     'section',
@@ -115,22 +219,15 @@ export function editorView(): { element: HTMLElement; dispose: () => void } {
         el('label', {}, 'Language', language),
         el('label', {}, 'Timeout (ms)', timeout),
         el('label', {}, 'Memory (MiB)', memory),
-        el('span', { class: 'spacer' }),
-        runButton,
-        cancelButton,
+        el('span', { class: 'buttons' }, runButton, cancelButton),
       ),
-      code,
-      el('label', { style: 'margin-top: 10px' }, 'Allowed outbound hosts (Spin syntax)', hosts),
-    ),
-    el(
-      'div',
-      { class: 'panel' },
-      el('h2', {}, 'Output ', status, runLink),
       problem,
-      output,
-      el('div', { style: 'margin-top: 8px; font-size: 12px; color: #656d76' }, facts),
+      code,
+      notice,
+      el('label', { class: 'hosts-label' }, 'Allowed outbound hosts (Spin syntax)', hosts),
     ),
-    el('div', { class: 'panel' }, el('h2', {}, 'Steps'), timeline),
+    el('div', { class: 'panel' }, el('h2', {}, 'Output ', status, runLink), reason, outputNote, output, facts),
+    steps,
   );
   return { element, dispose: launcher.dispose };
 }

@@ -1,10 +1,11 @@
 /**
  * @module execution-details
  * What one code execution did: its request, how it ended, its output and files, and every
- * outbound request (denied ones stand out).
+ * outbound request (denied ones stand out). A part with nothing to show says so in words rather
+ * than drawing an empty box.
  */
 import type { Run } from '@umca/contracts';
-import { el, formatMs, statusBadge } from '../dom.js';
+import { dateTime, el, formatBytes, formatMs, formatSeconds, statusBadge } from '../dom.js';
 
 type ExecutionRun = Extract<Run, { kind: 'execution' }>;
 
@@ -17,22 +18,68 @@ function egressTable(run: ExecutionRun): HTMLElement {
       run.request.allowedOutboundHosts?.length ? 'No outbound requests.' : 'No outbound requests (network off for this run).',
     );
   }
+  // A phone is narrower than five columns: there each request is a block of labelled lines.
   return el(
-    'table',
-    { 'data-testid': 'egress' },
-    el('tr', {}, el('th', {}, 'verdict'), el('th', {}, 'request'), el('th', {}, 'reason'), el('th', {}, 'address'), el('th', {}, 'status')),
-    ...attempts.map((attempt) =>
+    'div',
+    { class: 'table-scroll' },
+    el(
+      'table',
+      { class: 'stack', 'data-testid': 'egress' },
       el(
         'tr',
         {},
-        el('td', { class: attempt.verdict === 'denied' ? 'denied' : '' }, attempt.verdict),
-        el('td', { class: 'mono' }, `${attempt.method} ${attempt.url}`),
-        el('td', {}, attempt.reason),
-        el('td', { class: 'mono' }, attempt.address ?? '–'),
-        el('td', {}, attempt.status ?? '–'),
+        el('th', {}, 'verdict'),
+        el('th', {}, 'request'),
+        el('th', {}, 'reason'),
+        el('th', {}, 'address'),
+        el('th', {}, 'status'),
+      ),
+      ...attempts.map((attempt) =>
+        el(
+          'tr',
+          {},
+          el('td', { class: attempt.verdict === 'denied' ? 'denied' : '' }, attempt.verdict),
+          el('td', { class: 'mono' }, `${attempt.method} ${attempt.url}`),
+          el('td', { 'data-label': 'reason' }, attempt.reason),
+          el('td', { class: 'mono', 'data-label': 'address' }, attempt.address ?? '–'),
+          el('td', { 'data-label': 'status' }, attempt.status ?? '–'),
+        ),
       ),
     ),
   );
+}
+
+/**
+ * The limits the request set, in words; the rest are the defaults (the run's first step, in the
+ * steps below, gives its timeout as applied). Not resolved here: that would bring the contracts'
+ * zod schemas into the page's bundle, four times its size.
+ */
+function describeLimits(run: ExecutionRun): string {
+  const limits = run.request.limits ?? {};
+  if (Object.keys(limits).length === 0) return 'the defaults';
+  return [
+    `timeout ${limits.timeoutMs === undefined ? 'default' : formatSeconds(limits.timeoutMs)}`,
+    `memory ${limits.memoryMb === undefined ? 'default' : `${limits.memoryMb} MiB`}`,
+    `output ${limits.outputBytes === undefined ? 'default' : `${formatBytes(limits.outputBytes)} per stream`}`,
+  ].join(' · ');
+}
+
+/** The error's traceback, unless the program's stderr already shows it. */
+function errorBox(run: ExecutionRun): Node[] {
+  const error = run.result?.error;
+  if (!error) return [];
+  const text = error.traceback ?? `${error.type}: ${error.message}`;
+  if (run.result?.stderr.includes(text.trim())) return [];
+  return [el('h2', { class: 'section' }, 'Error'), el('pre', { class: 'output', 'data-testid': 'run-error' }, text)];
+}
+
+function outputBox(run: ExecutionRun): HTMLElement {
+  const result = run.result;
+  if (!result?.stdout && !result?.stderr) {
+    const why = result ? 'The program printed nothing.' : 'No output yet.';
+    return el('p', { class: 'empty', 'data-testid': 'run-output' }, why);
+  }
+  return el('pre', { class: 'output', 'data-testid': 'run-output' }, result.stdout, el('span', { class: 'stderr' }, result.stderr));
 }
 
 export function executionDetails(run: ExecutionRun): Node[] {
@@ -50,7 +97,7 @@ export function executionDetails(run: ExecutionRun): Node[] {
       el('dt', {}, 'lane'),
       el('dd', {}, result ? `${result.lane} / ${result.runtime ?? '?'} / isolation ${result.isolation}` : '–'),
       el('dt', {}, 'created'),
-      el('dd', {}, run.createdAt),
+      el('dd', {}, dateTime(run.createdAt)),
       el('dt', {}, 'duration'),
       el(
         'dd',
@@ -62,20 +109,15 @@ export function executionDetails(run: ExecutionRun): Node[] {
       el('dt', {}, 'exit code'),
       el('dd', {}, result?.exitCode ?? '–'),
       el('dt', {}, 'limits'),
-      el('dd', {}, JSON.stringify(run.request.limits ?? {})),
+      el('dd', {}, describeLimits(run)),
       el('dt', {}, 'allowed hosts'),
       el('dd', {}, (run.request.allowedOutboundHosts ?? []).join(', ') || 'none (no network)'),
     ),
     el('h2', { class: 'section' }, 'Code'),
     el('pre', { class: 'output' }, code),
     el('h2', { class: 'section' }, 'Output'),
-    el(
-      'pre',
-      { class: 'output', 'data-testid': 'run-output' },
-      result?.stdout ?? '',
-      el('span', { class: 'stderr' }, result?.stderr ?? ''),
-    ),
-    result?.error ? el('pre', { class: 'output' }, result.error.traceback ?? `${result.error.type}: ${result.error.message}`) : null,
+    outputBox(run),
+    ...errorBox(run),
     result?.files.length || result?.droppedFiles
       ? el(
           'div',

@@ -1,8 +1,9 @@
 /**
  * @module run-launcher
  * Starting a run from the page and following it, for the code editor and the task box alike:
- * the run and cancel buttons, the status badge, the link to the run page, and the problem box
- * for a request the server refused. The view builds the request and renders the events.
+ * the run and cancel buttons, the status badges, the link to the run page, and the problem box
+ * for a request the server refused. The view builds the request and renders the events. A
+ * refused request leaves the previous run on show: only an accepted one replaces it.
  */
 import type { UmcaEvent } from '@umca/contracts';
 import { umca } from '../api.js';
@@ -23,7 +24,7 @@ export interface RunLauncher {
 export function createRunLauncher(options: {
   label: string;
   testIds: { run: string; cancel: string; problem: string; status: string };
-  /** Clears what the view showed of the previous run. */
+  /** Clears what the view showed of the previous run, once the server accepted the next one. */
   reset(): void;
   /** Builds the request from the form and sends it; rejects with the server's reason. */
   submit(): Promise<{ runId: string }>;
@@ -34,7 +35,7 @@ export function createRunLauncher(options: {
   const runButton = el('button', { class: 'primary', 'data-testid': options.testIds.run }, options.label);
   const cancelButton = el('button', { disabled: true, 'data-testid': options.testIds.cancel }, 'Cancel');
   const problem = el('div');
-  const status = el('span', { 'data-testid': options.testIds.status });
+  const status = el('span', { class: 'badges', 'data-testid': options.testIds.status });
   const runLink = el('span');
 
   const onEvent = (event: UmcaEvent) => {
@@ -47,10 +48,7 @@ export function createRunLauncher(options: {
   };
 
   runButton.addEventListener('click', async () => {
-    stop?.();
     problem.replaceChildren();
-    status.replaceChildren();
-    options.reset();
     runButton.disabled = true;
     try {
       runId = (await options.submit()).runId;
@@ -59,6 +57,8 @@ export function createRunLauncher(options: {
       runButton.disabled = false;
       return;
     }
+    stop?.();
+    options.reset();
     status.replaceChildren(statusBadge('queued'));
     runLink.replaceChildren(el('a', { href: `#/runs/${runId}` }, 'open run →'));
     cancelButton.disabled = false;

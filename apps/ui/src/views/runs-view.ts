@@ -1,6 +1,7 @@
 /**
  * @module runs-view
- * The list of runs, newest first, kept current by the all-runs event stream.
+ * The list of runs, newest first, kept current by the all-runs event stream; until there is one,
+ * a line says where they will come from.
  */
 import type { RunSummary, UmcaEvent } from '@umca/contracts';
 import { umca } from '../api.js';
@@ -8,6 +9,10 @@ import { el, formatMs, statusBadge } from '../dom.js';
 
 export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) => void; refresh: () => Promise<void> } {
   const list = el('ul', { class: 'runs', 'data-testid': 'runs' });
+  const none = el('p', { class: 'empty' }, 'Loading the runs…');
+  const showNone = () => {
+    none.hidden = list.childElementCount > 0;
+  };
   const byId = new Map<string, { summary: Partial<RunSummary> & { id: string }; item: HTMLLIElement }>();
 
   const render = (summary: Partial<RunSummary> & { id: string }) => {
@@ -28,7 +33,7 @@ export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) 
           [
             summary.verdict,
             summary.kind === 'task' ? undefined : (summary.runtime ?? summary.lane),
-            formatMs(summary.durationMs),
+            summary.durationMs === undefined ? undefined : formatMs(summary.durationMs),
             summary.egressDenied ? `${summary.egressDenied} denied` : '',
           ]
             .filter(Boolean)
@@ -45,13 +50,20 @@ export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) 
     const summary = { ...(known?.summary ?? {}), ...patch, id };
     const item = render(summary);
     if (!known) list.prepend(item);
+    showNone();
   };
 
   return {
-    element: el('div', { class: 'panel' }, el('h2', {}, 'Runs'), list),
+    element: el('div', { class: 'panel', 'data-testid': 'runs-panel' }, el('h2', {}, 'Runs'), list, none),
     async refresh() {
-      const { runs } = await umca.listRuns({ limit: 50 });
-      list.replaceChildren(...runs.map(render));
+      try {
+        const { runs } = await umca.listRuns({ limit: 50 });
+        list.replaceChildren(...runs.map(render));
+        none.textContent = 'No runs yet: code you run and tasks you give show up here.';
+      } catch (error) {
+        none.textContent = `The runs could not be loaded: ${(error as Error).message}`;
+      }
+      showNone();
     },
     onEvent(event) {
       const id = event.subject;

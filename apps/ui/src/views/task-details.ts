@@ -5,7 +5,8 @@
  * they cost in tokens.
  */
 import type { Run, TaskIteration, Verdict } from '@umca/contracts';
-import { el, formatMs, statusBadge } from '../dom.js';
+import { dateTime, el, formatMs, statusBadge } from '../dom.js';
+import { describeModelUse, type ModelCall } from './model-use.js';
 
 type TaskRun = Extract<Run, { kind: 'task' }>;
 
@@ -28,7 +29,9 @@ function iterationBlock(iteration: TaskIteration): HTMLElement {
       ` ${execution.status}, exit code ${execution.exitCode ?? '–'}, ${formatMs(execution.durationMs)}`,
     ),
     el('pre', { class: 'output' }, iteration.code),
-    el('pre', { class: 'output' }, execution.stdout, el('span', { class: 'stderr' }, execution.stderr)),
+    execution.stdout || execution.stderr
+      ? el('pre', { class: 'output' }, execution.stdout, el('span', { class: 'stderr' }, execution.stderr))
+      : el('p', { class: 'empty' }, 'The program printed nothing.'),
     el(
       'ul',
       { class: 'checks' },
@@ -51,7 +54,19 @@ function iterationBlock(iteration: TaskIteration): HTMLElement {
   );
 }
 
-export function taskDetails(run: TaskRun): Node[] {
+/** The models that answered; before the end, or when none did, the one asked for. */
+function describeModels(run: TaskRun): string {
+  const answered = run.result?.models ?? [];
+  if (answered.length > 0) return answered.join(', ');
+  const asked = run.request.model ?? 'the server default';
+  return run.result ? `${asked} (none answered)` : asked;
+}
+
+/**
+ * The task's parts. `calls` are the run's `model.called` events, which count failed calls too;
+ * undefined while they are still arriving.
+ */
+export function taskDetails(run: TaskRun, calls: readonly ModelCall[] | undefined): Node[] {
   const result = run.result;
   const parts: Array<Node | null> = [
     el('h2', {}, `Task ${run.id}`, statusBadge(run.status), result ? verdictBadge(result.verdict) : null),
@@ -63,19 +78,13 @@ export function taskDetails(run: TaskRun): Node[] {
       el('dt', {}, 'language'),
       el('dd', {}, run.request.language),
       el('dt', {}, 'models'),
-      el('dd', {}, result?.models.join(', ') || run.request.model || 'the server default'),
+      el('dd', {}, describeModels(run)),
       el('dt', {}, 'rounds'),
       el('dd', {}, result ? `${result.iterations.length} of at most ${run.request.maxIterations}` : `at most ${run.request.maxIterations}`),
       el('dt', {}, 'model use'),
-      el(
-        'dd',
-        {},
-        result
-          ? `${result.usage.calls} calls, ${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens, ${formatMs(result.usage.latencyMs)}`
-          : '–',
-      ),
+      el('dd', { 'data-testid': 'model-use' }, result ? describeModelUse(result.usage, calls) : '–'),
       el('dt', {}, 'created'),
-      el('dd', {}, run.createdAt),
+      el('dd', {}, dateTime(run.createdAt)),
       el('dt', {}, 'duration'),
       el('dd', {}, formatMs(result?.durationMs)),
     ),

@@ -1,11 +1,13 @@
 /**
  * @module task-view
  * Give UMCA a task in plain words and watch the agent flow work on it: the plan, each model
- * call, the code's output, the checks, and at the end the verdict with every round.
+ * call, the code's output, the checks, and at the end the verdict with every round. The progress
+ * and the outcome appear once there is one: a refused task shows its reason under the form.
  */
 import type { UmcaEvent } from '@umca/contracts';
 import { umca } from '../api.js';
 import { el, statusBadge } from '../dom.js';
+import type { ModelCall } from './model-use.js';
 import { createRunLauncher } from './run-launcher.js';
 import { taskDetails, verdictBadge } from './task-details.js';
 import { timelineEntry } from './timeline.js';
@@ -38,7 +40,9 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
   const rounds = el('input', { type: 'number', min: 1, max: 10, value: draft.maxIterations, 'aria-label': 'Rounds at most' });
   const output = el('pre', { class: 'output', 'data-testid': 'task-output', 'aria-live': 'polite' });
   const timeline = el('ol', { class: 'timeline', 'data-testid': 'task-timeline' });
-  const outcome = el('div', { 'data-testid': 'task-result' });
+  const waiting = el('p', { class: 'empty' }, 'Waiting for the first step…');
+  const outcome = el('div', { class: 'panel', 'data-testid': 'task-result', hidden: true });
+  const calls: ModelCall[] = [];
 
   const save = () => {
     draft = {
@@ -55,18 +59,25 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
     label: 'Run task ▶',
     testIds: { run: 'run-task', cancel: 'cancel-task', problem: 'task-problem', status: 'task-status' },
     reset() {
-      save();
       for (const part of [output, timeline, outcome]) part.replaceChildren();
+      calls.length = 0;
+      outcome.hidden = true;
+      waiting.hidden = false;
+      progress.hidden = false;
     },
-    submit: () =>
-      umca.submitTask({
+    submit: () => {
+      save();
+      return umca.submitTask({
         task: draft.task,
         language: draft.language,
         maxIterations: draft.maxIterations,
         ...(draft.model ? { model: draft.model } : {}),
-      }),
+      });
+    },
     onEvent(event: UmcaEvent) {
       timeline.append(timelineEntry(event));
+      waiting.hidden = true;
+      if (event.type === 'dev.umca.model.called.v1') calls.push(event.data);
       timeline.scrollTop = timeline.scrollHeight;
       if (event.type === 'dev.umca.output.appended.v1') output.append(el('span', { class: event.data.stream }, event.data.text));
       if (event.type === 'dev.umca.step.started.v1' && event.data.step === 'execute') output.replaceChildren();
@@ -75,11 +86,20 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
       }
       const runId = launcher.runId();
       if (event.type === 'dev.umca.run.ended.v1' && runId) {
-        void umca.getRun(runId).then((run) => {
-          if (run.kind !== 'task') return;
-          launcher.status.replaceChildren(statusBadge(run.status), ...(run.result ? [verdictBadge(run.result.verdict)] : []));
-          outcome.replaceChildren(...taskDetails(run));
-        });
+        void umca.getRun(runId).then(
+          (run) => {
+            if (run.kind !== 'task') return;
+            launcher.status.replaceChildren(statusBadge(run.status), ...(run.result ? [verdictBadge(run.result.verdict)] : []));
+            outcome.replaceChildren(...taskDetails(run, calls));
+            outcome.hidden = false;
+          },
+          (error: Error) => {
+            outcome.replaceChildren(
+              el('div', { class: 'error-box' }, `The task ended, but its result could not be loaded: ${error.message}`),
+            );
+            outcome.hidden = false;
+          },
+        );
       }
     },
   });
@@ -88,6 +108,7 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runButton.click();
   });
 
+  const progress = el('div', { class: 'panel', hidden: true }, el('h2', {}, 'Progress ', status, runLink), waiting, output, timeline);
   const element = el(
     'section',
     {},
@@ -98,17 +119,16 @@ export function taskView(): { element: HTMLElement; dispose: () => void } {
       task,
       el(
         'div',
-        { class: 'row', style: 'margin-top: 10px' },
+        { class: 'row' },
         el('label', { class: 'grow' }, 'Model', model),
         el('label', {}, 'Language', language),
         el('label', {}, 'Rounds at most', rounds),
-        el('span', { class: 'spacer' }),
-        runButton,
-        cancelButton,
+        el('span', { class: 'buttons' }, runButton, cancelButton),
       ),
+      problem,
     ),
-    el('div', { class: 'panel' }, el('h2', {}, 'Progress ', status, runLink), problem, output, timeline),
-    el('div', { class: 'panel' }, outcome),
+    progress,
+    outcome,
   );
   return { element, dispose: launcher.dispose };
 }

@@ -1,0 +1,224 @@
+/**
+ * The web page at a phone's width (390 px) and a laptop's (1280 px), in a real headless Chromium
+ * against a real server: it walks the page's main states in order (the editor; a code run in
+ * progress, ended ok and in error; switching language; the task tab; a task refused, one whose
+ * model call failed, one that passed; a run page of each kind; the list of runs, empty and full)
+ * and in each, at both widths, fails on anything `findLayoutProblems` sees: sideways scrolling,
+ * an element poking out, an empty box or panel, touching badges, a label wrapping. The task's
+ * model is the scripted OpenAI-compatible TEST DOUBLE (see its file).
+ *
+ * UMCA_UI_SCREENSHOTS=<directory> also saves a full-page screenshot of every state at both widths.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADD_GOOD, ADD_PLAN, scriptAgent } from '../../../packages/models/test/support/scripted-agent.js';
+import { type ScriptedOpenAiServer, startScriptedOpenAiServer } from '../../../packages/models/test/support/scripted-openai-server.js';
+import { launchChromium } from './support/launch-chromium.js';
+import { findLayoutProblems } from './support/layout-problems.js';
+import { useServer } from './support/use-server.js';
+
+const SCREENS = [
+  { width: 390, height: 844 },
+  { width: 1280, height: 800 },
+];
+const screenshots = process.env.UMCA_UI_SCREENSHOTS;
+
+let model: ScriptedOpenAiServer;
+beforeAll(async () => {
+  model = await startScriptedOpenAiServer();
+});
+afterAll(() => model.close());
+const server = useServer({ modelEnv: () => ({ UMCA_PROVIDER_SCRIPTED_BASE_URL: model.baseUrl }) });
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: SCREENS[0] });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  if (screenshots) mkdirSync(screenshots, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** What is wrong with the page as it is now, at each width; screenshots it when asked to. */
+async function layoutProblems(state: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const screen of SCREENS) {
+    await page.setViewportSize(screen);
+    if (screenshots) {
+      const name = `${state.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${screen.width}.png`;
+      await page.screenshot({ path: join(screenshots, name), fullPage: true });
+    }
+    for (const problem of await page.evaluate(findLayoutProblems)) found.push(`${screen.width} px: ${problem}`);
+  }
+  return found;
+}
+
+async function expectTidy(state: string): Promise<void> {
+  expect(await layoutProblems(state), `${state}: what is wrong on the page`).toEqual([]);
+}
+
+const codeOf = (page: Page) => page.$eval('[data-testid=code]', (code) => (code as HTMLTextAreaElement).value);
+const currentTab = (page: Page) => page.$$eval('nav a.current', (links) => links.map((link) => link.textContent));
+
+describe('the web UI at a phone and a laptop width', () => {
+  it('the code editor before anything ran, beside an empty list of runs', async () => {
+    await page.goto(server().url);
+    await page.waitForSelector('#connection[data-state=live]');
+    await page.waitForFunction(() => document.getElementById('isolation')?.textContent !== '…');
+    expect(await page.textContent('[data-testid=runs-panel]')).toContain('No runs yet');
+    await expectTidy('editor');
+  });
+
+  it('the header with the longest words its pills can show', async () => {
+    // What main.ts writes on a server with reduced isolation whose stream is reconnecting.
+    const shown = await page.evaluate(() => {
+      const texts = ['connection', 'isolation'].map((id) => document.getElementById(id)?.textContent);
+      document.getElementById('connection')!.textContent = 'reconnecting';
+      document.getElementById('isolation')!.textContent = 'REDUCED isolation';
+      return texts;
+    });
+    const problems = await layoutProblems('header with long pills');
+    await page.evaluate(([connection, isolation]) => {
+      document.getElementById('connection')!.textContent = connection ?? '';
+      document.getElementById('isolation')!.textContent = isolation ?? '';
+    }, shown);
+    expect(problems, 'header with long pills: what is wrong on the page').toEqual([]);
+  });
+
+  it('a code run in progress, then cancelled', async () => {
+    await page.fill('[aria-label="Timeout (ms)"]', '120000');
+    await page.fill('[data-testid=code]', 'import time\nprint("waiting to be cancelled", flush=True)\ntime.sleep(100)\n');
+    await page.click('[data-testid=run]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=output]')?.textContent?.includes('waiting'));
+    expect(await page.textContent('[data-testid=run-status]')).toBe('running');
+    const whileRunning = await layoutProblems('code run in progress');
+    await page.click('[data-testid=cancel]');
+    await page.waitForSelector('[data-testid=run-status] [data-status=cancelled]');
+    expect(whileRunning, 'code run in progress: what is wrong on the page').toEqual([]);
+    await expectTidy('code run cancelled');
+  });
+
+  it('a code run that ended ok', async () => {
+    await page.fill('[data-testid=code]', 'print("hello from the sandbox")\n');
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=run-status] [data-status=ok]');
+    await expectTidy('code run ok');
+  });
+
+  it('a code run that ended in an error, and its run page under the Code tab', async () => {
+    await page.fill(
+      '[data-testid=code]',
+      'def parse(text):\n    return int(text)\n\nprint("reading the numbers")\nparse("forty-two-and-a-very-long-word-that-does-not-break-anywhere-at-all")\n',
+    );
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=run-status] [data-status=error]');
+    await expectTidy('code run error');
+    await page.click('text=open run →');
+    await page.waitForSelector('[data-testid=run-output]');
+    expect(await currentTab(page)).toEqual(['Code']);
+    await expectTidy('run page of a code run that failed');
+  });
+
+  it('switching language swaps an untouched example, and says so when it keeps code of the other language', async () => {
+    await page.goto(`${server().url}/#/`);
+    await page.reload(); // a fresh page: the editor holds the Python example nobody touched
+    await page.waitForSelector('[data-testid=code]');
+    const pythonExample = await codeOf(page);
+    await page.selectOption('[data-testid=language]', 'javascript');
+    const javascriptExample = await codeOf(page);
+    expect(javascriptExample).toContain('console.log');
+    expect(await page.isVisible('[data-testid=language-notice]')).toBe(false);
+    await page.selectOption('[data-testid=language]', 'python');
+    expect(await codeOf(page)).toBe(pythonExample);
+
+    const mine = 'print(sum(range(10)))\n';
+    await page.fill('[data-testid=code]', mine);
+    await page.selectOption('[data-testid=language]', 'javascript');
+    expect(await codeOf(page)).toBe(mine);
+    expect(await page.textContent('[data-testid=language-notice]')).toContain('The code above is Python');
+    await expectTidy('editor holding code of the other language');
+
+    await page.click('[data-testid=use-example]');
+    expect(await codeOf(page)).toBe(javascriptExample);
+    expect(await page.isVisible('[data-testid=language-notice]')).toBe(false);
+    await page.selectOption('[data-testid=language]', 'python');
+    expect(await codeOf(page), 'the code set aside for the example comes back').toBe(mine);
+
+    await page.selectOption('[data-testid=language]', 'javascript');
+    await page.click('[data-testid=keep-language]');
+    expect(await page.inputValue('[data-testid=language]')).toBe('python');
+    expect(await page.isVisible('[data-testid=language-notice]')).toBe(false);
+  });
+
+  it('a JavaScript run denied the network, and its run page with the outbound requests', async () => {
+    await page.selectOption('[data-testid=language]', 'javascript');
+    await page.fill(
+      '[data-testid=code]',
+      'try { await fetch("http://169.254.169.254/latest/meta-data/iam/security-credentials/some-role-name-that-is-long") } catch (e) { console.log("refused") }',
+    );
+    expect(await page.isVisible('[data-testid=language-notice]'), 'editing the code makes it the chosen language').toBe(false);
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=run-status] [data-status=ok]');
+    await expectTidy('javascript run denied the network');
+    await page.click('text=open run →');
+    await page.waitForSelector('[data-testid=egress]');
+    await expectTidy('run page with outbound requests');
+  });
+
+  it('the task tab before any task', async () => {
+    await page.goto(`${server().url}/#/task`);
+    await page.waitForSelector('[data-testid=task]');
+    expect(await currentTab(page)).toEqual(['Task']);
+    await expectTidy('task tab');
+  });
+
+  it('a task refused for having no model: the reason, and no empty output or result', async () => {
+    await page.fill('[data-testid=model]', '');
+    await page.click('[data-testid=run-task]');
+    await page.waitForSelector('[data-testid=task-problem]');
+    expect(await page.textContent('[data-testid=task-problem]')).toContain('no model');
+    expect(await page.textContent('[data-testid=task-status]')).toBe('');
+    await expectTidy('task refused for having no model');
+  });
+
+  it('a task whose model call failed: the summary counts the call it tried and says it failed', async () => {
+    model.fallback = () => ({ status: 401, errorMessage: 'invalid api key' });
+    await page.fill('[data-testid=model]', 'scripted:coder');
+    await page.click('[data-testid=run-task]');
+    await page.waitForSelector('[data-testid=task-result] [data-testid=verdict]');
+    expect(await page.textContent('[data-testid=task-timeline]')).toContain('failed');
+    expect(await page.textContent('[data-testid=task-result] [data-testid=model-use]')).toMatch(/^1 call tried, 1 failed/);
+    await expectTidy('task whose model call failed');
+    await page.click('text=open run →');
+    await page.waitForSelector('[data-testid=task-text]');
+    // It counts once the run's events are in; until then it says "counting…".
+    await page.waitForFunction(() => document.querySelector('[data-testid=model-use]')?.textContent !== 'counting…').catch(() => undefined);
+    expect(await page.textContent('[data-testid=model-use]'), 'the run page counts from the same events').toMatch(
+      /^1 call tried, 1 failed/,
+    );
+    await page.goto(`${server().url}/#/task`);
+  });
+
+  it('a task that passed, its run page under the Task tab, and the list of runs', async () => {
+    scriptAgent(model, ADD_PLAN, [ADD_GOOD]);
+    await page.click('[data-testid=run-task]');
+    await page.waitForSelector('[data-testid=task-result] [data-testid=verdict]');
+    expect(await page.textContent('[data-testid=task-result] [data-testid=verdict]')).toBe('pass');
+    expect(await page.textContent('[data-testid=task-result] [data-testid=model-use]')).toMatch(/^2 calls tried, none failed/);
+    await expectTidy('task that passed');
+    await page.click('text=open run →');
+    await page.waitForSelector('[data-testid=task-text]');
+    expect(await currentTab(page)).toEqual(['Task']);
+    // Four code runs and two tasks, from the all-runs stream, which may trail the run's own.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=runs] li').length >= 6).catch(() => undefined);
+    expect(await page.$$eval('[data-testid=runs] li', (items) => items.length)).toBe(6);
+    await expectTidy('run page of a task, and the list of runs');
+    expect(pageErrors).toEqual([]);
+  });
+});
