@@ -22,6 +22,8 @@ describe('umca run refuses', () => {
   it.each<[string, Partial<RunFlags>, string]>([
     ['--max-iterations out of range', { maxIterations: '11' }, '--max-iterations takes a whole number from 1 to 10, not "11"'],
     ['--max-iterations that is not a number', { maxIterations: 'many' }, '--max-iterations takes a whole number from 1 to 10, not "many"'],
+    ['--max-tokens below the floor', { maxTokens: '8' }, '--max-tokens takes a whole number from 16 to 32768, not "8"'],
+    ['--max-tokens that is not a number', { maxTokens: '1k' }, '--max-tokens takes a whole number from 16 to 32768, not "1k"'],
     ['--timeout-ms out of range', { timeoutMs: '0' }, `--timeout-ms takes a whole number of ms from 1 to ${MAX_LIMITS.timeoutMs}, not "0"`],
     ['an unknown --language', { language: 'cobol' }, '--language "cobol" must be one of: python, javascript'],
     ['a malformed --allow-host', { allowHost: ['example.com'] }, '--allow-host "example.com" has no scheme'],
@@ -34,12 +36,23 @@ describe('umca run refuses', () => {
   ])('%s, naming the flag', (_, more, message) => {
     const text = refusal(more);
     expect(text).toContain(message);
-    expect(text).not.toMatch(/limits\.|maxIterations|allowedOutboundHosts|fallbackModels|Too (big|small)/);
+    expect(text).not.toMatch(/limits\.|maxIterations|maxTokens|allowedOutboundHosts|fallbackModels|Too (big|small)/);
   });
 
   it('a bad UMCA_MODEL_FALLBACKS under its own name', () => {
     const many = Array.from({ length: 9 }, () => 'ollama:b').join(',');
     expect(refusal({}, { UMCA_MODEL: 'ollama:a', UMCA_MODEL_FALLBACKS: many })).toContain('UMCA_MODEL_FALLBACKS is given too many times');
+  });
+});
+
+describe('the budget of a task', () => {
+  it('carries --max-tokens and --max-iterations into the request', () => {
+    const { accepted } = buildTaskRequest('t', flags({ maxTokens: '256', maxIterations: '2' }), {});
+    expect(accepted.request).toMatchObject({ maxTokens: 256, maxIterations: 2 });
+  });
+
+  it('is 1024 tokens a call when --max-tokens is absent', () => {
+    expect(buildTaskRequest('t', flags(), {}).accepted.request.maxTokens).toBe(1_024);
   });
 });
 

@@ -51,13 +51,14 @@ describe('run_task over MCP', () => {
       if (notification.params.logger === 'umca.task') logs.push(String(notification.params.data));
     });
     const progress: string[] = [];
-    const result = await client.callTool({ name: 'run_task', arguments: { task: 'write add(a, b)' } }, undefined, {
+    const result = await client.callTool({ name: 'run_task', arguments: { task: 'write add(a, b)', maxTokens: 300 } }, undefined, {
       onprogress: (update) => progress.push(update.message ?? ''),
     });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ status: 'ok', verdict: 'pass', models: ['sampling'], stdout: '5\n' });
     expect(asked).toHaveLength(2);
     expect(asked[0]?.system).toMatch(/^You plan/);
+    expect(asked.map((call) => call.maxTokens)).toEqual([300, 300]);
     expect(progress).toEqual(['planning', 'writing code (round 1)', 'running the code (round 1)', 'checking (round 1)']);
     expect(logs[0]).toMatch(/^plan: ok/);
     expect(logs.at(-1)).toMatch(/^test #1: ok/);

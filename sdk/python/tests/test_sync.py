@@ -255,6 +255,13 @@ def test_run_task_without_a_model_is_refused_clearly(umca: Umca) -> None:
     assert "names no model" in caught.value.detail and "UMCA_MODEL" in caught.value.detail
 
 
+def test_max_tokens_goes_to_the_server_which_checks_its_range(umca: Umca) -> None:
+    with pytest.raises(UmcaApiError) as caught:
+        umca.submit_task("print the first ten primes", model="ollama:x", max_tokens=8)
+    assert caught.value.status == 400
+    assert "maxTokens" in caught.value.detail and "16" in caught.value.detail
+
+
 def test_readiness_reports_the_sandbox(umca: Umca) -> None:
     ready = umca.readiness()
     assert ready.status == "ready" and ready.isolation in ("os", "reduced") and ready.last_event_offset >= 0

@@ -16,6 +16,7 @@ export interface RunFlags {
   fallback: string[];
   language?: string;
   maxIterations?: string;
+  maxTokens?: string;
   allowHost: string[];
   timeoutMs?: string;
   json?: boolean;
@@ -38,6 +39,7 @@ export interface BuiltTask {
 }
 
 const ITERATIONS = taskRequestSchema.shape.maxIterations.unwrap();
+const TOKENS = taskRequestSchema.shape.maxTokens.unwrap();
 
 function commaList(value: string | undefined): string[] {
   return (value ?? '')
@@ -51,6 +53,10 @@ export function buildTaskRequest(task: string, flags: RunFlags, env: NodeJS.Proc
   const maxIterations = wholeNumberFlag(flags.maxIterations, '--max-iterations', {
     min: ITERATIONS.minValue ?? 1,
     max: ITERATIONS.maxValue ?? Number.MAX_SAFE_INTEGER,
+  });
+  const maxTokens = wholeNumberFlag(flags.maxTokens, '--max-tokens', {
+    min: TOKENS.minValue ?? 1,
+    max: TOKENS.maxValue ?? Number.MAX_SAFE_INTEGER,
   });
   const timeoutMs = wholeNumberFlag(flags.timeoutMs, '--timeout-ms', {
     min: MIN_LIMITS.timeoutMs,
@@ -73,6 +79,7 @@ export function buildTaskRequest(task: string, flags: RunFlags, env: NodeJS.Proc
     ...(fallbackModels.length > 0 ? { fallbackModels } : {}),
     ...(flags.language === undefined ? {} : { language: flags.language as TaskRequest['language'] }),
     ...(maxIterations === undefined ? {} : { maxIterations }),
+    ...(maxTokens === undefined ? {} : { maxTokens }),
     ...(flags.allowHost.length > 0 ? { allowedOutboundHosts: flags.allowHost } : {}),
     ...(timeoutMs === undefined ? {} : { limits: { timeoutMs } }),
   };

@@ -131,6 +131,7 @@ export function registerRunCommand(program: Command): void {
     )
     .option('-l, --language <language>', 'python (default) or javascript')
     .option('--max-iterations <n>', 'coder/tester rounds at most, 1 to 10 (default 3)')
+    .option('--max-tokens <n>', 'most tokens the model may write in one call (the plan, each program), 16 to 32768 (default 1024)')
     .option('--allow-host <pattern>', 'hosts the code may reach, Spin syntax (repeatable)', collect, [])
     .option(
       '--timeout-ms <ms>',

@@ -25,6 +25,14 @@ const runTaskInput = {
   ),
   language: optional(z.enum(['python', 'javascript']).describe('Default python.')),
   maxIterations: optional(z.coerce.number().int().min(1).max(10).describe('Coder/tester rounds at most (default 3).')),
+  maxTokens: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(16)
+      .max(32_768)
+      .describe('Most tokens the model may write in one call: the plan, each program (default 1024).'),
+  ),
   allowedOutboundHosts: optional(z.array(z.string()).max(100).describe('Hosts the code may reach, Spin syntax. Absent: no network.')),
   timeoutMs: optional(
     z.coerce.number().int().min(MIN_LIMITS.timeoutMs).max(MAX_LIMITS.timeoutMs).describe('Limit for each run of the code, in ms.'),
@@ -78,6 +86,7 @@ export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptio
             ...(args.model ? { model: args.model } : {}),
             ...(args.language ? { language: args.language } : {}),
             ...(args.maxIterations ? { maxIterations: args.maxIterations } : {}),
+            ...(args.maxTokens ? { maxTokens: args.maxTokens } : {}),
             ...(args.allowedOutboundHosts ? { allowedOutboundHosts: args.allowedOutboundHosts } : {}),
             ...(args.timeoutMs ? { limits: { timeoutMs: args.timeoutMs } } : {}),
           }),

@@ -146,6 +146,7 @@ class AsyncUmca:
         fallback_models: Iterable[str] | None = None,
         language: Language | None = None,
         max_iterations: int | None = None,
+        max_tokens: int | None = None,
         limits: Limits | None = None,
         allowed_outbound_hosts: Iterable[str] | None = None,
         on_stdout: AsyncOutputHandler | None = None,
@@ -160,6 +161,7 @@ class AsyncUmca:
             fallback_models=fallback_models,
             language=language,
             max_iterations=max_iterations,
+            max_tokens=max_tokens,
             limits=limits,
             allowed_outbound_hosts=allowed_outbound_hosts,
         )
@@ -180,6 +182,7 @@ class AsyncUmca:
         fallback_models: Iterable[str] | None = None,
         language: Language | None = None,
         max_iterations: int | None = None,
+        max_tokens: int | None = None,
         limits: Limits | None = None,
         allowed_outbound_hosts: Iterable[str] | None = None,
     ) -> RunAccepted:
@@ -190,6 +193,7 @@ class AsyncUmca:
             fallback_models=fallback_models,
             language=language,
             max_iterations=max_iterations,
+            max_tokens=max_tokens,
             limits=limits,
             allowed_outbound_hosts=allowed_outbound_hosts,
         )

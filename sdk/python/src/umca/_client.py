@@ -155,6 +155,7 @@ class Umca:
         fallback_models: Iterable[str] | None = None,
         language: Language | None = None,
         max_iterations: int | None = None,
+        max_tokens: int | None = None,
         limits: Limits | None = None,
         allowed_outbound_hosts: Iterable[str] | None = None,
         on_stdout: OutputHandler | None = None,
@@ -172,6 +173,7 @@ class Umca:
             fallback_models=fallback_models,
             language=language,
             max_iterations=max_iterations,
+            max_tokens=max_tokens,
             limits=limits,
             allowed_outbound_hosts=allowed_outbound_hosts,
         )
@@ -192,6 +194,7 @@ class Umca:
         fallback_models: Iterable[str] | None = None,
         language: Language | None = None,
         max_iterations: int | None = None,
+        max_tokens: int | None = None,
         limits: Limits | None = None,
         allowed_outbound_hosts: Iterable[str] | None = None,
     ) -> RunAccepted:
@@ -202,6 +205,7 @@ class Umca:
             fallback_models=fallback_models,
             language=language,
             max_iterations=max_iterations,
+            max_tokens=max_tokens,
             limits=limits,
             allowed_outbound_hosts=allowed_outbound_hosts,
         )

@@ -113,6 +113,7 @@ def task_body(
     fallback_models: Iterable[str] | None,
     language: str | None,
     max_iterations: int | None,
+    max_tokens: int | None,
     limits: Limits | None,
     allowed_outbound_hosts: Iterable[str] | None,
 ) -> dict[str, Any]:
@@ -125,6 +126,8 @@ def task_body(
         body["language"] = language
     if max_iterations is not None:
         body["maxIterations"] = max_iterations
+    if max_tokens is not None:
+        body["maxTokens"] = max_tokens
     if limits:
         body["limits"] = _limits(limits)
     if allowed_outbound_hosts is not None:
