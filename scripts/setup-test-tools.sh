@@ -3,6 +3,7 @@
 #  - the Python MCP SDK (PyPI `mcp`), a second, independent MCP client, in a virtualenv kept in
 #    node_modules so it goes away with them;
 #  - UMCA's own Python SDK (sdk/python), editable, with its test tools, in the same virtualenv;
+#  - Schemathesis and openapi-python-client, which check the HTTP API from its OpenAPI document;
 #  - Node 22 (the npm package `node@22`), which the official MCP conformance suite and the MCP
 #    Inspector need;
 #  - the official MCP Inspector (its CLI), pinned, in a folder of its own under node_modules so that
@@ -30,6 +31,15 @@ if [ ! -f "$sdk_stamp" ] || [ sdk/python/pyproject.toml -nt "$sdk_stamp" ] \
   say "installing the Python SDK (sdk/python) and its test tools into $venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --editable "./sdk/python[test]" >&2
   touch "$sdk_stamp"
+fi
+
+# The HTTP API's independent checkers: Schemathesis fuzzes every operation from /openapi.json, and
+# openapi-python-client generates the client that must work against it untouched.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_PYTHON_CLIENT_VERSION=0.29.1
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION' or m.version('openapi-python-client') != '$OPENAPI_PYTHON_CLIENT_VERSION')" 2>/dev/null; then
+  say "installing Schemathesis $SCHEMATHESIS_VERSION and openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION into $venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION" >&2
 fi
 
 if ! npx --yes node@22 --version >/dev/null 2>&1; then

@@ -3,18 +3,12 @@
  * A request refused by @umca/policy, told in the words of the command line: each problem under
  * the flag the user typed (`--memory-mb 1`), not the request field it became (`limits.memoryMb`).
  */
-import { UmcaError } from '@umca/contracts';
+import { type IssueLike, issueSentence, UmcaError } from '@umca/contracts';
 import { UsageError } from './usage-error.js';
 
 /** One problem the contract found, as @umca/policy lists them in `details.issues`. */
-interface Issue {
-  readonly code?: string;
+interface Issue extends IssueLike {
   readonly path: readonly PropertyKey[];
-  readonly message: string;
-  readonly maximum?: number | bigint;
-  readonly minimum?: number | bigint;
-  readonly origin?: string;
-  readonly values?: readonly unknown[];
 }
 
 /** The flag (with what the user gave it) that a request field came from, or undefined if none did. */
@@ -23,19 +17,6 @@ export type FlagOf = (path: readonly PropertyKey[]) => string | undefined;
 function issuesOf(error: UmcaError): readonly Issue[] {
   const issues = error.details?.issues;
   return Array.isArray(issues) ? (issues as Issue[]) : [];
-}
-
-/** zod's wording ("Too big: expected string to have <=1048576 characters") as a sentence about a flag. */
-function sentence(issue: Issue): string {
-  const limit = issue.code === 'too_big' ? issue.maximum : issue.code === 'too_small' ? issue.minimum : undefined;
-  if (limit !== undefined) {
-    const most = issue.code === 'too_big';
-    if (issue.origin === 'string') return `is too ${most ? 'long' : 'short'}: ${most ? 'at most' : 'at least'} ${limit} characters`;
-    if (issue.origin === 'array') return most ? `is given too many times: at most ${limit}` : `is needed at least ${limit} time(s)`;
-    return `is too ${most ? 'large' : 'small'}: ${most ? 'at most' : 'at least'} ${limit}`;
-  }
-  if (issue.code === 'invalid_value' && issue.values) return `must be one of: ${issue.values.join(', ')}`;
-  return issue.message;
 }
 
 /**
@@ -53,7 +34,7 @@ export function rethrowInFlags(error: unknown, flagOf: FlagOf): never {
   const lines: string[] = [];
   for (const issue of byField.values()) {
     const flag = flagOf(issue.path);
-    const line = flag ? `${flag} ${sentence(issue)}` : `${issue.path.map(String).join('.') || 'the request'}: ${issue.message}`;
+    const line = flag ? `${flag} ${issueSentence(issue)}` : `${issue.path.map(String).join('.') || 'the request'}: ${issue.message}`;
     if (!lines.includes(line)) lines.push(line);
   }
   throw new UsageError(lines.join('; '));

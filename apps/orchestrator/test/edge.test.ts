@@ -15,7 +15,7 @@ import { createApp, createMetrics } from '../src/index.js';
 
 const HOST = '127.0.0.1:8787';
 
-function build(script?: (code: string) => FakeRun, options: { failPublishOf?: string } = {}) {
+function build(script?: (code: string) => FakeRun, options: { failPublishOf?: string; defaultModel?: string } = {}) {
   const store = openSqliteStore({ memory: true });
   const realBus = createEmbeddedBus({ log: store.events });
   const bus: EventBusV1 = options.failPublishOf
@@ -29,7 +29,15 @@ function build(script?: (code: string) => FakeRun, options: { failPublishOf?: st
   const logger = createRecordingLogger();
   const metrics = createMetrics({ activeRuns: () => 0 });
   const runs = createRunService({ runner, store, bus, logger, onPublishFailed: (type) => metrics.eventPublishFailed(type) });
-  const app = createApp({ runs, bus, runner, metrics, logger, allowedHosts: () => new Set([HOST]) });
+  const app = createApp({
+    runs,
+    bus,
+    runner,
+    metrics,
+    logger,
+    allowedHosts: () => new Set([HOST]),
+    ...(options.defaultModel ? { defaultModel: options.defaultModel } : {}),
+  });
   const request = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
     Promise.resolve(
       app.request(path, {
@@ -124,10 +132,14 @@ describe('errors become problem+json in one place', () => {
     expect(cancel.status).toBe(409);
     expect((await cancel.json()).detail).toContain('already ended (ok)');
     const events = await request(`/v1/runs/${done.runId}/events`, { headers: { 'last-event-id': 'seven' } });
-    expect(await events.json()).toMatchObject({ status: 400, title: 'Bad event id' });
+    expect(await events.json()).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      detail: 'header last-event-id must be a whole number, in digits (it was "seven")',
+    });
     expect(await (await request('/schemas/nope.json')).json()).toMatchObject({
       status: 404,
-      detail: expect.stringContaining('see /schemas'),
+      detail: expect.stringContaining('/schemas lists them'),
     });
   });
 
@@ -156,13 +168,164 @@ describe('failures around a run are never silent', () => {
   });
 });
 
-describe('the OpenAPI document', () => {
-  it('still describes the bodies the edge accepts itself', async () => {
+describe('what a path and a method get', () => {
+  it('a method a path does not take is a 405 problem with Allow, whatever the method', async () => {
     const { request } = build();
-    const document = await (await request('/openapi.json')).json();
-    for (const path of ['/v1/executions', '/v1/tasks']) {
-      expect(document.paths[path].post.requestBody.content['application/json'].schema, path).toBeDefined();
-      expect(Object.keys(document.paths[path].post.responses), path).toContain('400');
+    for (const [method, path, allow] of [
+      ['POST', '/healthz', 'GET, HEAD, OPTIONS'],
+      ['PATCH', '/readyz', 'GET, HEAD, OPTIONS'],
+      ['GET', '/v1/executions', 'OPTIONS, POST'],
+      ['GET', '/v1/runs/x/cancel', 'OPTIONS, POST'],
+      ['DELETE', '/v1/runs/x', 'GET, HEAD, OPTIONS'],
+      ['PUT', '/openapi.json', 'GET, HEAD, OPTIONS'],
+    ] as const) {
+      const response = await request(path, { method });
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(await response.json()).toMatchObject({
+        code: 'method_not_allowed',
+        detail: `${path} does not take ${method}; it takes ${allow.replace(', OPTIONS', '').replace('OPTIONS, ', '')}`,
+      });
     }
+  });
+
+  it('OPTIONS on a path says what it takes, and nothing else', async () => {
+    const { request } = build();
+    const response = await request('/v1/runs', { method: 'OPTIONS' });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(await response.text()).toBe('');
+  });
+
+  it('a path that does not exist is a 404 problem, never the web page with a 200', async () => {
+    const { request } = build();
+    for (const path of ['/v1/nope', '/v1/', '/mcpx', '/healthz/extra', '/schemas/a/b', '/metrics.txt', '/runs/abc', '/index.htm']) {
+      const response = await request(path);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('content-type'), path).toContain('application/problem+json');
+      expect(await response.json(), path).toMatchObject({ code: 'not_found', detail: expect.stringContaining('/openapi.json') });
+    }
+  });
+
+  it('a query parameter a path does not take is a 400 naming it and what the path takes', async () => {
+    const { request } = build();
+    const response = await request('/v1/runs?limt=5');
+    expect(response.status).toBe(400);
+    expect((await response.json()).detail).toBe('this path takes no query parameter "limt"; it takes limit, before, status');
+  });
+
+  it('parameters out of range are refused in the caller’s words, with what was given', async () => {
+    const { request } = build();
+    const cases: [string, Record<string, string>, string][] = [
+      ['/v1/runs?limit=501', {}, 'query parameter limit is too large: at most 500 (it was "501")'],
+      ['/v1/runs?limit=1e2', {}, 'query parameter limit must be a whole number, in digits (it was "1e2")'],
+      ['/v1/runs?limit=', {}, 'query parameter limit must be a whole number, in digits (it was "")'],
+      ['/v1/runs?status=done', {}, 'query parameter status must be one of: queued, running, ok, error'],
+      [
+        `/v1/runs/${'r'.repeat(201)}`,
+        {},
+        `path parameter id is too long: at most 200 characters (it was "${'r'.repeat(58)}…", 201 characters)`,
+      ],
+      ['/v1/runs/x/events?after=-1', {}, 'query parameter after must be a whole number, in digits (it was "-1")'],
+      ['/v1/runs/x/events', { 'last-event-id': '0x10' }, 'header last-event-id must be a whole number, in digits (it was "0x10")'],
+    ];
+    for (const [path, headers, detail] of cases) {
+      const response = await request(path, { headers });
+      expect(response.status, path).toBe(400);
+      expect((await response.json()).detail, path).toContain(detail);
+    }
+  });
+
+  it('HEAD on an event stream answers its headers and leaves no subscription open', async () => {
+    const { request, app } = build();
+    for (let round = 0; round < 5; round++) {
+      const response = await request('/v1/events', { method: 'HEAD' });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/event-stream');
+    }
+    const metrics = await (await app.request('/metrics', { headers: { host: HOST } })).text();
+    expect(metrics).toMatch(/^umca_sse_clients 0$/m);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  const document = async (options: { defaultModel?: string } = {}) => (await build(undefined, options).request('/openapi.json')).json();
+
+  it('still describes the bodies the edge accepts itself', async () => {
+    const served = await document();
+    for (const path of ['/v1/executions', '/v1/tasks']) {
+      expect(served.paths[path].post.requestBody.content['application/json'].schema, path).toBeDefined();
+      expect(Object.keys(served.paths[path].post.responses), path).toContain('400');
+    }
+  });
+
+  it('names every operation and every contract, for generated clients', async () => {
+    const served = await document();
+    const operations = Object.values(served.paths).flatMap((item) => Object.values(item as Record<string, { operationId?: string }>));
+    expect(operations.map((operation) => operation.operationId).sort()).toEqual([
+      'cancelRun',
+      'createExecution',
+      'createTask',
+      'getHealth',
+      'getMetrics',
+      'getReadiness',
+      'getRun',
+      'getSchema',
+      'listRuns',
+      'listSchemas',
+      'streamEvents',
+      'streamRunEvents',
+    ]);
+    expect(Object.keys(served.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'ExecutionRequest',
+        'RunResult',
+        'Run',
+        'TaskRequest',
+        'TaskResult',
+        'Problem',
+        'UmcaEvent',
+        'RunEndedEvent',
+      ]),
+    );
+    expect(served.components.schemas.ExecutionRequest.discriminator.propertyName).toBe('language');
+  });
+
+  it('documents the statuses the server answers with: 400 for a long run id, 403 and 421 everywhere', async () => {
+    const served = await document();
+    expect(Object.keys(served.paths['/v1/runs/{id}'].get.responses).sort()).toEqual(['200', '400', '403', '404', '421']);
+    expect(Object.keys(served.paths['/v1/runs/{id}/cancel'].post.responses).sort()).toEqual(['202', '400', '403', '404', '409', '421']);
+  });
+
+  it('declares event offsets whole numbers, base64 as base64 and file paths by their rule', async () => {
+    const served = await document();
+    const parameters = served.paths['/v1/runs/{id}/events'].get.parameters;
+    for (const name of ['after', 'last-event-id']) {
+      expect(parameters.find((parameter: { name: string }) => parameter.name === name).schema).toMatchObject({
+        type: 'integer',
+        minimum: 0,
+      });
+    }
+    const { schemas } = served.components;
+    expect(schemas.WasiExecutionRequest.properties.module).toMatchObject({ contentEncoding: 'base64', pattern: expect.any(String) });
+    expect(schemas.Base64InputFile.properties.content).toMatchObject({ contentEncoding: 'base64' });
+    expect(schemas.TextInputFile.properties.path.pattern).toMatch(/^\^/);
+  });
+
+  it('describes each event of a stream: its id, and data that is a umca-events CloudEvent', async () => {
+    const served = await document();
+    const { schema } = served.paths['/v1/events'].get.responses['200'].content['text/event-stream'];
+    const event = schema.anyOf.find((branch: { type: string }) => branch.type === 'object');
+    expect(event.properties.data).toMatchObject({
+      contentMediaType: 'application/json',
+      contentSchema: { $ref: '#/components/schemas/UmcaEvent' },
+    });
+    expect(event.properties.id.pattern).toBe('^\\d{1,15}$');
+  });
+
+  it('requires a task’s model exactly when the server has no default', async () => {
+    expect((await document()).components.schemas.TaskRequest.required).toEqual(['task', 'model']);
+    expect((await document({ defaultModel: 'ollama:qwen' })).components.schemas.TaskRequest.required).toEqual(['task']);
   });
 });

@@ -138,7 +138,10 @@ describe('the service', () => {
         '/healthz',
       ]),
     );
-    expect(JSON.stringify(document.paths['/v1/executions'].post.requestBody)).toContain('allowedOutboundHosts');
+    expect(document.paths['/v1/executions'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ExecutionRequest',
+    });
+    expect(document.components.schemas.PythonExecutionRequest.properties).toHaveProperty('allowedOutboundHosts');
     const index = await (await fetch(`${server().url}/schemas`)).json();
     expect(index.schemas.map((entry: { name: string }) => entry.name)).toContain('dev.umca.run.started.v1');
     const schema = await (await fetch(`${server().url}/schemas/dev.umca.run.started.v1.json`)).json();

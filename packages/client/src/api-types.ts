@@ -3,7 +3,14 @@
  * Shapes of the HTTP API's answers that the contracts give as zod schemas only, as plain types.
  * They are read from the schemas' types, so the client cannot drift from the server.
  */
-import type { problemSchema, RunSummary, runAcceptedSchema, runListQuerySchema } from '@umca/contracts';
+import type {
+  cancelAcceptedSchema,
+  problemSchema,
+  RunSummary,
+  readinessSchema,
+  runAcceptedSchema,
+  runListQuerySchema,
+} from '@umca/contracts';
 
 /** The 202 answer to a submission: the run's id and where to follow it. */
 export type RunAccepted = ReturnType<typeof runAcceptedSchema.parse>;
@@ -21,20 +28,10 @@ export interface RunPage {
 }
 
 /** The answer to `cancelRun`: the run is ending, and will end `cancelled`. */
-export interface RunCancelling {
-  readonly runId: string;
-  readonly status: 'cancelling';
-}
+export type RunCancelling = ReturnType<typeof cancelAcceptedSchema.parse>;
 
-/** `GET /readyz`: the sandbox and the store are usable. */
-export interface Readiness {
-  readonly status: 'ready';
-  /** `os` when every run is in its own OS sandbox, otherwise the reduced level in use. */
-  readonly isolation: string;
-  readonly activeRuns: number;
-  readonly idleSandboxes: number;
-  /** The offset of the last event published; `events({ after })` resumes from it. */
-  readonly lastEventOffset: number;
-}
+/** `GET /readyz`: the sandbox and the store are usable; `lastEventOffset` is where `events({ after })` resumes. */
+export type Readiness = ReturnType<typeof readinessSchema.parse>;
+
 /** A `fetch` as the client calls it: any standard one fits. */
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;

@@ -3,6 +3,7 @@
  * `umca.execution.request.v1`: what a caller asks the runner to execute.
  */
 import { z } from 'zod';
+import { allowedOutboundHostsSchema } from './allowed-outbound-hosts.js';
 import { executionLimitsSchema } from './limits.js';
 import { base64TextSchema, inputFileSchema } from './workspace-file.js';
 
@@ -12,13 +13,7 @@ export const MAX_MODULE_BYTES = 64 * 1_048_576;
 const common = {
   files: z.array(inputFileSchema).max(100).optional().describe('Files placed in the working directory before the code runs.'),
   limits: executionLimitsSchema.partial().optional(),
-  allowedOutboundHosts: z
-    .array(z.string().min(1).max(512))
-    .max(100)
-    .optional()
-    .describe(
-      'Hosts the code may reach over HTTP(S), in Spin\'s `allowed_outbound_hosts` syntax, e.g. "https://api.example.com" or "https://*.example.com:8443". Absent or empty: no network.',
-    ),
+  allowedOutboundHosts: allowedOutboundHostsSchema.optional(),
   stdin: z.string().max(MAX_CODE_BYTES).optional().describe('Standard input for the program.'),
 };
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { executionRequestSchema, languageSchema } from './execution-request.js';
-import { executionResultSchema, executionStatusSchema, laneSchema, runtimeSchema } from './execution-result.js';
+import { executionResultSchema, laneSchema, runtimeSchema } from './execution-result.js';
 import { taskRequestSchema, taskResultSchema, verdictSchema } from './task.js';
 import { runStatusSchema } from './umca-event.js';
 
@@ -58,20 +58,69 @@ export const runListSchema = z.object({
 
 export const problemSchema = z
   .object({
-    type: z.string(),
+    type: z.string().describe('`about:blank`: the status and `code` say what kind of problem it is.'),
     title: z.string(),
     status: z.int(),
-    detail: z.string(),
+    detail: z.string().describe('What was wrong and how to fix it, in words.'),
+    code: z
+      .string()
+      .optional()
+      .describe('A stable name for the problem: invalid_request, invalid_allowed_host, model_unavailable, not_found, already_ended, ...'),
+    issues: z
+      .array(
+        z.object({ code: z.string().optional(), path: z.array(z.union([z.string(), z.int()])), message: z.string() }).catchall(z.unknown()),
+      )
+      .optional()
+      .describe('For a refused request: each problem, with the path of the field (and `in` for a parameter or header).'),
   })
   .catchall(z.unknown())
   .describe('RFC 9457 problem details');
 
+/** A run's id as a path segment. Longer ones are refused (400) before anything is looked up. */
+export const runIdSchema = z.string().min(1).max(200).describe('The run id, as `runId` in the answers that start a run (run_...).');
+
+/** Decimal digits as a number; anything else as it is, for the number schema to refuse. */
+const digitsAsNumber = (value: unknown) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+
+/**
+ * A whole number as a query parameter or header carries it: decimal digits only, so "", "1e3",
+ * " 5" and "0x10" are refused rather than read as numbers.
+ */
+const wholeNumber = (min: number, max: number) => z.int({ error: 'must be a whole number, in digits' }).min(min).max(max);
+const wholeNumberText = (min: number, max: number) => z.preprocess(digitsAsNumber, wholeNumber(min, max).optional());
+
+/** The same, with a default for an absent value. */
+const wholeNumberTextOr = (min: number, max: number, fallback: number) =>
+  z.preprocess(digitsAsNumber, wholeNumber(min, max).default(fallback));
+
 export const runListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.string().optional(),
-  status: z.union([runStatusSchema, executionStatusSchema]).optional(),
+  limit: wholeNumberTextOr(1, 500, 50).describe('How many runs at most (1 to 500).'),
+  before: runIdSchema.optional().describe('A run id: list the runs older than it (the `next` of the previous page).'),
+  status: runStatusSchema.optional().describe('Only runs with this status.'),
+});
+
+/** The most an event offset can be (15 digits), as the SSE `id` and `Last-Event-ID` carry it. */
+export const MAX_EVENT_OFFSET = 999_999_999_999_999;
+
+export const eventOffsetSchema = wholeNumberText(0, MAX_EVENT_OFFSET).describe("An event's offset, its SSE `id`: resume after it.");
+
+export const cancelAcceptedSchema = z.object({ runId: z.string(), status: z.literal('cancelling') });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const readinessSchema = z.object({
+  status: z.literal('ready'),
+  isolation: z.string().describe('`os` when every run is in its own OS sandbox, otherwise the reduced level in use.'),
+  activeRuns: z.int().min(0),
+  idleSandboxes: z.int().min(0),
+  lastEventOffset: z.int().min(0).describe('The offset of the last event published; `?after=` resumes from it.'),
+});
+
+export const schemaIndexSchema = z.object({
+  schemas: z.array(z.object({ name: z.string(), url: z.string() })).describe('Every contract as JSON Schema, by versioned name.'),
 });
 
 export type RunResult = z.infer<typeof runResultSchema>;
 export type RunSummary = z.infer<typeof runSummarySchema>;
 export type Run = z.infer<typeof runSchema>;
+export type Readiness = z.infer<typeof readinessSchema>;

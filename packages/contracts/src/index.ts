@@ -5,6 +5,7 @@
  * provide and the core calls, and `UmcaError`, the base of every error with a stable code. Depends
  * on zod alone. Any new export added here becomes public API.
  */
+export { ALLOWED_HOST_PATTERN, allowedOutboundHostSchema, allowedOutboundHostsSchema } from './allowed-outbound-hosts.js';
 export { type EgressAttempt, type EgressVerdict, egressAttemptSchema, egressVerdictSchema } from './egress-attempt.js';
 export {
   type ExecutionRequest,
@@ -35,17 +36,26 @@ export {
   runtimeSchema,
 } from './execution-result.js';
 export {
+  cancelAcceptedSchema,
+  eventOffsetSchema,
+  healthSchema,
+  MAX_EVENT_OFFSET,
   problemSchema,
+  type Readiness,
   type Run,
   type RunResult,
   type RunSummary,
+  readinessSchema,
   runAcceptedSchema,
+  runIdSchema,
   runListQuerySchema,
   runListSchema,
   runResultSchema,
   runSchema,
   runSummarySchema,
+  schemaIndexSchema,
 } from './http-api.js';
+export { type IssueLike, issueSentence } from './issue-sentence.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, MIN_LIMITS, resolveLimits } from './limits.js';
 export type {

@@ -6,6 +6,7 @@
  * the coder tries again with the evidence, up to `maxIterations`.
  */
 import { z } from 'zod';
+import { allowedOutboundHostsSchema } from './allowed-outbound-hosts.js';
 import { egressAttemptSchema } from './egress-attempt.js';
 import { executionErrorSchema, executionStatusSchema } from './execution-result.js';
 import { executionLimitsSchema } from './limits.js';
@@ -33,7 +34,7 @@ export const taskRequestSchema = z
         'Most tokens the model may generate in one call (the plan, each program): with maxIterations, it bounds what a task costs and how long it takes.',
       ),
     limits: executionLimitsSchema.partial().optional().describe('Limits for each execution of the code.'),
-    allowedOutboundHosts: z.array(z.string().min(1).max(512)).max(100).optional(),
+    allowedOutboundHosts: allowedOutboundHostsSchema.optional(),
   })
   .strict();
 

@@ -19,19 +19,38 @@ export const MAX_LISTED_DROPPED_FILES = 100;
 export const fileEncodingSchema = z.enum(['utf8', 'base64']);
 
 /**
- * Base64 text, checked as zod checks it. In JSON Schema zod also writes `format: "base64"`, which
+ * Base64 text, checked as zod checks it. In JSON Schema zod would write `format: "base64"`, which
  * no JSON Schema draft defines: validators (Ajv, in the MCP Inspector and SDK clients) warn and
- * ignore it. The `contentEncoding` and `pattern` zod writes beside it say the same in standard terms.
+ * ignore it. `contentEncoding` and `pattern` say the same in standard terms, and are written in the
+ * metadata so that every generator (zod's own, and the OpenAPI document's) writes them.
  */
-export const base64TextSchema = () => z.base64().meta({ format: undefined });
+export const base64TextSchema = () => z.base64().meta({ format: undefined, contentEncoding: 'base64', pattern: z.regexes.base64.source });
 
+const inputPath = relativePathSchema.describe(`Where the file appears, relative to the working directory: ${RELATIVE_PATH_RULE}.`);
+const MAX_INPUT_CONTENT = Math.ceil((MAX_FILE_BYTES * 4) / 3) + 4;
+
+/**
+ * A file handed to a run: text as it is, or bytes base64-encoded. Base64 content is checked here,
+ * so a file is never written from text that only looked like base64.
+ */
 export const inputFileSchema = z
-  .object({
-    path: relativePathSchema.describe(`Where the file appears, relative to the working directory: ${RELATIVE_PATH_RULE}.`),
-    content: z.string().max(Math.ceil((MAX_FILE_BYTES * 4) / 3) + 4),
-    encoding: fileEncodingSchema.default('utf8').describe('How `content` is encoded.'),
-  })
-  .strict();
+  .discriminatedUnion('encoding', [
+    z
+      .object({
+        path: inputPath,
+        content: z.string().max(MAX_INPUT_CONTENT).describe('The file as text; it is written UTF-8 encoded.'),
+        encoding: z.literal('utf8').default('utf8').describe('`content` is text (the default).'),
+      })
+      .strict(),
+    z
+      .object({
+        path: inputPath,
+        content: base64TextSchema().max(MAX_INPUT_CONTENT).describe("The file's bytes, base64-encoded."),
+        encoding: z.literal('base64').describe('`content` is base64.'),
+      })
+      .strict(),
+  ])
+  .describe('A file placed in the working directory before the code runs.');
 
 /** UTF-8 length of a string, without Node's Buffer (the contracts run anywhere). */
 function utf8ByteLength(text: string): number {

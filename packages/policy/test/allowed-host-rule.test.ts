@@ -1,3 +1,5 @@
+import { ALLOWED_HOST_PATTERN } from '@umca/contracts';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAllowedHostRule } from '../src/egress/allowed-host-rule.js';
 import { PolicyError } from '../src/policy-error.js';
@@ -55,4 +57,71 @@ describe('parseAllowedHostRule (Spin allowed_outbound_hosts syntax)', () => {
     expect((caught as PolicyError).message).toContain(fragment);
     expect((caught as PolicyError).message).toContain('scheme://host[:port]');
   });
+});
+
+describe('the shape the contract states for an entry (ALLOWED_HOST_PATTERN)', () => {
+  const accepts = (entry: string) => {
+    try {
+      parseAllowedHostRule(entry);
+      return true;
+    } catch (error) {
+      if (error instanceof PolicyError) return false;
+      throw error;
+    }
+  };
+  // Pieces of real entries, look-alikes and troublemakers, so that random entries are often near-valid.
+  const piece = fc.oneof(
+    fc.constantFrom(
+      'https',
+      'HTTP',
+      '*',
+      'redis',
+      'k',
+      '\u212A',
+      '://',
+      ':',
+      '::',
+      '/',
+      '.',
+      '..',
+      '*.',
+      '[',
+      ']',
+      '%',
+      '@',
+      ' ',
+      '\u00a0',
+    ),
+    fc.constantFrom('example.com', 'EXAMPLE.org', '10.0.0.0', '::1', 'fd00::', '127.0.0.1', 'self', '{a,b}', 'insecure:allow-all'),
+    fc.constantFrom('443', '8080', '65535', '65536', '0', '80..90', '90..80', '*'),
+    fc.string({ maxLength: 4 }),
+  );
+  const entry = fc.array(piece, { maxLength: 9 }).map((parts) => parts.join(''));
+
+  it('is matched by every entry the policy accepts, so a schema check never refuses a good entry', () => {
+    fc.assert(
+      fc.property(entry, (text) => !accepts(text) || ALLOWED_HOST_PATTERN.test(text)),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    'https://api.example.com',
+    'https://*.example.com:8443',
+    'http://10.0.0.0/8:8080',
+    '*://*:*',
+    'http://[::1]:80/',
+    'redis://cache:6379',
+  ])('matches %s', (text) => {
+    expect(accepts(text)).toBe(true);
+    expect(ALLOWED_HOST_PATTERN.test(text)).toBe(true);
+  });
+
+  it.each([' https://a.com', 'https://a.com ', '\u212Attp://a.com', 'https://*.a b.com'])(
+    'refuses %j, which a pattern check refuses too',
+    (text) => {
+      expect(accepts(text)).toBe(false);
+      expect(ALLOWED_HOST_PATTERN.test(text)).toBe(false);
+    },
+  );
 });

@@ -36,7 +36,7 @@ export interface SubmittedRun<Result = RunResult> {
 export interface RunService {
   /** Starts an accepted execution. */
   submit(execution: AcceptedExecutionV1): Promise<SubmittedRun>;
-  /** Starts an accepted agent task; throws RunError('invalid_request') when its model cannot work here. */
+  /** Starts an accepted agent task; throws RunError: `invalid_request` when it has no model, `model_unavailable` when its model cannot work here. */
   submitTask(task: AcceptedTask, context?: TaskContext): Promise<SubmittedRun<TaskResult>>;
   /** Cancels a run in progress; throws RunError('not_found' | 'already_ended'). */
   cancel(runId: string): Promise<'cancelling'>;

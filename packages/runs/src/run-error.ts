@@ -6,7 +6,12 @@
  */
 import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
 
-export type RunErrorCode = 'invalid_request' | 'not_found' | 'already_ended';
+/**
+ * `invalid_request`: the request lacks what it needs (a model, when the server has none);
+ * `model_unavailable`: it names a model that cannot work here (an unknown provider, a missing key or
+ * file); `not_found`; `already_ended`.
+ */
+export type RunErrorCode = 'invalid_request' | 'model_unavailable' | 'not_found' | 'already_ended';
 
 export class RunError extends UmcaError<RunErrorCode> {
   override readonly name = 'UMCA_RunError';

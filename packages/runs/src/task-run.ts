@@ -44,7 +44,7 @@ export interface ResolvedTask extends AcceptedTask {
   readonly gateway: ModelGatewayV1;
 }
 
-/** Picks the model and its fallbacks and checks each can be used; throws RunError('invalid_request') if not. */
+/** Picks the model and its fallbacks and checks each can be used; throws RunError (`invalid_request` with no model at all, `model_unavailable` for one that cannot work here). */
 export function resolveTaskModels(task: AcceptedTask, settings: ModelSettings | undefined, context: TaskContext): ResolvedTask {
   const { request } = task;
   const model = request.model ?? context.preferredModel ?? settings?.defaultModel;
@@ -60,12 +60,18 @@ export function resolveTaskModels(task: AcceptedTask, settings: ModelSettings | 
   // The request's own fallbacks replace the server's; the server's apply only to its own default.
   const fallbacks = request.fallbackModels ?? (request.model ? [] : [...(settings.fallbackModels ?? [])]);
   const models = [model, ...fallbacks];
-  for (const spec of models) {
+  for (const [index, spec] of models.entries()) {
     try {
       gateway.preflight(spec);
     } catch (error) {
-      if (error instanceof UmcaError) throw new RunError('invalid_request', error.message, { cause: error });
-      throw error;
+      if (!(error instanceof UmcaError)) throw error;
+      // The field the model came from, so each edge can name it in its own words; none for the server's own default.
+      const path =
+        index === 0 ? (request.model ? ['model'] : undefined) : request.fallbackModels ? ['fallbackModels', index - 1] : undefined;
+      throw new RunError('model_unavailable', error.message, {
+        cause: error,
+        ...(path ? { details: { issues: [{ code: 'custom', path, message: `cannot be used here: ${error.message}` }] } } : {}),
+      });
     }
   }
   return { ...task, request: { ...request, model, fallbackModels: fallbacks }, models, gateway };

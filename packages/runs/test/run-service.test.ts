@@ -5,13 +5,13 @@
  * service does with it: the order of facts, cancellation, recovery, refusals, and failures that
  * must never be silent.
  */
-import type { EventBusV1, StoredEvent, StoreV1 } from '@umca/contracts';
+import { type EventBusV1, type StoredEvent, type StoreV1, UmcaError } from '@umca/contracts';
 import { createEmbeddedBus } from '@umca/events';
 import { acceptExecutionRequest, acceptTaskRequest } from '@umca/policy';
 import { openSqliteStore } from '@umca/store';
 import { createFakeRunner, createRecordingLogger, type FakeRun } from '@umca/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunService, RunError, recoverInterruptedRuns } from '../src/index.js';
+import { createRunService, type ModelSettings, RunError, recoverInterruptedRuns, resolveTaskModels } from '../src/index.js';
 
 const opened: StoreV1[] = [];
 afterEach(async () => {
@@ -153,6 +153,50 @@ describe('tasks', () => {
       details: { issues: [{ path: ['model'] }] },
     });
     expect(await store.runs.list({ limit: 10 })).toEqual([]);
+  });
+});
+
+describe('the model of a task', () => {
+  // A gateway that knows no model whose name starts with "gone".
+  const settings = (defaultModel?: string): ModelSettings => ({
+    ...(defaultModel ? { defaultModel } : {}),
+    createGateway: () => ({
+      specificationVersion: 'v1',
+      resolve: () => {
+        throw new Error('not called here');
+      },
+      chat: () => Promise.reject(new Error('not called here')),
+      providers: () => ['ok'],
+      preflight(spec) {
+        if (spec.startsWith('gone')) throw new UmcaError('unknown_provider', `no model provider is called "${spec.split(':')[0]}"`);
+      },
+    }),
+  });
+  const refusal = (request: Record<string, unknown>, defaultModel?: string) => {
+    try {
+      resolveTaskModels(acceptTaskRequest({ task: 't', ...request }), settings(defaultModel), {});
+    } catch (error) {
+      return error;
+    }
+    throw new Error('the task was not refused');
+  };
+
+  it('that cannot work here is `model_unavailable`, naming the field it came from', () => {
+    expect(refusal({ model: 'gone:x' })).toMatchObject({
+      code: 'model_unavailable',
+      message: 'no model provider is called "gone"',
+      details: { issues: [{ path: ['model'], message: 'cannot be used here: no model provider is called "gone"' }] },
+    });
+    expect(refusal({ model: 'ok:x', fallbackModels: ['ok:y', 'gone:z'] })).toMatchObject({
+      code: 'model_unavailable',
+      details: { issues: [{ path: ['fallbackModels', 1] }] },
+    });
+  });
+
+  it('that is the server’s own default names no field: the caller gave none', () => {
+    const error = refusal({}, 'gone:default');
+    expect(error).toMatchObject({ code: 'model_unavailable' });
+    expect((error as RunError).details).toBeUndefined();
   });
 });
 

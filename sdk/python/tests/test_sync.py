@@ -3,6 +3,7 @@ server's words, cancellation, exact resume of event streams, paging, and tasks w
 
 from __future__ import annotations
 
+import http.server
 import signal
 import socket
 import subprocess
@@ -282,7 +283,31 @@ def test_a_base_url_that_is_no_umca_server_is_said_so(server_url: str) -> None:
     with pytest.raises(UmcaError) as not_a_url:
         Umca("localhost:8787")
     assert not_a_url.value.code == "invalid_base_url" and "http(s) URL" in str(not_a_url.value)
-    # Under another path the server answers with its web UI's page, not the API.
-    with Umca(f"{server_url}/elsewhere") as elsewhere, pytest.raises(UmcaError) as caught:
+    # Under another path UMCA answers a 404 problem that says where its API is.
+    with Umca(f"{server_url}/elsewhere") as elsewhere, pytest.raises(UmcaApiError) as missed:
         elsewhere.readiness()
-    assert caught.value.code == "unexpected_response" and "is base_url a UMCA server?" in str(caught.value)
+    assert missed.value.status == 404 and "/openapi.json" in missed.value.detail
+    # A server that is not UMCA at all answers with something else: a web page.
+    page = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    threading.Thread(target=page.serve_forever, daemon=True).start()
+    try:
+        with Umca(f"http://127.0.0.1:{page.server_port}") as other, pytest.raises(UmcaError) as caught:
+            other.readiness()
+        assert caught.value.code == "unexpected_response" and "is base_url a UMCA server?" in str(caught.value)
+    finally:
+        page.shutdown()
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    """Any web server that is not UMCA: a page for every path."""
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        body = b"<!doctype html><title>not UMCA</title>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass

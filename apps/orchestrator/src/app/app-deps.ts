@@ -27,6 +27,8 @@ export interface AppDeps {
   sse?: { heartbeatMs?: number; retryMs?: number };
   /** Extra routes mounted before the catch-all (the MCP endpoint). */
   mount?: (app: OpenAPIHono<EdgeEnv>) => void;
+  /** The model a task gets when it names none; without one, /openapi.json marks `model` required. */
+  defaultModel?: string;
   /** Context for tasks submitted over HTTP (none today; MCP passes sampling). */
   taskContext?: TaskContext;
 }

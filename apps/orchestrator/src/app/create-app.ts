@@ -1,48 +1,33 @@
 /**
  * @module create-app
  * The HTTP app: API v1, event streams, health, metrics, OpenAPI, JSON Schemas, the MCP endpoint
- * and the web UI, behind DNS-rebinding protection and body-size limits. Web-standard
- * Request/Response throughout; `start-server.ts` adapts it to Node.
+ * and the web UI, behind DNS-rebinding protection and body-size limits. A path no route takes is a
+ * 404 problem, a method a path does not take a 405 with `Allow`. Web-standard Request/Response
+ * throughout; `start-server.ts` adapts it to Node.
  */
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import { createOpenApiDocument } from '../openapi/create-openapi-document.js';
 import { registerExecutionRoutes } from '../routes/execution-routes.js';
 import { registerRunRoutes } from '../routes/run-routes.js';
 import { registerServiceRoutes } from '../routes/service-routes.js';
 import { registerTaskRoutes } from '../routes/task-routes.js';
+import { registerUiRoutes } from '../routes/ui-routes.js';
 import type { AppDeps } from './app-deps.js';
 import { API_VERSION } from './app-version.js';
 import { hostCheck } from './host-check.js';
+import { answerUnrouted } from './method-not-allowed.js';
 import { problemResponse } from './problem.js';
 import { problemFromError } from './problem-from-error.js';
 import { type EdgeEnv, requestId } from './request-id.js';
 
 const SMALL_BODY_BYTES = 1_048_576;
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-};
 
 export { API_VERSION };
 
 export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
-  const app = new OpenAPIHono<EdgeEnv>({
-    defaultHook: (result, context) => {
-      if (result.success) return;
-      return problemResponse(context, {
-        status: 400,
-        title: 'Invalid request',
-        detail: z.prettifyError(result.error).replace(/\n/g, ' '),
-        issues: result.error.issues,
-      });
-    },
-  });
+  // Routes document themselves (registerPath) and parse their own parameters (read-request-part.ts).
+  const app = new OpenAPIHono<EdgeEnv>();
 
   // Routes throw; this is the one place errors become problem+json. A 5xx is always logged with its cause.
   app.onError((error, context) => {
@@ -52,13 +37,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
     return problemResponse(context, problem);
   });
 
-  app.notFound((context) =>
-    problemResponse(context, {
-      status: 404,
-      title: 'Not found',
-      detail: `nothing at ${context.req.path}; the API is described at /openapi.json`,
-    }),
-  );
+  // No route took it: 405 with Allow if the path exists, otherwise a 404 problem (never the web page).
+  app.notFound((context) => answerUnrouted(app, context));
 
   app.use('*', requestId(deps.logger));
   app.use('*', hostCheck(deps.allowedHosts));
@@ -105,33 +85,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
   registerServiceRoutes(app, deps);
   deps.mount?.(app);
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'UMCA API',
-      version: API_VERSION,
-      description: 'Run untrusted code in WebAssembly sandboxes and follow every step as umca-events v1 (CloudEvents).',
-    },
+  let document: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (context) => {
+    document ??= createOpenApiDocument(app, { version: API_VERSION, modelRequired: deps.defaultModel === undefined });
+    return context.json(document);
   });
 
-  if (deps.uiDir) {
-    const root = normalize(deps.uiDir);
-    app.get('*', async (context) => {
-      const path = context.req.path === '/' || !extname(context.req.path) ? '/index.html' : context.req.path;
-      const file = normalize(join(root, path));
-      if (!file.startsWith(root)) return context.notFound();
-      try {
-        const body = await readFile(file);
-        return context.body(body, 200, {
-          'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-          'cache-control': 'no-cache',
-          'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'",
-          'x-content-type-options': 'nosniff',
-        });
-      } catch {
-        return context.notFound();
-      }
-    });
-  }
+  if (deps.uiDir) registerUiRoutes(app, deps.uiDir);
   return app;
 }

@@ -18,6 +18,7 @@ export function hostCheck(allowedHosts: () => ReadonlySet<string>): MiddlewareHa
       return problemResponse(context, {
         status: 421,
         title: 'Misdirected request',
+        code: 'misdirected_request',
         detail: `this server does not answer to the host ${JSON.stringify(host)}; use one of ${[...allowed].join(', ')} (or add the name with --allowed-host)`,
       });
     }
@@ -26,6 +27,7 @@ export function hostCheck(allowedHosts: () => ReadonlySet<string>): MiddlewareHa
       return problemResponse(context, {
         status: 403,
         title: 'Forbidden origin',
+        code: 'forbidden_origin',
         detail:
           'requests from an opaque origin (Origin: null: a sandboxed frame, a data: or file: page, a redirect from another site) are not allowed; UMCA answers pages it serves itself',
       });

@@ -14,7 +14,7 @@ const BY_CODE: Readonly<Record<string, { status: ContentfulStatusCode; title: st
   invalid_request: { status: 400, title: 'Invalid request' },
   invalid_allowed_host: { status: 400, title: 'Invalid allowedOutboundHosts entry' },
   invalid_json: { status: 400, title: 'Invalid JSON' },
-  invalid_event_id: { status: 400, title: 'Bad event id' },
+  model_unavailable: { status: 400, title: 'Model unavailable' },
   not_found: { status: 404, title: 'Not found' },
   already_ended: { status: 409, title: 'Run already ended' },
 };

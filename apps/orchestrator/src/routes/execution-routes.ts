@@ -4,34 +4,37 @@
  * `Prefer: respond-async`, which answers 202 with the run id at once.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { executionRequestSchema, problemSchema, runAcceptedSchema, runResultSchema } from '@umca/contracts';
 import { acceptExecutionRequest } from '@umca/policy';
 import type { AppDeps } from '../app/app-deps.js';
 import { problemResponse } from '../app/problem.js';
 import { readJson } from '../app/read-json.js';
 import type { EdgeEnv } from '../app/request-id.js';
-import { acceptedResponse, wantsAsync } from '../app/respond-async.js';
-
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
+import { ACCEPTED_HEADERS, acceptedResponse, PREFER_HEADERS, wantsAsync } from '../app/respond-async.js';
+import { jsonAnswer, problemAnswer, RUN_LINKS } from '../openapi/answers.js';
+import { ref } from '../openapi/component-schemas.js';
 
 const submitExecution = createRoute({
   method: 'post',
   path: '/v1/executions',
+  operationId: 'createExecution',
+  tags: ['runs'],
   summary: 'Run code in the sandbox',
   description:
     'Creates a run and executes the code. By default the response waits for the result; with `Prefer: respond-async` it returns 202 at once and the run can be followed at /v1/runs/{id}/events.',
   request: {
-    body: { required: true, content: { 'application/json': { schema: executionRequestSchema } } },
+    headers: PREFER_HEADERS,
+    body: { required: true, content: { 'application/json': { schema: ref('ExecutionRequest') } } },
   },
   responses: {
-    200: {
-      description: "The run ended; its result (any status, including the program's own errors).",
-      content: { 'application/json': { schema: runResultSchema } },
-    },
-    202: { description: 'The run was accepted (Prefer: respond-async).', content: { 'application/json': { schema: runAcceptedSchema } } },
-    400: { description: 'The request is invalid; nothing was run.', ...problem },
-    413: { description: 'The request body is too large.', ...problem },
-    503: { description: 'The runner is busy; try again later.', ...problem },
+    200: jsonAnswer("The run ended; its result (any status, including the program's own errors).", 'RunResult', {}, RUN_LINKS),
+    202: jsonAnswer('The run was accepted (Prefer: respond-async).', 'RunAccepted', ACCEPTED_HEADERS, RUN_LINKS),
+    400: problemAnswer(
+      'The request is invalid (`invalid_request`, with `issues` naming each field) or an `allowedOutboundHosts` entry cannot be accepted (`invalid_allowed_host`); nothing was run.',
+    ),
+    413: problemAnswer('The request body is too large.'),
+    503: problemAnswer('The runner is busy; try again after `Retry-After` seconds.', {
+      'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' }, required: true },
+    }),
   },
 });
 

@@ -1,26 +1,22 @@
 /**
  * @module run-routes
- * Runs: list, get, cancel, and each run's event stream.
+ * Runs: list, get, cancel, and each run's event stream. Each route is documented from the
+ * contracts and parses its own parameters, so the document and the server cannot disagree.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import {
-  executionStatusSchema,
-  problemSchema,
-  type RunRecord,
-  type RunSummary,
-  runListQuerySchema,
-  runListSchema,
-  runSchema,
-} from '@umca/contracts';
+import { executionStatusSchema, type RunRecord, type RunSummary, runIdSchema, runListQuerySchema } from '@umca/contracts';
 
 import type { AppDeps } from '../app/app-deps.js';
+import { readRequestPart } from '../app/read-request-part.js';
 import type { EdgeEnv } from '../app/request-id.js';
-import { resumeOffset, streamEvents } from '../sse/event-stream.js';
+import { answer, jsonAnswer, problemAnswer } from '../openapi/answers.js';
+import { eventStreamContent } from '../openapi/sse-content.js';
+import { RESUME_HEADERS, RESUME_QUERY, resumeOffset, streamEvents } from '../sse/event-stream.js';
 
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
-const runIdParam = z.object({ id: z.string().min(1).max(200) });
+const runIdParam = z.object({ id: runIdSchema });
 /** The statuses a run ends with: every one but queued and running. */
 const FINAL = new Set<string>(executionStatusSchema.options);
+const badRunId = problemAnswer('The run id is longer than 200 characters.');
 
 function summarize(run: RunRecord): RunSummary {
   const base = {
@@ -48,58 +44,67 @@ function summarize(run: RunRecord): RunSummary {
 const listRuns = createRoute({
   method: 'get',
   path: '/v1/runs',
+  operationId: 'listRuns',
+  tags: ['runs'],
   summary: 'List runs, newest first',
   request: { query: runListQuerySchema },
   responses: {
-    200: { description: 'A page of runs.', content: { 'application/json': { schema: runListSchema } } },
-    400: { description: 'Bad query.', ...problem },
+    200: jsonAnswer('A page of runs; `next`, when present, is the `before` of the next, older page.', 'RunList'),
+    400: problemAnswer('A query parameter is out of range; the detail names it.'),
   },
 });
 
 const getRun = createRoute({
   method: 'get',
   path: '/v1/runs/{id}',
+  operationId: 'getRun',
+  tags: ['runs'],
   summary: 'One run: its request, status and result',
   request: { params: runIdParam },
   responses: {
-    200: { description: 'The run.', content: { 'application/json': { schema: runSchema } } },
-    404: { description: 'No such run.', ...problem },
+    200: jsonAnswer('The run; `result` once it has ended.', 'Run'),
+    400: badRunId,
+    404: problemAnswer('No such run.'),
   },
 });
 
 const cancelRun = createRoute({
   method: 'post',
   path: '/v1/runs/{id}/cancel',
+  operationId: 'cancelRun',
+  tags: ['runs'],
   summary: 'Cancel a run in progress',
   request: { params: runIdParam },
   responses: {
-    202: {
-      description: 'The run is being cancelled; it ends `cancelled`.',
-      content: { 'application/json': { schema: z.object({ runId: z.string(), status: z.literal('cancelling') }) } },
-    },
-    404: { description: 'No such run.', ...problem },
-    409: { description: 'The run already ended.', ...problem },
+    202: jsonAnswer('The run is being cancelled; it ends `cancelled`.', 'CancelAccepted'),
+    400: badRunId,
+    404: problemAnswer('No such run.'),
+    409: problemAnswer('The run already ended.'),
   },
 });
 
 const runEvents = createRoute({
   method: 'get',
   path: '/v1/runs/{id}/events',
+  operationId: 'streamRunEvents',
+  tags: ['events'],
   summary: "Stream a run's events (Server-Sent Events)",
   description:
     "Replays the run's events from its start (or after `Last-Event-ID` / `?after=`), then follows live, and ends after `dev.umca.run.ended.v1`. Each event's SSE `id` is its offset. A reconnect after the end answers 204.",
-  request: { params: runIdParam, query: z.object({ after: z.string().optional() }) },
+  request: { params: runIdParam, query: RESUME_QUERY, headers: RESUME_HEADERS },
   responses: {
-    200: { description: 'An event stream of umca-events v1 (CloudEvents JSON).', content: { 'text/event-stream': { schema: z.string() } } },
-    204: { description: 'The run has ended and there is nothing after the given event.' },
-    400: { description: 'Bad Last-Event-ID.', ...problem },
-    404: { description: 'No such run.', ...problem },
+    200: answer("The run's events as Server-Sent Events, each a umca-events v1 CloudEvent.", eventStreamContent()),
+    204: answer('The run has ended and there is nothing after the given event.'),
+    400: problemAnswer('The run id is too long, or `Last-Event-ID` / `after` is not an event offset.'),
+    404: problemAnswer('No such run.'),
   },
 });
 
 export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
-  app.openapi(listRuns, async (context) => {
-    const query = context.req.valid('query');
+  for (const route of [listRuns, getRun, cancelRun, runEvents]) app.openAPIRegistry.registerPath(route);
+
+  app.get('/v1/runs', async (context) => {
+    const query = readRequestPart(context, 'query', runListQuerySchema);
     const runs = await deps.runs.list({
       limit: query.limit,
       ...(query.before ? { before: query.before } : {}),
@@ -109,23 +114,23 @@ export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): voi
     return context.json({ runs: runs.map(summarize), ...(runs.length === query.limit && last ? { next: last.id } : {}) }, 200);
   });
 
-  app.openapi(getRun, async (context) => {
-    const { id } = context.req.valid('param');
+  app.get('/v1/runs/:id', async (context) => {
+    const { id } = readRequestPart(context, 'param', runIdParam);
     return context.json(await deps.runs.get(id), 200);
   });
 
-  app.openapi(cancelRun, async (context) => {
-    const { id } = context.req.valid('param');
+  app.post('/v1/runs/:id/cancel', async (context) => {
+    const { id } = readRequestPart(context, 'param', runIdParam);
     await deps.runs.cancel(id);
     return context.json({ runId: id, status: 'cancelling' as const }, 202);
   });
 
-  app.openapi(runEvents, async (context) => {
-    const { id } = context.req.valid('param');
-    const run = await deps.runs.get(id);
+  app.get('/v1/runs/:id/events', async (context) => {
+    const { id } = readRequestPart(context, 'param', runIdParam);
     const after = resumeOffset(context, 0);
+    const run = await deps.runs.get(id);
     if (FINAL.has(run.status) && (await deps.bus.read({ after, limit: 1, subject: id })).length === 0) {
-      return context.body(null, 204) as never;
+      return context.body(null, 204);
     }
     return streamEvents(context, {
       bus: deps.bus,
@@ -134,6 +139,6 @@ export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): voi
       isLast: (stored) => stored.event.type === 'dev.umca.run.ended.v1',
       onClientChange: deps.metrics.sseClients,
       ...deps.sse,
-    }) as never;
+    });
   });
 }

@@ -1,70 +1,104 @@
 /**
  * @module service-routes
- * The service around the runs: the all-runs event stream, health, readiness, metrics, the
- * OpenAPI document and the JSON Schemas.
+ * The service around the runs: the all-runs event stream, health, readiness, metrics and the
+ * JSON Schemas of the contracts.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { problemSchema, toJsonSchemas } from '@umca/contracts';
+import { toJsonSchemas } from '@umca/contracts';
 import type { AppDeps } from '../app/app-deps.js';
 import { EdgeError } from '../app/edge-error.js';
+import { readRequestPart } from '../app/read-request-part.js';
 import type { EdgeEnv } from '../app/request-id.js';
-import { resumeOffset, streamEvents } from '../sse/event-stream.js';
+import { answer, jsonAnswer, problemAnswer } from '../openapi/answers.js';
+import { eventStreamContent } from '../openapi/sse-content.js';
+import { RESUME_HEADERS, RESUME_QUERY, resumeOffset, streamEvents } from '../sse/event-stream.js';
 
-const problem = { content: { 'application/problem+json': { schema: problemSchema } } };
+const SCHEMAS = toJsonSchemas();
+const SCHEMA_NAMES = Object.keys(SCHEMAS) as (keyof typeof SCHEMAS)[];
+const schemaParam = z.object({
+  name: z.string().max(200).describe('A contract\'s versioned name, e.g. umca.execution.request.v1.json (".json" may be left out).'),
+});
 
 const allEvents = createRoute({
   method: 'get',
   path: '/v1/events',
+  operationId: 'streamEvents',
+  tags: ['events'],
   summary: "Stream every run's events (Server-Sent Events)",
   description:
-    'Follows all runs from now on; `?after=0` replays from the beginning; `Last-Event-ID` (or `?after=N`) resumes exactly after event N.',
-  request: { query: z.object({ after: z.string().optional() }) },
+    'Follows all runs from now on, and never ends by itself; `?after=0` replays from the beginning; `Last-Event-ID` (or `?after=N`) resumes exactly after event N.',
+  request: { query: RESUME_QUERY, headers: RESUME_HEADERS },
   responses: {
-    200: { description: 'An event stream of umca-events v1 (CloudEvents JSON).', content: { 'text/event-stream': { schema: z.string() } } },
-    400: { description: 'Bad Last-Event-ID.', ...problem },
+    200: answer("Every run's events as Server-Sent Events, each a umca-events v1 CloudEvent.", eventStreamContent()),
+    400: problemAnswer('`Last-Event-ID` / `after` is not an event offset.'),
   },
 });
 
 const health = createRoute({
   method: 'get',
   path: '/healthz',
-  summary: 'Liveness',
-  responses: {
-    200: { description: 'The process is up.', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
-  },
+  operationId: 'getHealth',
+  tags: ['service'],
+  summary: 'Liveness: the process answers',
+  responses: { 200: jsonAnswer('The process is up.', 'Health') },
 });
 
 const readiness = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
+  tags: ['service'],
   summary: 'Readiness: the sandbox and the store are usable',
+  responses: { 200: jsonAnswer('Ready.', 'Readiness') },
+});
+
+const metrics = createRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'getMetrics',
+  tags: ['service'],
+  summary: 'Prometheus metrics',
   responses: {
-    200: {
-      description: 'Ready.',
-      content: {
-        'application/json': {
-          schema: z.object({
-            status: z.literal('ready'),
-            isolation: z.string(),
-            activeRuns: z.int(),
-            idleSandboxes: z.int(),
-            lastEventOffset: z.int(),
-          }),
-        },
-      },
-    },
+    200: answer('Metrics in the Prometheus text format (docs/orchestrator.md lists them).', {
+      'text/plain': { schema: { type: 'string' } },
+    }),
+  },
+});
+
+const listSchemas = createRoute({
+  method: 'get',
+  path: '/schemas',
+  operationId: 'listSchemas',
+  tags: ['service'],
+  summary: 'The contracts as JSON Schema: their names',
+  responses: { 200: jsonAnswer('Every contract, by versioned name.', 'SchemaIndex') },
+});
+
+const getSchema = createRoute({
+  method: 'get',
+  path: '/schemas/{name}',
+  operationId: 'getSchema',
+  tags: ['service'],
+  summary: 'One contract as JSON Schema (draft 2020-12)',
+  request: { params: schemaParam },
+  responses: {
+    200: answer('The JSON Schema.', { 'application/json': { schema: { type: 'object', additionalProperties: true } } }),
+    400: problemAnswer('The name is longer than 200 characters.'),
+    404: problemAnswer('No contract has that name; /schemas lists them.'),
   },
 });
 
 export function registerServiceRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
-  app.openapi(allEvents, async (context) => {
+  for (const route of [allEvents, health, readiness, metrics, listSchemas, getSchema]) app.openAPIRegistry.registerPath(route);
+
+  app.get('/v1/events', async (context) => {
     const after = resumeOffset(context, await deps.bus.lastOffset());
-    return streamEvents(context, { bus: deps.bus, after, onClientChange: deps.metrics.sseClients, ...deps.sse }) as never;
+    return streamEvents(context, { bus: deps.bus, after, onClientChange: deps.metrics.sseClients, ...deps.sse });
   });
 
-  app.openapi(health, (context) => context.json({ status: 'ok' as const }, 200));
+  app.get('/healthz', (context) => context.json({ status: 'ok' as const }, 200));
 
-  app.openapi(readiness, async (context) => {
+  app.get('/readyz', async (context) => {
     const stats = deps.runner.stats();
     return context.json(
       {
@@ -82,12 +116,12 @@ export function registerServiceRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps):
     context.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
   );
 
-  const schemas = toJsonSchemas();
-  app.get('/schemas', (context) => context.json({ schemas: Object.keys(schemas).map((name) => ({ name, url: `/schemas/${name}.json` })) }));
-  app.get('/schemas/:file', (context) => {
-    const name = context.req.param('file').replace(/\.json$/, '') as keyof typeof schemas;
-    const schema = schemas[name];
-    if (!schema) throw new EdgeError('not_found', `there is no schema ${name}; see /schemas`);
-    return context.json(schema);
+  app.get('/schemas', (context) => context.json({ schemas: SCHEMA_NAMES.map((name) => ({ name, url: `/schemas/${name}.json` })) }));
+
+  app.get('/schemas/:name', (context) => {
+    const file = readRequestPart(context, 'param', schemaParam).name;
+    const name = SCHEMA_NAMES.find((known) => file === known || file === `${known}.json`);
+    if (!name) throw new EdgeError('not_found', `there is no schema ${file}; /schemas lists them`);
+    return context.json(SCHEMAS[name]);
   });
 }

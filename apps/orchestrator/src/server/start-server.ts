@@ -96,6 +96,7 @@ export async function startServer(
     metrics,
     logger,
     allowedHosts: () => allowed,
+    ...(config.model ? { defaultModel: config.model } : {}),
     ...(uiDir ? { uiDir } : {}),
     ...(options.sse ? { sse: options.sse } : {}),
     mount: (routes) => {

@@ -5,11 +5,12 @@
  * nothing repeated. Comment heartbeats keep proxies from closing an idle stream; `retry:` tells
  * clients how soon to reconnect. A slow client only slows its own stream.
  */
-import type { EventBusV1, StoredEvent } from '@umca/contracts';
+import { type EventBusV1, eventOffsetSchema, type StoredEvent } from '@umca/contracts';
 
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { EdgeError } from '../app/edge-error.js';
+import { z } from 'zod';
+import { readRequestPart } from '../app/read-request-part.js';
 
 export interface EventStreamOptions {
   bus: EventBusV1;
@@ -24,6 +25,11 @@ export interface EventStreamOptions {
 }
 
 export function streamEvents(context: Context, options: EventStreamOptions): Response {
+  // HEAD gets the headers alone. Hono answers HEAD by running GET and dropping the body, which
+  // would leave a subscription nobody reads, open for good: one per HEAD request.
+  if (context.req.method === 'HEAD') {
+    return context.body(null, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  }
   return streamSSE(context, async (stream) => {
     const controller = new AbortController();
     stream.onAbort(() => controller.abort());
@@ -51,10 +57,15 @@ export function streamEvents(context: Context, options: EventStreamOptions): Res
   });
 }
 
+/** `?after=N`: resume after event N. */
+export const RESUME_QUERY = z.object({ after: eventOffsetSchema });
+/** `Last-Event-ID: N`, as EventSource sends it on a reconnect; it wins over `?after=`. */
+export const RESUME_HEADERS = z.object({ 'last-event-id': eventOffsetSchema });
+
 /** The offset to resume after: Last-Event-ID wins over `?after=`; `fallback` when neither. Throws EdgeError on a bad one. */
 export function resumeOffset(context: Context, fallback: number): number {
-  const raw = context.req.header('last-event-id') ?? context.req.query('after');
-  if (raw === undefined || raw === '') return fallback;
-  if (/^\d{1,15}$/.test(raw)) return Number(raw);
-  throw new EdgeError('invalid_event_id', 'Last-Event-ID (or ?after=) must be an event offset, a whole number');
+  // Both are checked, whichever is used: a bad one is a mistake worth hearing about.
+  const header = readRequestPart(context, 'header', RESUME_HEADERS)['last-event-id'];
+  const { after } = readRequestPart(context, 'query', RESUME_QUERY);
+  return header ?? after ?? fallback;
 }

@@ -39,6 +39,9 @@ export function wellKnownPort(scheme: string): number | undefined {
   return WELL_KNOWN_PORTS[scheme];
 }
 
+/** Letters, digits, dots and hyphens: ASCII only, as a URL's host is once encoded. */
+const HOST_NAME = /^[a-z0-9.-]+$/i;
+
 function invalid(entry: string, problem: string): PolicyError {
   return new PolicyError(
     'invalid_allowed_host',
@@ -63,6 +66,7 @@ function parseHost(entry: string, host: string): HostPattern {
   if (host.startsWith('*.')) {
     const domain = host.slice(2).toLowerCase();
     if (domain === '' || domain.includes('*')) throw invalid(entry, 'may use "*" only as the first label ("*.example.com")');
+    if (!HOST_NAME.test(domain)) throw invalid(entry, `has a domain ${JSON.stringify(domain)} with characters a host name cannot have`);
     return { kind: 'subdomain', suffix: `.${domain}` };
   }
   if (host.includes('*')) throw invalid(entry, 'may use "*" only as the whole host or as the first label');
@@ -76,7 +80,7 @@ function parseHost(entry: string, host: string): HostPattern {
     }
     return { kind: 'name', name: address.kind() === 'ipv6' ? `[${address.toString()}]` : address.toString() };
   }
-  if (!/^[a-z0-9.-]+$/i.test(host)) throw invalid(entry, `has a host ${JSON.stringify(host)} with characters a host name cannot have`);
+  if (!HOST_NAME.test(host)) throw invalid(entry, `has a host ${JSON.stringify(host)} with characters a host name cannot have`);
   return { kind: 'name', name: host.toLowerCase() };
 }
 
@@ -108,12 +112,16 @@ function parsePort(entry: string, port: string, scheme: string): PortPattern {
 
 /** Parses one entry; throws PolicyError('invalid_allowed_host') saying what is wrong with it. */
 export function parseAllowedHostRule(entry: string): AllowedHostRule {
-  const text = entry.trim();
+  const text = entry;
+  if (text.trim() !== text) throw invalid(entry, 'has spaces around it');
   if (text === 'insecure:allow-all') throw invalid(entry, 'is not accepted; write "*://*:*" if you really mean any host');
   const schemeEnd = text.indexOf('://');
   if (schemeEnd < 0) throw invalid(entry, 'has no scheme (start it with "https://", "http://" or "*://")');
-  const scheme = text.slice(0, schemeEnd).toLowerCase();
-  if (scheme !== '*' && !/^[a-z]+$/.test(scheme)) throw invalid(entry, `has a scheme "${scheme}" that is not letters only`);
+  const written = text.slice(0, schemeEnd);
+  // Checked as written: lower-casing first would let a look-alike (the Kelvin sign) pass as "k".
+  if (written !== '*' && !/^[a-z]+$/i.test(written))
+    throw invalid(entry, `has a scheme ${JSON.stringify(written)} that is not letters only`);
+  const scheme = written.toLowerCase();
   let rest = text.slice(schemeEnd + 3);
   if (rest.includes('@')) throw invalid(entry, 'contains userinfo ("user@"), which a rule cannot have');
   if (rest.endsWith('/')) rest = rest.slice(0, -1);
