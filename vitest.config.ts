@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // would be (seconds). `real`: against the real sandbox, servers, browser and model (minutes);
 // a test file is in it when its name ends in `.real.test.ts`. `npm test` runs fast, then real.
 const TESTS = ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'];
-const REAL = ['packages/*/test/**/*.real.test.ts', 'apps/*/test/**/*.real.test.ts'];
+const REAL = ['packages/*/test/**/*.real.test.ts', 'apps/*/test/**/*.real.test.ts', 'test/**/*.real.test.ts'];
 
 export default defineConfig({
   test: {

@@ -57,6 +57,9 @@ if [ "$(node -p "try { require('./$inspector/node_modules/@modelcontextprotocol/
   npm install --prefix "$inspector" --no-audit --no-fund --loglevel=error --no-package-lock "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" >&2
 fi
 
+# Keycloak 26 (Maven Central, by mvn) for the OpenID Connect tests; needs a JDK 21 or newer.
+sh scripts/setup-keycloak.sh
+
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing Chromium with apt-get"

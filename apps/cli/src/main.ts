@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerExecCommand } from './commands/exec-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
+import { registerPolicyCommand } from './commands/policy-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerTokenCommand } from './commands/token-command.js';
 
 const program = new Command()
   .name('umca')
@@ -18,6 +20,8 @@ registerExecCommand(program);
 registerServeCommand(program);
 registerMcpCommand(program);
 registerRunCommand(program);
+registerTokenCommand(program);
+registerPolicyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,9 +6,12 @@
  */
 export type { AppDeps } from './app/app-deps.js';
 export { API_VERSION, createApp } from './app/create-app.js';
+export { type AccessControl, type AccessControlOptions, createAccessControl } from './auth/access-control.js';
+export { accessFromConfig, localTokenDir } from './auth/access-from-config.js';
 export { checkModelSettings, type ModelSettingSources } from './config/check-model-settings.js';
 export {
   ConfigError,
+  hasLocalTokenKeys,
   modelSettingsFromEnvironment,
   resolveServerConfig,
   resolveServerConfigWithSources,

@@ -11,11 +11,14 @@ import { createRunService } from '@umca/runs';
 import { openSqliteStore } from '@umca/store';
 import { createFakeRunner, createRecordingLogger, type FakeRun } from '@umca/testkit';
 import { describe, expect, it } from 'vitest';
-import { createApp, createMetrics } from '../src/index.js';
+import { type AccessControl, createAccessControl, createApp, createMetrics } from '../src/index.js';
 
 const HOST = '127.0.0.1:8787';
 
-function build(script?: (code: string) => FakeRun, options: { failPublishOf?: string; defaultModel?: string } = {}) {
+function build(
+  script?: (code: string) => FakeRun,
+  options: { failPublishOf?: string; defaultModel?: string; access?: AccessControl } = {},
+) {
   const store = openSqliteStore({ memory: true });
   const realBus = createEmbeddedBus({ log: store.events });
   const bus: EventBusV1 = options.failPublishOf
@@ -30,6 +33,7 @@ function build(script?: (code: string) => FakeRun, options: { failPublishOf?: st
   const metrics = createMetrics({ activeRuns: () => 0 });
   const runs = createRunService({ runner, store, bus, logger, onPublishFailed: (type) => metrics.eventPublishFailed(type) });
   const app = createApp({
+    access: options.access ?? createAccessControl({}),
     runs,
     bus,
     runner,

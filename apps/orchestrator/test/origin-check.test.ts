@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import type { RunnerV1 } from '@umca/contracts';
 import { unstartedResult } from '@umca/runner';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, createLogger, createMcpHttpHandler, createMcpServer, createMetrics, openService, type Service } from '../src/index.js';
+import {
+  createAccessControl,
+  createApp,
+  createLogger,
+  createMcpHttpHandler,
+  createMcpServer,
+  createMetrics,
+  openService,
+  type Service,
+} from '../src/index.js';
 
 const HOST = '127.0.0.1:8787';
 const executed: unknown[] = [];
@@ -39,6 +48,7 @@ beforeAll(async () => {
   });
   app = createApp({
     ...service,
+    access: createAccessControl({}),
     metrics: createMetrics({ activeRuns: () => 0 }),
     logger: createLogger({ level: 'silent' }),
     allowedHosts: () => new Set([HOST]),

@@ -2,17 +2,31 @@
  * @module main
  * The UMCA page: a code editor with live output on `#/`, an agent task on `#/task`, a run's
  * details on `#/runs/{id}`, and the list of runs beside each, kept live by the all-runs stream.
+ * On a server that needs tokens, the visitor signs in first (session.ts).
  */
-import { umca } from './api.js';
+import { umca, useToken } from './api.js';
+import { el } from './dom.js';
 import { followAllRuns } from './live.js';
+import { startSession } from './session.js';
 import { editorView } from './views/editor-view.js';
 import { runView } from './views/run-view.js';
 import { runsView } from './views/runs-view.js';
+import { signInView } from './views/sign-in-view.js';
 import { taskView } from './views/task-view.js';
 
 const app = document.getElementById('app') as HTMLElement;
 const connection = document.getElementById('connection') as HTMLElement;
 const isolation = document.getElementById('isolation') as HTMLElement;
+
+const account = document.getElementById('account') as HTMLElement;
+const session = await startSession();
+if (session.state === 'signed-in') {
+  useToken(() => session.token());
+  account.replaceChildren(
+    el('span', { 'data-testid': 'signed-in-as' }, session.name),
+    el('button', { type: 'button', class: 'link', 'data-testid': 'sign-out', onclick: () => session.signOut() }, 'Sign out'),
+  );
+}
 
 const runs = runsView();
 let current: { element: HTMLElement; dispose: () => void } | undefined;
@@ -43,20 +57,32 @@ function route(): void {
   app.replaceChildren(current.element, runs.element);
 }
 
-window.addEventListener('hashchange', route);
-route();
-void runs.refresh();
-void umca.readiness().then(
-  (ready) => {
-    isolation.textContent = ready.isolation === 'os' ? 'isolation: os' : 'REDUCED isolation';
-    isolation.dataset.state = ready.isolation === 'os' ? 'live' : 'reduced';
-  },
-  () => {
-    isolation.textContent = 'server unreachable';
-  },
-);
-// The all-runs stream: it reconnects by itself and resumes after the last event.
-followAllRuns(runs.onEvent, (state) => {
-  connection.dataset.state = state;
-  connection.textContent = state === 'live' ? 'live' : state;
-});
+/** The page for someone the server answers: the views, the list of runs, the live stream. */
+function open(): void {
+  window.addEventListener('hashchange', route);
+  route();
+  void runs.refresh();
+  void umca.readiness().then(
+    (ready) => {
+      isolation.textContent = ready.isolation === 'os' ? 'isolation: os' : 'REDUCED isolation';
+      isolation.dataset.state = ready.isolation === 'os' ? 'live' : 'reduced';
+    },
+    () => {
+      isolation.textContent = 'server unreachable';
+    },
+  );
+  // The all-runs stream: it reconnects by itself and resumes after the last event.
+  followAllRuns(runs.onEvent, (state) => {
+    connection.dataset.state = state;
+    connection.textContent = state === 'live' ? 'live' : state;
+  });
+}
+
+if (session.state === 'signed-out') {
+  // Nothing else can be shown or followed without a token.
+  app.replaceChildren(signInView(session));
+  connection.textContent = 'signed out';
+  isolation.remove();
+} else {
+  open();
+}

@@ -5,7 +5,7 @@
  */
 import type { ExecutionRequest, Run, RunResult, RunSummary, TaskRequest, TaskResult } from '@umca/contracts';
 import type { Fetch, Readiness, RunAccepted, RunCancelling, RunPage } from './api-types.js';
-import { createHttp } from './internal/create-http.js';
+import { createHttp, type TokenSource } from './internal/create-http.js';
 import { followEventStream } from './internal/follow-event-stream.js';
 import { resolveBaseUrl } from './internal/resolve-base-url.js';
 import { runToEnd } from './internal/run-to-end.js';
@@ -21,11 +21,23 @@ export interface ClientOptions {
   readonly fetch?: Fetch;
   /** Headers sent with every request, e.g. for an authenticating proxy in front of UMCA. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The bearer token for a server that requires one (an OIDC issuer's access token, or one from
+   * `umca token create`), or a function that returns the current one, called for each request and
+   * each reconnect of a stream. Default: in Node, the `UMCA_TOKEN` environment variable.
+   */
+  readonly token?: TokenSource;
   /** Aborts everything the client does, e.g. when the component that owns it goes away. */
   readonly signal?: AbortSignal;
 }
 
 const ASYNC = { prefer: 'respond-async' };
+
+/** `UMCA_TOKEN` in Node; nothing in a browser. */
+function defaultToken(): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.UMCA_TOKEN || undefined;
+}
 const runPath = (runId: string) => `/v1/runs/${encodeURIComponent(runId)}`;
 const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
 
@@ -42,6 +54,7 @@ export function createClient(options: ClientOptions = {}): UmcaClient {
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     headers: options.headers ?? {},
     signal: options.signal,
+    token: options.token ?? defaultToken(),
   });
 
   const client: UmcaClient = {

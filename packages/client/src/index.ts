@@ -5,6 +5,7 @@
  */
 export type { Fetch, Problem, Readiness, RunAccepted, RunCancelling, RunListStatus, RunPage } from './api-types.js';
 export { type ClientOptions, createClient } from './create-client.js';
+export type { TokenSource } from './internal/create-http.js';
 export { type ProblemIssue, UmcaApiError } from './umca-api-error.js';
 export type {
   CallOptions,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { executionRequestSchema, languageSchema } from './execution-request.js';
 import { executionResultSchema, laneSchema, runtimeSchema } from './execution-result.js';
+import { principalSchema } from './principal.js';
 import { taskRequestSchema, taskResultSchema, verdictSchema } from './task.js';
 import { runStatusSchema } from './umca-event.js';
 
@@ -30,6 +31,7 @@ const runFields = {
     .array(z.string())
     .optional()
     .describe('What went wrong around the run without changing its outcome, e.g. events that could not be published.'),
+  principal: principalSchema.optional().describe('Who started the run. Absent on servers without authentication.'),
 };
 
 export const runSchema = z.discriminatedUnion('kind', [

@@ -5,6 +5,16 @@
  * provide and the core calls, and `UmcaError`, the base of every error with a stable code. Depends
  * on zod alone. Any new export added here becomes public API.
  */
+export {
+  type AccessPolicy,
+  type AccessPolicyInput,
+  accessPolicySchema,
+  type RolePolicy,
+  rolePolicySchema,
+  TOOLS,
+  type Tool,
+  toolSchema,
+} from './access-policy.js';
 export { ALLOWED_HOST_PATTERN, allowedOutboundHostSchema, allowedOutboundHostsSchema } from './allowed-outbound-hosts.js';
 export { type EgressAttempt, type EgressVerdict, egressAttemptSchema, egressVerdictSchema } from './egress-attempt.js';
 export {
@@ -58,6 +68,7 @@ export {
 export { type IssueLike, issueSentence } from './issue-sentence.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, MIN_LIMITS, resolveLimits } from './limits.js';
+export type { AuthenticatedPrincipal, AuthenticatorV1 } from './ports/authenticator.js';
 export type {
   ChatMessage,
   ChatModelV1,
@@ -79,6 +90,7 @@ export type { LogFunction, Logger } from './ports/logger.js';
 export type { NewRun, RunPatch, RunQuery, RunRecord, RunStoreV1, StoreV1, StreamEventLogV1 } from './ports/run-store.js';
 export type { AcceptedExecutionV1, ExecuteOptionsV1, LaneStatsV1, LaneV1, RunnerStatsV1, RunnerV1 } from './ports/runner.js';
 export { UmcaError, type UmcaErrorOptions } from './ports/umca-error.js';
+export { ANONYMOUS_PRINCIPAL, type Principal, principalSchema } from './principal.js';
 export {
   escapePath,
   findPathProblem,

@@ -4,6 +4,7 @@
  * new version name rather than changing one of these.
  */
 import { z } from 'zod';
+import { accessPolicySchema } from './access-policy.js';
 import { egressAttemptSchema } from './egress-attempt.js';
 import { executionRequestSchema } from './execution-request.js';
 import { executionResultSchema } from './execution-result.js';
@@ -11,6 +12,7 @@ import { taskRequestSchema, taskResultSchema } from './task.js';
 import { type UmcaEventType, umcaEventDataSchemas, umcaEventSchema } from './umca-event.js';
 
 const contracts = {
+  'umca.policy.v1': { schema: accessPolicySchema, io: 'input' },
   'umca.execution.request.v1': { schema: executionRequestSchema, io: 'input' },
   'umca.execution.result.v1': { schema: executionResultSchema, io: 'output' },
   'umca.egress.attempt.v1': { schema: egressAttemptSchema, io: 'output' },

@@ -97,6 +97,26 @@ export const umcaEventDataSchemas = {
     checks: z.array(checkResultSchema),
     verdict: verdictSchema,
   }),
+  'dev.umca.auth.denied.v1': z.object({
+    requestId: z.string().describe("The request refused (its X-Request-Id; also the envelope's `subject`)."),
+    method: z.string(),
+    path: z.string(),
+    code: z
+      .string()
+      .describe(
+        'What failed: token_missing, token_malformed, token_expired, token_not_yet_valid, wrong_issuer, wrong_audience, bad_signature, unknown_key, algorithm_not_allowed, claim_missing, token_revoked, ...',
+      ),
+    claim: z.string().optional().describe('The claim that failed (exp, nbf, iss, aud, sub), when one did.'),
+    message: z.string().describe('What failed and how to sign in, in words; never the token.'),
+  }),
+  'dev.umca.policy.denied.v1': z.object({
+    requestId: z.string().describe("The request refused (its X-Request-Id; also the envelope's `subject`)."),
+    sub: z.string().describe('Who asked.'),
+    roles: z.array(z.string()),
+    tool: z.string().describe('What was asked for: run_code, run_task, get_run, list_runs, cancel_run, read_metrics.'),
+    rule: z.string().describe('The rule that refused it, e.g. `tools`, `languages`, `models`, `allowedOutboundHosts`, `limits.timeoutMs`.'),
+    message: z.string().describe('What the policy allows instead, in words.'),
+  }),
   'dev.umca.error.raised.v1': z.object({
     runId: runId.optional(),
     code: z.string().describe('A stable error code, e.g. sandbox_unavailable.'),
@@ -118,6 +138,10 @@ const envelope = {
   subject: z.string().describe('The run id.'),
   datacontenttype: z.literal('application/json'),
   dataschema: z.string().describe('URL of the JSON Schema of `data`.'),
+  principal: z
+    .string()
+    .optional()
+    .describe('CloudEvents extension: the `sub` of who started the run (or was refused). Absent on servers without authentication.'),
 };
 
 function envelopeFor<Type extends UmcaEventType>(type: Type) {
@@ -153,6 +177,8 @@ export function createUmcaEvent<Type extends UmcaEventType>(options: {
   id: string;
   time: Date;
   source?: string;
+  /** The `sub` of who started the run. */
+  principal?: string;
 }): UmcaEvent {
   return {
     specversion: '1.0',
@@ -163,6 +189,7 @@ export function createUmcaEvent<Type extends UmcaEventType>(options: {
     subject: options.subject,
     datacontenttype: 'application/json',
     dataschema: dataSchemaUrl(options.type),
+    ...(options.principal === undefined ? {} : { principal: options.principal }),
     data: options.data,
   } as UmcaEvent;
 }

@@ -57,9 +57,17 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): EventBusV1 {
 
   return {
     specificationVersion: 'v1',
-    async publish(type, subject, data) {
+    async publish(type, subject, data, publishOptions = {}) {
       const stored = await log.append(
-        createUmcaEvent({ type, subject, data, id: newId(), time: now(), ...(options.source ? { source: options.source } : {}) }),
+        createUmcaEvent({
+          type,
+          subject,
+          data,
+          id: newId(),
+          time: now(),
+          ...(options.source ? { source: options.source } : {}),
+          ...(publishOptions.principal === undefined ? {} : { principal: publishOptions.principal }),
+        }),
       );
       published++;
       const woken = waiters;

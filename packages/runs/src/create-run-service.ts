@@ -12,6 +12,7 @@ import type {
   EventBusV1,
   ExecutionResult,
   Logger,
+  Principal,
   RunnerV1,
   RunQuery,
   RunRecord,
@@ -33,9 +34,14 @@ export interface SubmittedRun<Result = RunResult> {
   readonly done: Promise<Result>;
 }
 
+/** Who a run is for: recorded with it and carried on each of its events. */
+export interface SubmitOptions {
+  readonly principal?: Principal;
+}
+
 export interface RunService {
   /** Starts an accepted execution. */
-  submit(execution: AcceptedExecutionV1): Promise<SubmittedRun>;
+  submit(execution: AcceptedExecutionV1, options?: SubmitOptions): Promise<SubmittedRun>;
   /** Starts an accepted agent task; throws RunError: `invalid_request` when it has no model, `model_unavailable` when its model cannot work here. */
   submitTask(task: AcceptedTask, context?: TaskContext): Promise<SubmittedRun<TaskResult>>;
   /** Cancels a run in progress; throws RunError('not_found' | 'already_ended'). */
@@ -69,12 +75,23 @@ export function createRunService(options: RunServiceOptions): RunService {
   const now = options.now ?? (() => new Date());
   const newRunId = options.newRunId ?? (() => `run_${randomUUID()}`);
   const active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
-  const recorderFor = (runId: string) =>
-    createRunRecorder({ bus, runId, logger, ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}) });
+  const recorderFor = (runId: string, principal: Principal | undefined) =>
+    createRunRecorder({
+      bus,
+      runId,
+      logger,
+      ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}),
+      ...(principal ? { principal: principal.sub } : {}),
+    });
 
-  async function execute(runId: string, execution: AcceptedExecutionV1, controller: AbortController): Promise<RunResult> {
+  async function execute(
+    runId: string,
+    execution: AcceptedExecutionV1,
+    controller: AbortController,
+    principal: Principal | undefined,
+  ): Promise<RunResult> {
     const { request } = execution;
-    const recorder = recorderFor(runId);
+    const recorder = recorderFor(runId, principal);
     recorder.publish('dev.umca.run.created.v1', {
       runId,
       kind: 'execution',
@@ -128,7 +145,8 @@ export function createRunService(options: RunServiceOptions): RunService {
   }
 
   return {
-    async submit(execution) {
+    async submit(execution, submitOptions = {}) {
+      const { principal } = submitOptions;
       const runId = newRunId();
       await store.runs.create({
         id: runId,
@@ -137,13 +155,15 @@ export function createRunService(options: RunServiceOptions): RunService {
         language: execution.request.language,
         createdAt: now().toISOString(),
         request: execution.request,
+        ...(principal ? { principal } : {}),
       });
       const controller = new AbortController();
-      return track(runId, controller, execute(runId, execution, controller));
+      return track(runId, controller, execute(runId, execution, controller, principal));
     },
     async submitTask(accepted, context = {}) {
       const task = resolveTaskModels(accepted, options.models, context);
       const { request } = task;
+      const { principal } = context;
       const runId = newRunId();
       await store.runs.create({
         id: runId,
@@ -152,8 +172,9 @@ export function createRunService(options: RunServiceOptions): RunService {
         language: request.language,
         createdAt: now().toISOString(),
         request,
+        ...(principal ? { principal } : {}),
       });
-      const recorder = recorderFor(runId);
+      const recorder = recorderFor(runId, principal);
       recorder.publish('dev.umca.task.created.v1', {
         runId,
         task: request.task,

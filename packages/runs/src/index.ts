@@ -4,7 +4,13 @@
  * (HTTP, MCP, the CLI). It depends on the ports in @umca/contracts only; the edge accepts requests
  * (@umca/policy) and wires the implementations. Any new export added here becomes public API.
  */
-export { createRunService, type RunService, type RunServiceOptions, type SubmittedRun } from './create-run-service.js';
+export {
+  createRunService,
+  type RunService,
+  type RunServiceOptions,
+  type SubmitOptions,
+  type SubmittedRun,
+} from './create-run-service.js';
 export { followRun } from './follow-run.js';
 export { createOutputCoalescer, type OutputCoalescer } from './output-coalescer.js';
 export { recoverInterruptedRuns } from './recover-interrupted-runs.js';

@@ -15,6 +15,8 @@ export interface RunRecorderOptions {
   logger: Logger;
   /** Told about each event that could not be published (a metric). */
   onPublishFailed?: (type: UmcaEventType) => void;
+  /** The `sub` of who started the run, carried on each of its events. */
+  principal?: string;
 }
 
 export interface RunRecorder {
@@ -56,7 +58,7 @@ export function createRunRecorder(options: RunRecorderOptions): RunRecorder {
   const publish = <Type extends UmcaEventType>(type: Type, data: UmcaEventData<Type>) =>
     record(async () => {
       try {
-        await bus.publish(type, runId, data);
+        await bus.publish(type, runId, data, options.principal === undefined ? {} : { principal: options.principal });
       } catch (error) {
         options.onPublishFailed?.(type);
         throw error;

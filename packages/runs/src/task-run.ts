@@ -11,6 +11,7 @@ import type {
   ModelGatewayFactoryV1,
   ModelGatewayV1,
   ParsedTaskRequest,
+  Principal,
   RunnerV1,
   StoreV1,
   TaskResult,
@@ -26,6 +27,10 @@ export interface TaskContext {
   contextModels?: Readonly<Record<string, ChatModelV1>>;
   /** The model to use when the request names none (before the service default). */
   preferredModel?: string;
+  /** Who asks: recorded with the run and carried on its events. */
+  principal?: Principal;
+  /** Checks the models the task would call (its model, then its fallbacks) against the caller's policy; throws to refuse. */
+  authorizeModels?: (models: readonly string[]) => void;
 }
 
 export interface ModelSettings {
@@ -74,6 +79,7 @@ export function resolveTaskModels(task: AcceptedTask, settings: ModelSettings | 
       });
     }
   }
+  context.authorizeModels?.(models);
   return { ...task, request: { ...request, model, fallbackModels: fallbacks }, models, gateway };
 }
 

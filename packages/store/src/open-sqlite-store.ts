@@ -39,6 +39,10 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX stream_events_stream ON stream_events (stream_id, id);`,
   'ALTER TABLE runs ADD COLUMN warnings TEXT;',
+  // Who started each run; `owner` (its sub) so that a caller's own runs are listed by index.
+  `ALTER TABLE runs ADD COLUMN principal TEXT;
+   ALTER TABLE runs ADD COLUMN owner TEXT;
+   CREATE INDEX runs_owner ON runs (owner, seq);`,
 ];
 
 interface RunRow {
@@ -53,6 +57,7 @@ interface RunRow {
   request: string;
   result: string | null;
   warnings: string | null;
+  principal: string | null;
 }
 
 function toRecord(row: RunRow): RunRecord {
@@ -68,6 +73,7 @@ function toRecord(row: RunRow): RunRecord {
     request: JSON.parse(row.request) as unknown,
     ...(row.result ? { result: JSON.parse(row.result) as unknown } : {}),
     ...(row.warnings ? { warnings: JSON.parse(row.warnings) as unknown } : {}),
+    ...(row.principal ? { principal: JSON.parse(row.principal) as unknown } : {}),
   };
 }
 
@@ -116,8 +122,8 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
   }
 
   const insertRun = db.prepare(
-    `INSERT INTO runs (id, seq, kind, status, language, created_at, request)
-     VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), @kind, @status, @language, @createdAt, @request)`,
+    `INSERT INTO runs (id, seq, kind, status, language, created_at, request, principal, owner)
+     VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), @kind, @status, @language, @createdAt, @request, @principal, @owner)`,
   );
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
   const insertEvent = db.prepare('INSERT INTO events (id, type, subject, body) VALUES (?, ?, ?, ?)');
@@ -135,7 +141,16 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
     runs: {
       specificationVersion: 'v1',
       async create(run) {
-        insertRun.run({ ...run, request: JSON.stringify(run.request) });
+        insertRun.run({
+          id: run.id,
+          kind: run.kind,
+          status: run.status,
+          language: run.language,
+          createdAt: run.createdAt,
+          request: JSON.stringify(run.request),
+          principal: run.principal ? JSON.stringify(run.principal) : null,
+          owner: run.principal?.sub ?? null,
+        });
         return toRecord(selectRun.get(run.id) as RunRow);
       },
       async update(id, patch: RunPatch) {
@@ -172,6 +187,10 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
         if (query.status) {
           where.push('status = @status');
           values.status = query.status;
+        }
+        if (query.owner !== undefined) {
+          where.push('owner = @owner');
+          values.owner = query.owner;
         }
         const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
         return (db.prepare(sql).all(values) as RunRow[]).map(toRecord);

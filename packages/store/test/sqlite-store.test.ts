@@ -25,6 +25,26 @@ describe('the embedded SQLite store', () => {
     await store.close();
   });
 
+  it('keeps who started each run, and lists one principal’s runs', async () => {
+    const store = openSqliteStore({ dataDir: fresh() });
+    const ada = { sub: 'ada', name: 'Ada', roles: ['developer'], issuer: 'https://idp', via: 'oidc' as const };
+    const base = {
+      kind: 'execution' as const,
+      status: 'queued' as const,
+      language: 'python' as const,
+      createdAt: '2026-01-01T00:00:00Z',
+      request,
+    };
+    await store.runs.create({ id: 'mine', ...base, principal: ada });
+    await store.runs.create({ id: 'theirs', ...base, principal: { ...ada, sub: 'bob', name: 'Bob' } });
+    await store.runs.create({ id: 'nobodys', ...base });
+    expect(await store.runs.get('mine')).toMatchObject({ principal: ada });
+    expect(await store.runs.get('nobodys')).not.toHaveProperty('principal');
+    expect((await store.runs.list({ limit: 10, owner: 'ada' })).map((run) => run.id)).toEqual(['mine']);
+    expect((await store.runs.list({ limit: 10 })).map((run) => run.id)).toEqual(['nobodys', 'theirs', 'mine']);
+    await store.close();
+  });
+
   it('keeps MCP stream events per stream and replays after an event id', async () => {
     const store = openSqliteStore({ dataDir: fresh() });
     const first = await store.streams.append('stream-a', { jsonrpc: '2.0', method: 'one' });

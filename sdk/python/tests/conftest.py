@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,15 +26,15 @@ SERVER_SETTINGS = ("UMCA_HOST", "UMCA_PORT", "UMCA_DATA_DIR", "UMCA_MODEL", "UMC
 STARTUP_BOUND_S = 120
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serving(home: Path, *extra: str) -> Iterator[str]:
+    """A `umca serve` with its data in `home/data`, until the block ends; yields its base URL."""
     if not CLI.is_file():
         pytest.fail(f"{CLI} is missing: build the server first with `sh scripts/bootstrap.sh` in {REPO}")
-    home = tmp_path_factory.mktemp("umca-serve")
     environment = {key: value for key, value in os.environ.items() if key not in SERVER_SETTINGS}
     log = (home / "serve.log").open("w")
     process = subprocess.Popen(
-        ["node", str(CLI), "serve", "--port", "0", "--data-dir", str(home / "data")],
+        ["node", str(CLI), "serve", "--port", "0", "--data-dir", str(home / "data"), *extra],
         cwd=home,  # no umca.config.json of the developer's is read
         env=environment,
         stdin=subprocess.DEVNULL,
@@ -65,6 +66,20 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
         if code != 0:
             sys.stderr.write(f"umca serve exited {code}; its log:\n{(home / 'serve.log').read_text()}\n")
+
+
+def umca_command(*args: str) -> str:
+    """Runs `umca ARGS` from this checkout's build and returns what it printed on stdout."""
+    done = subprocess.run(["node", str(CLI), *args], capture_output=True, text=True, check=False, timeout=STARTUP_BOUND_S)
+    if done.returncode != 0:
+        pytest.fail(f"umca {' '.join(args)} exited {done.returncode}: {done.stderr}")
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("umca-serve")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -31,6 +31,12 @@ interface ServeFlags {
   fallbackModel: string[];
   logLevel?: string;
   logFormat?: string;
+  oidcIssuer?: string;
+  oidcAudience?: string;
+  oidcRolesClaim: string[];
+  oidcClientId?: string;
+  policy?: string;
+  publicUrl?: string;
 }
 
 async function serveCommand(flags: ServeFlags): Promise<number> {
@@ -52,6 +58,12 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         fallbackModels: flags.fallbackModel.length > 0 ? flags.fallbackModel : undefined,
         logLevel: flags.logLevel,
         logFormat: flags.logFormat,
+        oidcIssuer: flags.oidcIssuer,
+        oidcAudience: flags.oidcAudience,
+        oidcRolesClaims: flags.oidcRolesClaim.length > 0 ? flags.oidcRolesClaim : undefined,
+        oidcClientId: flags.oidcClientId,
+        policy: flags.policy,
+        publicUrl: flags.publicUrl,
       },
     }));
     // Checked here, under the names the user gave them; startServer checks again, before it opens anything.
@@ -105,7 +117,13 @@ export function registerServeCommand(program: Command): void {
     .option('--concurrency <n>', 'runs executing at once (default: CPUs)')
     .option('--wheelhouse <dir>', 'folder of pure-Python wheels programs may import')
     .option('--allow-reduced-isolation', 'run even without the OS sandbox (bubblewrap); weaker isolation')
-    .option('--unsafe-no-auth', 'allow listening beyond loopback without authentication')
+    .option('--oidc-issuer <url>', "trust bearer tokens from this OpenID Connect issuer, exactly its tokens' iss (env UMCA_OIDC_ISSUER)")
+    .option('--oidc-audience <aud>', 'the audience tokens must name (default umca; env UMCA_OIDC_AUDIENCE)')
+    .option('--oidc-roles-claim <path>', 'where tokens keep roles, a dot path (repeatable; default realm_access.roles, roles)', collect, [])
+    .option('--oidc-client-id <id>', "the issuer's public client the web UI signs in with (env UMCA_OIDC_CLIENT_ID)")
+    .option('--policy <file>', 'who may do what: a umca.policy.v1 file, YAML or JSON (env UMCA_POLICY); see docs/auth.md')
+    .option('--public-url <url>', 'the URL clients reach this server at, behind a proxy (env UMCA_PUBLIC_URL)')
+    .option('--unsafe-no-auth', 'allow listening beyond loopback without authentication (behind a proxy that authenticates)')
     .option('--model <provider:model>', 'default model for agent tasks (env UMCA_MODEL); see docs/models.md')
     .option(
       '--fallback-model <provider:model>',

@@ -7,11 +7,14 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventBusV1, Logger, RunnerV1 } from '@umca/contracts';
 import type { RunService, TaskContext } from '@umca/runs';
+import type { AccessControl } from '../auth/access-control.js';
 import type { ServiceMetrics } from '../metrics/create-metrics.js';
 import type { EdgeEnv } from './request-id.js';
 
 export interface AppDeps {
   runs: RunService;
+  /** Who may do what: tokens, the policy, the quotas (createAccessControl({}) for a loopback server without authentication). */
+  access: AccessControl;
   bus: EventBusV1;
   runner: Pick<RunnerV1, 'stats'>;
   metrics: ServiceMetrics;
@@ -21,6 +24,8 @@ export interface AppDeps {
   allowedHosts: () => ReadonlySet<string>;
   /** Folder of the built web UI, served at /. */
   uiDir?: string;
+  /** The URL clients reach this server at (`--public-url`), for the resource it names in its metadata. */
+  publicUrl?: string;
   /** Largest request body accepted, in bytes (executions may carry a WASI module). */
   maxBodyBytes?: number;
   /** SSE timing, injectable for tests. */

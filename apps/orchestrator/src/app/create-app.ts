@@ -7,8 +7,12 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { authenticateRequests } from '../auth/authenticate-requests.js';
+import { isPolicyRefusal, publishPolicyDenied } from '../auth/publish-policy-denied.js';
 import { createOpenApiDocument } from '../openapi/create-openapi-document.js';
+import { authConfig, registerAuthConfigRoutes } from '../routes/auth-config-routes.js';
 import { registerExecutionRoutes } from '../routes/execution-routes.js';
+import { registerProtectedResourceRoutes } from '../routes/protected-resource-routes.js';
 import { registerRunRoutes } from '../routes/run-routes.js';
 import { registerServiceRoutes } from '../routes/service-routes.js';
 import { registerTaskRoutes } from '../routes/task-routes.js';
@@ -34,6 +38,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
     const problem = problemFromError(error);
     const log = context.get('log') ?? deps.logger;
     if (problem.status >= 500) log.error({ err: error, method: context.req.method, path: context.req.path }, 'request failed');
+    if (isPolicyRefusal(error)) {
+      publishPolicyDenied(deps.bus, log, { requestId: context.get('requestId'), principal: context.get('grant')?.principal, error });
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') return problemResponse(context, problem, { 'retry-after': String(retryAfter) });
+    }
     return problemResponse(context, problem);
   });
 
@@ -46,6 +55,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
     await next();
     deps.metrics.httpRequest({ method: context.req.method, route: context.req.routePath || 'unmatched', status: context.res.status });
   });
+  // Before any body is read: a caller without a token learns nothing and uploads nothing.
+  app.use('*', authenticateRequests({ access: deps.access, bus: deps.bus, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) }));
   app.use(
     '/v1/executions',
     bodyLimit({
@@ -83,14 +94,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
   registerRunRoutes(app, deps);
   registerTaskRoutes(app, deps);
   registerServiceRoutes(app, deps);
+  registerProtectedResourceRoutes(app, deps);
+  registerAuthConfigRoutes(app, deps);
   deps.mount?.(app);
 
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', (context) => {
-    document ??= createOpenApiDocument(app, { version: API_VERSION, modelRequired: deps.defaultModel === undefined });
+    document ??= createOpenApiDocument(app, {
+      version: API_VERSION,
+      modelRequired: deps.defaultModel === undefined,
+      auth: { mode: deps.access.mode, issuers: deps.access.authorizationServers },
+    });
     return context.json(document);
   });
 
-  if (deps.uiDir) registerUiRoutes(app, deps.uiDir);
+  if (deps.uiDir) {
+    // The page talks to the issuer it signs in at (discovery, the token endpoint): its origin may be connected to.
+    const issuer = authConfig(deps).issuer;
+    registerUiRoutes(app, deps.uiDir, { connectTo: issuer ? [new URL(issuer).origin] : [] });
+  }
   return app;
 }

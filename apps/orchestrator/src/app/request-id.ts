@@ -5,12 +5,20 @@
  * the server's log meet. Each request is logged once when it ends, with its status and time.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@umca/contracts';
+import type { Logger, Principal } from '@umca/contracts';
+import type { AccessGrant } from '@umca/policy';
 import type { MiddlewareHandler } from 'hono';
 
 const SANE = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export type RequestVariables = { requestId: string; log: Logger };
+export type RequestVariables = {
+  requestId: string;
+  log: Logger;
+  /** Who asked; set by authenticate-requests.ts on every path that needs a token. */
+  principal?: Principal;
+  /** What they may do. */
+  grant?: AccessGrant;
+};
 
 /** The app's environment: every handler can read its request's id and logger. */
 export type EdgeEnv = { Variables: RequestVariables };

@@ -5,8 +5,9 @@
  * flags. Validated once at start, with every problem named.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UmcaError } from '@umca/contracts';
+import { readAccessPolicy } from '@umca/policy';
 import { z } from 'zod';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -43,18 +44,28 @@ export const serverConfigSchema = z
     unsafeNoAuth: z
       .boolean()
       .default(false)
-      .describe('Listen beyond loopback without authentication (until the identity gate lands). Env UMCA_UNSAFE_NO_AUTH=1.'),
+      .describe('Listen beyond loopback without authentication (behind a proxy that authenticates). Env UMCA_UNSAFE_NO_AUTH=1.'),
+    oidcIssuer: z
+      .url({ protocol: /^https?$/, error: 'must be the issuer URL, e.g. https://keycloak.example.com/realms/umca' })
+      .optional()
+      .describe("Trust bearer tokens from this OpenID Connect issuer (exactly its tokens' iss). Env UMCA_OIDC_ISSUER."),
+    oidcAudience: z.string().min(1).default('umca').describe('The audience tokens must name (aud): this server. Env UMCA_OIDC_AUDIENCE.'),
+    oidcRolesClaims: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Where tokens keep roles (dot paths); default realm_access.roles and roles. Env UMCA_OIDC_ROLES_CLAIMS (comma-separated).'),
+    oidcClientId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The issuer's public client the web UI signs in with; its client roles count too. Env UMCA_OIDC_CLIENT_ID."),
+    policy: z.string().min(1).optional().describe('The access policy file (umca.policy.v1, YAML or JSON). Env UMCA_POLICY.'),
+    publicUrl: z
+      .url({ protocol: /^https?$/, error: 'must be the URL clients use to reach this server, e.g. https://umca.example.com' })
+      .optional()
+      .describe('The URL clients reach this server at, when a proxy stands in front. Env UMCA_PUBLIC_URL.'),
   })
-  .strict()
-  .superRefine((config, context) => {
-    if (!LOOPBACK.has(config.host) && !config.unsafeNoAuth) {
-      context.addIssue({
-        code: 'custom',
-        path: ['host'],
-        message: `listening on ${config.host} would let anyone who can reach it run code, and UMCA has no authentication yet; listen on 127.0.0.1 (the default) behind an authenticating proxy, or accept the risk with --unsafe-no-auth`,
-      });
-    }
-  });
+  .strict();
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -94,6 +105,12 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_ALLOW_REDUCED_ISOLATION === '1') values.allowReducedIsolation = true;
   if (env.UMCA_WHEELHOUSE) values.wheelhouse = env.UMCA_WHEELHOUSE;
   if (env.UMCA_UNSAFE_NO_AUTH === '1') values.unsafeNoAuth = true;
+  if (env.UMCA_OIDC_ISSUER) values.oidcIssuer = env.UMCA_OIDC_ISSUER;
+  if (env.UMCA_OIDC_AUDIENCE) values.oidcAudience = env.UMCA_OIDC_AUDIENCE;
+  if (env.UMCA_OIDC_ROLES_CLAIMS) values.oidcRolesClaims = commaList(env.UMCA_OIDC_ROLES_CLAIMS);
+  if (env.UMCA_OIDC_CLIENT_ID) values.oidcClientId = env.UMCA_OIDC_CLIENT_ID;
+  if (env.UMCA_POLICY) values.policy = env.UMCA_POLICY;
+  if (env.UMCA_PUBLIC_URL) values.publicUrl = env.UMCA_PUBLIC_URL;
   Object.assign(values, modelSettingsFromEnvironment(env));
   if (env.UMCA_MCP_SAMPLING) values.mcpSampling = env.UMCA_MCP_SAMPLING;
   if (env.UMCA_LOG_LEVEL) values.logLevel = env.UMCA_LOG_LEVEL;
@@ -136,6 +153,12 @@ const SETTING_NAMES: Readonly<Record<keyof ServerConfig, { flag?: string; env: s
   logLevel: { flag: '--log-level', env: 'UMCA_LOG_LEVEL' },
   logFormat: { flag: '--log-format', env: 'UMCA_LOG_FORMAT' },
   unsafeNoAuth: { flag: '--unsafe-no-auth', env: 'UMCA_UNSAFE_NO_AUTH' },
+  oidcIssuer: { flag: '--oidc-issuer', env: 'UMCA_OIDC_ISSUER' },
+  oidcAudience: { flag: '--oidc-audience', env: 'UMCA_OIDC_AUDIENCE' },
+  oidcRolesClaims: { flag: '--oidc-roles-claim', env: 'UMCA_OIDC_ROLES_CLAIMS' },
+  oidcClientId: { flag: '--oidc-client-id', env: 'UMCA_OIDC_CLIENT_ID' },
+  policy: { flag: '--policy', env: 'UMCA_POLICY' },
+  publicUrl: { flag: '--public-url', env: 'UMCA_PUBLIC_URL' },
 };
 
 /** Where each setting came from, as the user wrote it: `--port "eighty"`, `UMCA_PORT="eighty"`, `"port" in FILE`. */
@@ -205,8 +228,50 @@ export function resolveServerConfigWithSources(options: {
   if (parsed.success && parsed.data.wheelhouse !== undefined && !isFolder(resolve(cwd, parsed.data.wheelhouse))) {
     problems.push(`${sources.wheelhouse ?? 'wheelhouse'}: there is no such folder (looked for ${resolve(cwd, parsed.data.wheelhouse)})`);
   }
+  if (parsed.success) problems.push(...authProblems(parsed.data, sources, cwd));
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`the server configuration is invalid:\n  ${problems.join('\n  ')}`);
   }
-  return { config: { ...parsed.data, dataDir: resolve(cwd, parsed.data.dataDir) }, sources };
+  return {
+    config: {
+      ...parsed.data,
+      dataDir: resolve(cwd, parsed.data.dataDir),
+      ...(parsed.data.policy ? { policy: resolve(cwd, parsed.data.policy) } : {}),
+    },
+    sources,
+  };
+}
+
+/** Whether the data directory holds a key for UMCA's own tokens (`umca token create` made one). */
+export function hasLocalTokenKeys(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'auth', 'signing-keys.json'));
+}
+
+/** Identity and policy settings that cannot work, in the words of where they were given. */
+function authProblems(config: ServerConfig, sources: SettingSources, cwd: string): string[] {
+  const problems: string[] = [];
+  const authenticated = config.oidcIssuer !== undefined || hasLocalTokenKeys(resolve(cwd, config.dataDir));
+  if (!LOOPBACK.has(config.host) && !authenticated && !config.unsafeNoAuth) {
+    problems.push(
+      `${sources.host ?? '--host'}: listening on ${config.host} would let anyone who can reach it run code, and no authentication is configured; ` +
+        "give an OpenID Connect issuer (--oidc-issuer URL, e.g. the bundled Keycloak realm: docs/auth.md), or issue UMCA's own tokens (umca token create --role developer), " +
+        'or listen on 127.0.0.1 (the default); behind a proxy that authenticates, --unsafe-no-auth',
+    );
+  }
+  if (config.policy !== undefined) {
+    if (!authenticated) {
+      problems.push(
+        `${sources.policy ?? '--policy'}: a policy decides by the roles in tokens, and no tokens are checked; give --oidc-issuer or issue UMCA's own tokens (umca token create)`,
+      );
+    }
+    const file = resolve(cwd, config.policy);
+    try {
+      readAccessPolicy(readFileSync(file, 'utf8'), file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? `there is no such file (looked for ${file})` : (error as Error).message;
+      problems.push(`${sources.policy ?? '--policy'}: ${reason}`);
+    }
+  }
+  return problems;
 }

@@ -8,24 +8,37 @@
  * feeds SSE.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { EventBusV1 } from '@umca/contracts';
+import type { EventBusV1, Logger, Tool } from '@umca/contracts';
+import type { AccessGrant, RunQuota } from '@umca/policy';
 import type { RunService } from '@umca/runs';
 import { API_VERSION } from '../app/app-version.js';
 import { registerPrompts } from './prompts.js';
 import { registerRunCodeTool } from './run-code-tool.js';
 import { registerRunLookup } from './run-lookup.js';
 import { registerRunTaskTool } from './run-task-tool.js';
+import { openToolDeps } from './tool-support.js';
 
 export interface McpServerOptions {
   runs: RunService;
   bus: EventBusV1;
+  /** How much each principal may run (shared with the HTTP API); default a quota of this server's own. */
+  quota?: RunQuota;
+  logger?: Logger;
+  /**
+   * What the session's principal may do: the tools it lists are those the grant includes (each
+   * call is checked again with the grant of its own request). Absent: every tool.
+   */
+  grant?: AccessGrant;
   /** Whether run_task may use the MCP client's own model (sampling). Default true. */
   allowSampling?: boolean;
   /** The server's default model, if any (run_task falls back to sampling without one). */
   defaultModel?: string;
 }
 
-export function createMcpServer({ runs, bus, allowSampling = true, defaultModel }: McpServerOptions): McpServer {
+export function createMcpServer(options: McpServerOptions): McpServer {
+  const { allowSampling = true, defaultModel, grant } = options;
+  const deps = openToolDeps(options);
+  const offers = (tool: Tool) => !grant || grant.unrestricted || grant.tools.has(tool);
   const server = new McpServer(
     { name: 'umca', title: 'UMCA', version: API_VERSION },
     {
@@ -34,9 +47,9 @@ export function createMcpServer({ runs, bus, allowSampling = true, defaultModel 
         'Run Python or JavaScript in an isolated WebAssembly sandbox with run_code, or have UMCA plan, write, run and check a program for a task with run_task. Code has no network unless allowedOutboundHosts names hosts. Results include stdout, stderr, exit status and a runId; get_run and the resource umca://runs/{runId} show a run later. The prompts analyse_data_file, write_and_test_function and hand_over_task start common jobs with these tools.',
     },
   );
-  registerRunCodeTool(server, { runs, bus });
-  registerRunTaskTool(server, { runs, bus, allowSampling, ...(defaultModel ? { defaultModel } : {}) });
-  registerRunLookup(server, { runs, bus });
+  if (offers('run_code')) registerRunCodeTool(server, deps);
+  if (offers('run_task')) registerRunTaskTool(server, { ...deps, allowSampling, ...(defaultModel ? { defaultModel } : {}) });
+  registerRunLookup(server, deps, { getRun: offers('get_run'), listRuns: offers('list_runs') });
   registerPrompts(server);
   return server;
 }

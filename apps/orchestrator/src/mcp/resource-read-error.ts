@@ -4,7 +4,7 @@
  * a run that does not exist is the specification's "Resource not found" (-32002, with the URI
  * in `data`, as protocol revisions 2025-06-18 and 2025-11-25 say), not an internal error.
  */
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { UmcaError } from '@umca/contracts';
 
 /**
@@ -20,6 +20,10 @@ export function resourceReadError(error: unknown, uri: URL): unknown {
     return new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${error.message}; list_runs or resources/list shows the runs there are`, {
       uri: uri.href,
     });
+  }
+  // The policy's refusal: the request is one this caller may not make (JSON-RPC has no "forbidden").
+  if (error instanceof UmcaError && error.code === 'policy_denied') {
+    return new McpError(ErrorCode.InvalidRequest, error.message, { uri: uri.href, ...(error.details ?? {}) });
   }
   return error;
 }

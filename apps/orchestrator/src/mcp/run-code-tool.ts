@@ -4,11 +4,12 @@
  * logging messages and progress notifications while it runs.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { DEFAULT_LIMITS, languageSchema, MAX_LIMITS, MIN_LIMITS, runResultSchema, UmcaError } from '@umca/contracts';
+import { DEFAULT_LIMITS, languageSchema, MAX_LIMITS, MIN_LIMITS, runResultSchema } from '@umca/contracts';
 import { acceptExecutionRequest } from '@umca/policy';
 import { followRun, type RunService } from '@umca/runs';
 import { z } from 'zod';
-import { asText, optional, relayOutput, type ToolDeps, toolError } from './tool-support.js';
+import { submitExecutionAs } from '../auth/submit-as.js';
+import { asText, grantOf, optional, refusalAsToolError, relayOutput, type ToolDeps } from './tool-support.js';
 
 const runCodeInput = {
   language: languageSchema
@@ -65,10 +66,9 @@ export function registerRunCodeTool(server: McpServer, deps: ToolDeps): void {
               }
             : {}),
         });
-        submitted = await deps.runs.submit(accepted);
+        submitted = await submitExecutionAs(deps, grantOf(extra), accepted);
       } catch (error) {
-        if (error instanceof UmcaError) return toolError(error);
-        throw error;
+        return refusalAsToolError(deps, extra, error);
       }
       const progressToken = extra._meta?.progressToken;
       let chunks = 0;

@@ -5,12 +5,13 @@
  * model or, when the client offers sampling and the operator allows it, the client's own model.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { MAX_LIMITS, MIN_LIMITS, taskResultSchema, UmcaError } from '@umca/contracts';
+import { MAX_LIMITS, MIN_LIMITS, taskResultSchema } from '@umca/contracts';
 import { createSamplingModel } from '@umca/models';
 import { acceptTaskRequest } from '@umca/policy';
 import { followRun, type RunService } from '@umca/runs';
 import { z } from 'zod';
-import { asText, loggingIgnored, optional, relayOutput, type ToolDeps, toolError } from './tool-support.js';
+import { submitTaskAs } from '../auth/submit-as.js';
+import { asText, grantOf, loggingIgnored, optional, refusalAsToolError, relayOutput, type ToolDeps, toolError } from './tool-support.js';
 
 const STEP_LABELS = { plan: 'planning', code: 'writing code', execute: 'running the code', test: 'checking' } as const;
 
@@ -80,7 +81,9 @@ export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptio
       }
       let submitted: Awaited<ReturnType<RunService['submitTask']>>;
       try {
-        submitted = await options.runs.submitTask(
+        submitted = await submitTaskAs(
+          options,
+          grantOf(extra),
           acceptTaskRequest({
             task: args.task,
             ...(args.model ? { model: args.model } : {}),
@@ -96,8 +99,7 @@ export function registerRunTaskTool(server: McpServer, options: RunTaskToolOptio
           },
         );
       } catch (error) {
-        if (error instanceof UmcaError) return toolError(error);
-        throw error;
+        return refusalAsToolError(options, extra, error);
       }
       const progressToken = extra._meta?.progressToken;
       const total = 1 + 3 * (args.maxIterations ?? 3);

@@ -10,6 +10,8 @@ import { problemResponse } from '../app/problem.js';
 import { readJson } from '../app/read-json.js';
 import type { EdgeEnv } from '../app/request-id.js';
 import { ACCEPTED_HEADERS, acceptedResponse, PREFER_HEADERS, wantsAsync } from '../app/respond-async.js';
+import { grantWith } from '../auth/request-access.js';
+import { submitExecutionAs } from '../auth/submit-as.js';
 import { jsonAnswer, problemAnswer, RUN_LINKS } from '../openapi/answers.js';
 import { ref } from '../openapi/component-schemas.js';
 
@@ -42,7 +44,12 @@ export function registerExecutionRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps
   // Documented from the contract; the body is accepted once, by the policy, as on every edge.
   app.openAPIRegistry.registerPath(submitExecution);
   app.post(submitExecution.path, async (context) => {
-    const submitted = await deps.runs.submit(acceptExecutionRequest(await readJson(context)));
+    const grant = grantWith(context, 'run_code');
+    const submitted = await submitExecutionAs(
+      { runs: deps.runs, quota: deps.access.quota },
+      grant,
+      acceptExecutionRequest(await readJson(context)),
+    );
     if (wantsAsync(context)) return acceptedResponse(context, submitted);
     const result = await submitted.done;
     if (result.status === 'busy') {

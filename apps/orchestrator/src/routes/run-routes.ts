@@ -9,6 +9,7 @@ import { executionStatusSchema, type RunRecord, type RunSummary, runIdSchema, ru
 import type { AppDeps } from '../app/app-deps.js';
 import { readRequestPart } from '../app/read-request-part.js';
 import type { EdgeEnv } from '../app/request-id.js';
+import { grantWith, ownerFilter, untilExpiry, visibleRun } from '../auth/request-access.js';
 import { answer, jsonAnswer, problemAnswer } from '../openapi/answers.js';
 import { eventStreamContent } from '../openapi/sse-content.js';
 import { RESUME_HEADERS, RESUME_QUERY, resumeOffset, streamEvents } from '../sse/event-stream.js';
@@ -104,31 +105,37 @@ export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): voi
   for (const route of [listRuns, getRun, cancelRun, runEvents]) app.openAPIRegistry.registerPath(route);
 
   app.get('/v1/runs', async (context) => {
+    const grant = grantWith(context, 'list_runs');
     const query = readRequestPart(context, 'query', runListQuerySchema);
     const runs = await deps.runs.list({
       limit: query.limit,
       ...(query.before ? { before: query.before } : {}),
       ...(query.status ? { status: query.status } : {}),
+      ...ownerFilter(grant),
     });
     const last = runs.at(-1);
     return context.json({ runs: runs.map(summarize), ...(runs.length === query.limit && last ? { next: last.id } : {}) }, 200);
   });
 
   app.get('/v1/runs/:id', async (context) => {
+    const grant = grantWith(context, 'get_run');
     const { id } = readRequestPart(context, 'param', runIdParam);
-    return context.json(await deps.runs.get(id), 200);
+    return context.json(visibleRun(grant, await deps.runs.get(id)), 200);
   });
 
   app.post('/v1/runs/:id/cancel', async (context) => {
+    const grant = grantWith(context, 'cancel_run');
     const { id } = readRequestPart(context, 'param', runIdParam);
+    visibleRun(grant, await deps.runs.get(id));
     await deps.runs.cancel(id);
     return context.json({ runId: id, status: 'cancelling' as const }, 202);
   });
 
   app.get('/v1/runs/:id/events', async (context) => {
+    const grant = grantWith(context, 'get_run');
     const { id } = readRequestPart(context, 'param', runIdParam);
     const after = resumeOffset(context, 0);
-    const run = await deps.runs.get(id);
+    const run = visibleRun(grant, await deps.runs.get(id));
     if (FINAL.has(run.status) && (await deps.bus.read({ after, limit: 1, subject: id })).length === 0) {
       return context.body(null, 204);
     }
@@ -137,6 +144,7 @@ export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): voi
       after,
       subject: id,
       isLast: (stored) => stored.event.type === 'dev.umca.run.ended.v1',
+      ...untilExpiry(grant),
       onClientChange: deps.metrics.sseClients,
       ...deps.sse,
     });

@@ -4,11 +4,12 @@
  * JSON Schemas of the contracts.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { toJsonSchemas } from '@umca/contracts';
+import { type StoredEvent, toJsonSchemas } from '@umca/contracts';
 import type { AppDeps } from '../app/app-deps.js';
 import { EdgeError } from '../app/edge-error.js';
 import { readRequestPart } from '../app/read-request-part.js';
 import type { EdgeEnv } from '../app/request-id.js';
+import { grantWith, untilExpiry } from '../auth/request-access.js';
 import { answer, jsonAnswer, problemAnswer } from '../openapi/answers.js';
 import { eventStreamContent } from '../openapi/sse-content.js';
 import { RESUME_HEADERS, RESUME_QUERY, resumeOffset, streamEvents } from '../sse/event-stream.js';
@@ -92,8 +93,16 @@ export function registerServiceRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps):
   for (const route of [allEvents, health, readiness, metrics, listSchemas, getSchema]) app.openAPIRegistry.registerPath(route);
 
   app.get('/v1/events', async (context) => {
+    const grant = grantWith(context, 'list_runs');
     const after = resumeOffset(context, await deps.bus.lastOffset());
-    return streamEvents(context, { bus: deps.bus, after, onClientChange: deps.metrics.sseClients, ...deps.sse });
+    return streamEvents(context, {
+      bus: deps.bus,
+      after,
+      ...(grant.allRuns ? {} : { filter: (stored: StoredEvent) => stored.event.principal === grant.principal.sub }),
+      ...untilExpiry(grant),
+      onClientChange: deps.metrics.sseClients,
+      ...deps.sse,
+    });
   });
 
   app.get('/healthz', (context) => context.json({ status: 'ok' as const }, 200));
@@ -112,9 +121,10 @@ export function registerServiceRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps):
     );
   });
 
-  app.get('/metrics', async (context) =>
-    context.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
-  );
+  app.get('/metrics', async (context) => {
+    grantWith(context, 'read_metrics');
+    return context.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
+  });
 
   app.get('/schemas', (context) => context.json({ schemas: SCHEMA_NAMES.map((name) => ({ name, url: `/schemas/${name}.json` })) }));
 

@@ -9,6 +9,8 @@ import type { AppDeps } from '../app/app-deps.js';
 import { readJson } from '../app/read-json.js';
 import type { EdgeEnv } from '../app/request-id.js';
 import { ACCEPTED_HEADERS, acceptedResponse, PREFER_HEADERS, wantsAsync } from '../app/respond-async.js';
+import { grantWith } from '../auth/request-access.js';
+import { submitTaskAs } from '../auth/submit-as.js';
 import { jsonAnswer, problemAnswer, RUN_LINKS } from '../openapi/answers.js';
 import { ref } from '../openapi/component-schemas.js';
 
@@ -38,7 +40,9 @@ export function registerTaskRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): vo
   // Documented from the contract; the body is accepted once, by the policy, as on every edge.
   app.openAPIRegistry.registerPath(submitTask);
   app.post(submitTask.path, async (context) => {
-    const submitted = await deps.runs.submitTask(acceptTaskRequest(await readJson(context)), deps.taskContext);
+    const grant = grantWith(context, 'run_task');
+    const task = acceptTaskRequest(await readJson(context));
+    const submitted = await submitTaskAs({ runs: deps.runs, quota: deps.access.quota }, grant, task, deps.taskContext);
     if (wantsAsync(context)) return acceptedResponse(context, submitted);
     return context.json(await submitted.done, 200);
   });

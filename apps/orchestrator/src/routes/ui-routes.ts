@@ -20,18 +20,17 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json',
 };
 
-const HEADERS = {
-  'cache-control': 'no-cache',
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'",
-  'x-content-type-options': 'nosniff',
-};
-
-/** Serves `uiDir`'s files (read when asked, so a rebuilt UI shows at once) and its index.html at `/`. */
-export function registerUiRoutes(app: OpenAPIHono<EdgeEnv>, uiDir: string): void {
+/** Serves `uiDir`'s files (read when asked, so a rebuilt UI shows at once) and its index.html at `/`. `connectTo`: other origins the page may fetch from (the issuer it signs in at). */
+export function registerUiRoutes(app: OpenAPIHono<EdgeEnv>, uiDir: string, options: { connectTo?: readonly string[] } = {}): void {
+  const headers = {
+    'cache-control': 'no-cache',
+    'content-security-policy': `default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src ${["'self'", ...(options.connectTo ?? [])].join(' ')}`,
+    'x-content-type-options': 'nosniff',
+  };
   const serve = (file: string) => async (context: Context) =>
     context.body(await readFile(join(uiDir, file)), 200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      ...HEADERS,
+      ...headers,
     });
   app.get('/', serve('index.html'));
   // The file names are fixed when the server starts: a route is never made from what a request asks for.

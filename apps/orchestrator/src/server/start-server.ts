@@ -3,12 +3,15 @@
  * `umca serve`: opens the store, recovers runs a previous process left unfinished, starts the
  * runner and the HTTP server, and shuts all of it down in order on request.
  */
+
 import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import type { EventBusV1, Logger, RunnerV1 } from '@umca/contracts';
 import { createApp } from '../app/create-app.js';
+import { accessFromConfig } from '../auth/access-from-config.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { createMcpHttpHandler } from '../mcp/create-mcp-http-handler.js';
 import { createMcpServer } from '../mcp/create-mcp-server.js';
@@ -28,10 +31,22 @@ export interface RunningServer {
 
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
 
-function hostsFor(host: string, port: number, extra: readonly string[]): Set<string> {
-  const loopback = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
-  const names = loopback ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
-  return new Set([...names.map((name) => `${name}:${port}`), ...extra.map((entry) => entry.toLowerCase())]);
+/**
+ * The Host header values the server answers to: the names of the address it listens on (every
+ * address of this machine, and its host name, for a wildcard such as 0.0.0.0), the host of
+ * `--public-url`, and `--allowed-host`s.
+ */
+function hostsFor(host: string, port: number, extra: readonly string[], publicUrl?: string): Set<string> {
+  const loopback = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+  const bracketed = (address: string) => (address.includes(':') ? `[${address}]` : address);
+  let names: string[];
+  if (loopback.includes(host)) names = ['127.0.0.1', 'localhost', '[::1]'];
+  else if (host === '0.0.0.0' || host === '::' || host === '[::]') {
+    const addresses = Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address));
+    names = [...loopback.filter((name) => name !== '::1'), hostname().toLowerCase(), ...addresses.map(bracketed)];
+  } else names = [bracketed(host)];
+  const fromUrl = publicUrl ? [new URL(publicUrl).host.toLowerCase()] : [];
+  return new Set([...names.map((name) => `${name}:${port}`), ...fromUrl, ...extra.map((entry) => entry.toLowerCase())]);
 }
 
 function listenProblem(error: NodeJS.ErrnoException, host: string, port: number): Error {
@@ -77,11 +92,15 @@ export async function startServer(
   });
   const { store, bus, runner, runs } = service;
   metrics = createMetrics({ activeRuns: () => runs.activeCount() });
+  const access = accessFromConfig(config, logger);
   const mcp = createMcpHttpHandler({
-    createServer: () =>
+    createServer: (grant) =>
       createMcpServer({
         runs,
         bus,
+        quota: access.quota,
+        logger,
+        ...(grant ? { grant } : {}),
         allowSampling: config.mcpSampling === 'allow',
         ...(config.model ? { defaultModel: config.model } : {}),
       }),
@@ -90,6 +109,8 @@ export async function startServer(
   let allowed = new Set<string>();
   const uiDir = options.uiDir ?? (existsSync(DEFAULT_UI_DIR) ? DEFAULT_UI_DIR : undefined);
   const app = createApp({
+    access,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     runs,
     bus,
     runner,
@@ -100,7 +121,10 @@ export async function startServer(
     ...(uiDir ? { uiDir } : {}),
     ...(options.sse ? { sse: options.sse } : {}),
     mount: (routes) => {
-      routes.all('/mcp', (context) => mcp.handle(context.req.raw));
+      routes.all('/mcp', (context) => {
+        const grant = context.get('grant');
+        return mcp.handle(context.req.raw, access.mode === 'tokens' && grant ? { grant } : undefined);
+      });
     },
   });
 
@@ -112,8 +136,10 @@ export async function startServer(
     throw listenProblem(error, config.host, config.port);
   });
   const port = (server.address() as AddressInfo).port;
-  allowed = hostsFor(config.host, port, config.allowedHosts);
-  const hostInUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  allowed = hostsFor(config.host, port, config.allowedHosts, config.publicUrl);
+  // A wildcard address is no place to send a request to: this machine's loopback is.
+  const reachable = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' || config.host === '[::]' ? '::1' : config.host;
+  const hostInUrl = reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
 
   let closing: Promise<void> | undefined;
   return {

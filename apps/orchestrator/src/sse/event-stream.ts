@@ -18,6 +18,10 @@ export interface EventStreamOptions {
   subject?: string;
   /** Stop after delivering an event this returns true for (the end of a run). */
   isLast?: (stored: StoredEvent) => boolean;
+  /** Only events this returns true for are sent (the caller's own runs). */
+  filter?: (stored: StoredEvent) => boolean;
+  /** End the stream at this time (when the token that opened it expires). */
+  until?: Date;
   heartbeatMs?: number;
   retryMs?: number;
   /** Told when a client connects (+1) and disconnects (-1). */
@@ -37,6 +41,10 @@ export function streamEvents(context: Context, options: EventStreamOptions): Res
     const heartbeat = setInterval(() => {
       void stream.write(': keep-alive\n\n').catch(() => controller.abort());
     }, options.heartbeatMs ?? 15_000);
+    // Capped so a far expiry still fits setTimeout; the client resumes with a fresh token.
+    const expiry = options.until
+      ? setTimeout(() => controller.abort(), Math.min(Math.max(0, options.until.getTime() - Date.now()), 2_147_483_647))
+      : undefined;
     try {
       // No data, so no message: the `id` only gives the client its resume point, so a client that
       // connected "from now" and drops before the first event still misses nothing.
@@ -46,11 +54,13 @@ export function streamEvents(context: Context, options: EventStreamOptions): Res
         signal: controller.signal,
         ...(options.subject ? { subject: options.subject } : {}),
       })) {
+        if (options.filter && !options.filter(stored)) continue;
         await stream.writeSSE({ id: String(stored.offset), data: JSON.stringify(stored.event) });
         if (options.isLast?.(stored)) break;
       }
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(expiry);
       controller.abort();
       options.onClientChange?.(-1);
     }

@@ -11,10 +11,14 @@ import { UmcaClientError } from '../umca-client-error.js';
 import { anySignal } from './abort.js';
 import { DEFAULT_BASE_URL } from './resolve-base-url.js';
 
+/** A bearer token, or a function that gives the current one (called for each request, so a refreshed token is used at once). */
+export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
+
 export interface HttpOptions {
   readonly baseUrl: string;
   readonly fetch: Fetch;
   readonly headers: Readonly<Record<string, string>>;
+  readonly token?: TokenSource | undefined;
   /** Aborts everything the client does. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -41,6 +45,8 @@ export function createHttp(options: HttpOptions): Http {
     const signal = anySignal(options.signal, request.signal);
     const headers: Record<string, string> = { ...options.headers, ...request.headers };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const token = typeof options.token === 'function' ? await options.token() : options.token;
+    if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
       response = await options.fetch(url, {

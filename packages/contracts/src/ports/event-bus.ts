@@ -37,8 +37,13 @@ export interface SubscribeOptions {
 
 export interface EventBusV1 {
   readonly specificationVersion: 'v1';
-  /** Persists an event and returns it with its offset. */
-  publish<Type extends UmcaEventType>(type: Type, subject: string, data: UmcaEventData<Type>): Promise<StoredEvent>;
+  /** Persists an event and returns it with its offset. `principal`: the `sub` of who the event is about, carried on the envelope. */
+  publish<Type extends UmcaEventType>(
+    type: Type,
+    subject: string,
+    data: UmcaEventData<Type>,
+    options?: { readonly principal?: string },
+  ): Promise<StoredEvent>;
   /** Events after an offset, oldest first. */
   read(query: EventQuery): Promise<StoredEvent[]>;
   /** Every event after `after`, then each new one as it is published, until `signal` aborts. */

@@ -31,6 +31,8 @@ export interface RunQuery {
   /** Only runs created before this run (for paging). */
   readonly before?: string;
   readonly status?: RunStatus;
+  /** Only the runs this `sub` started. */
+  readonly owner?: string;
 }
 
 export interface RunStoreV1 {

@@ -56,6 +56,7 @@ class AsyncUmca:
         *,
         timeout: float | httpx.Timeout = 30.0,
         headers: Mapping[str, str] | None = None,
+        token: _wire.TokenSource | None = None,
         max_reconnects: int = 10,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -66,6 +67,7 @@ class AsyncUmca:
             base_url=self.base_url,
             timeout=self._timeout,
             headers={"user-agent": f"umca-python/{__version__}", **(headers or {})},
+            auth=_wire.bearer_auth(token),
             transport=transport,
         )
 

@@ -54,6 +54,9 @@ class Umca:
         timeout: Seconds (or an ``httpx.Timeout``) for each request. Event streams wait up to 45 s
             between messages (the server sends a heartbeat every 15 s).
         headers: Sent with every request (e.g. for an authenticating proxy in front of UMCA).
+        token: The bearer token for a server that requires one (an OIDC access token, or one from
+            ``umca token create``), or a callable that returns the current one (asked for each
+            request and each reconnect). Default: the ``UMCA_TOKEN`` environment variable.
         max_reconnects: How many times in a row an event stream may break, without getting any
             further, before ``UmcaStreamError``. Each reconnect resumes exactly where it broke.
         transport: An ``httpx`` transport, for proxies, custom TLS or tests.
@@ -65,6 +68,7 @@ class Umca:
         *,
         timeout: float | httpx.Timeout = 30.0,
         headers: Mapping[str, str] | None = None,
+        token: _wire.TokenSource | None = None,
         max_reconnects: int = 10,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -75,6 +79,7 @@ class Umca:
             base_url=self.base_url,
             timeout=self._timeout,
             headers={"user-agent": f"umca-python/{__version__}", **(headers or {})},
+            auth=_wire.bearer_auth(token),
             transport=transport,
         )
 

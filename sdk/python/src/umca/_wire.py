@@ -8,7 +8,7 @@ import base64
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -60,6 +60,29 @@ def resolve_base_url(base_url: str | None) -> str:
             code="invalid_base_url",
         )
     return chosen.rstrip("/")
+
+
+TokenSource = str | Callable[[], str | None]
+
+
+class BearerToken(httpx.Auth):
+    """Sends ``Authorization: Bearer <token>`` with each request; a callable is asked again for each
+    request and each reconnect of a stream, so a refreshed token is used at once."""
+
+    def __init__(self, token: TokenSource) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self._token() if callable(self._token) else self._token
+        if token:
+            request.headers["authorization"] = f"Bearer {token}"
+        yield request
+
+
+def bearer_auth(token: TokenSource | None) -> BearerToken | None:
+    """The explicit token, else UMCA_TOKEN, else none (a server without authentication)."""
+    chosen = token if token is not None else os.environ.get("UMCA_TOKEN") or None
+    return BearerToken(chosen) if chosen else None
 
 
 def stream_timeout(timeout: httpx.Timeout) -> httpx.Timeout:

@@ -1,0 +1,55 @@
+/**
+ * @module submit-as
+ * Starting a run on someone's behalf, the same from HTTP and MCP: the policy first (the tool,
+ * the language, the hosts, the limits; a task's models once they are known), then the quota,
+ * then the run, recorded with its principal. Nothing is created for a refused request, and the
+ * quota's place is given back when the run ends however it ends.
+ */
+import type { AcceptedExecutionV1, TaskResult } from '@umca/contracts';
+import { type AcceptedTask, type AccessGrant, authorizeExecution, authorizeModels, authorizeTask, type RunQuota } from '@umca/policy';
+import type { RunService, SubmittedRun, TaskContext } from '@umca/runs';
+import { recordedPrincipal } from './request-access.js';
+
+async function withinQuota<Result>(
+  quota: RunQuota,
+  grant: AccessGrant,
+  start: () => Promise<SubmittedRun<Result>>,
+): Promise<SubmittedRun<Result>> {
+  if (grant.unrestricted) return start();
+  const place = quota.admit(grant);
+  try {
+    const submitted = await start();
+    submitted.done.then(place.release, place.release);
+    return submitted;
+  } catch (error) {
+    place.release();
+    throw error;
+  }
+}
+
+export function submitExecutionAs(
+  deps: { runs: RunService; quota: RunQuota },
+  grant: AccessGrant,
+  execution: AcceptedExecutionV1,
+): Promise<SubmittedRun> {
+  const allowed = authorizeExecution(grant, execution);
+  const principal = recordedPrincipal(grant);
+  return withinQuota(deps.quota, grant, () => deps.runs.submit(allowed, principal ? { principal } : {}));
+}
+
+export function submitTaskAs(
+  deps: { runs: RunService; quota: RunQuota },
+  grant: AccessGrant,
+  task: AcceptedTask,
+  context: TaskContext = {},
+): Promise<SubmittedRun<TaskResult>> {
+  const allowed = authorizeTask(grant, task);
+  const principal = recordedPrincipal(grant);
+  return withinQuota(deps.quota, grant, () =>
+    deps.runs.submitTask(allowed, {
+      ...context,
+      ...(principal ? { principal } : {}),
+      authorizeModels: (models) => authorizeModels(grant, models),
+    }),
+  );
+}

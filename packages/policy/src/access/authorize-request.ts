@@ -1,0 +1,117 @@
+/**
+ * @module authorize-request
+ * The policy's verdict on one request, before anything runs: the tool, the language, the lane,
+ * each outbound host against the role's ceiling, each limit against its ceiling, and a task's
+ * models. A refusal names the rule and says what the role allows instead. A limit the request
+ * leaves out is lowered to the role's ceiling, never refused.
+ */
+import { type AcceptedExecutionV1, DEFAULT_LIMITS, type ExecutionLimits, type Lane, type Language, type Tool } from '@umca/contracts';
+import type { AcceptedTask } from '../accept-task-request.js';
+import { parseAllowedHostRule } from '../egress/allowed-host-rule.js';
+import { ruleWithin } from '../egress/rule-within.js';
+import { PolicyError } from '../policy-error.js';
+import type { AccessGrant } from './access-grant.js';
+
+function who(grant: AccessGrant): string {
+  const name = grant.principal.name ?? grant.principal.sub;
+  return grant.roles.length === 0
+    ? `${name} has no role this server's policy names (the token carries ${grant.principal.roles.length ? grant.principal.roles.join(', ') : 'none'})`
+    : `${name} (${grant.roles.length === 1 ? 'role' : 'roles'} ${grant.roles.join(', ')})`;
+}
+
+/** A refusal by the policy: 403, with the rule and the tool in its details. */
+export function policyDenied(grant: AccessGrant, tool: Tool, rule: string, message: string): PolicyError {
+  return new PolicyError('policy_denied', `${who(grant)} ${message}`, { details: { rule, tool } });
+}
+
+/** Throws unless the grant includes `tool`. */
+export function requireTool(grant: AccessGrant, tool: Tool): void {
+  if (grant.unrestricted || grant.tools.has(tool)) return;
+  const may = [...grant.tools];
+  throw policyDenied(grant, tool, 'tools', `may not use ${tool}; ${may.length ? `it may use ${may.join(', ')}` : 'it may use nothing'}`);
+}
+
+function requireLanguage(grant: AccessGrant, tool: Tool, language: Language): void {
+  if (grant.languages === 'any' || grant.languages.has(language)) return;
+  throw policyDenied(grant, tool, 'languages', `may not run ${language}; it may run ${[...grant.languages].join(', ') || 'nothing'}`);
+}
+
+function requireLane(grant: AccessGrant, tool: Tool, lane: Lane): void {
+  if (grant.lanes.has(lane)) return;
+  throw policyDenied(grant, tool, 'lanes', `may not use the ${lane} lane; it may use ${[...grant.lanes].join(', ') || 'none'}`);
+}
+
+function requireEgressWithin(grant: AccessGrant, tool: Tool, entries: readonly string[] | undefined): void {
+  for (const entry of entries ?? []) {
+    const rule = parseAllowedHostRule(entry);
+    if (grant.egressCeiling.some((ceiling) => ruleWithin(rule, ceiling))) continue;
+    const ceiling = grant.egressCeiling.map((ceiling) => ceiling.source);
+    throw policyDenied(
+      grant,
+      tool,
+      'allowedOutboundHosts',
+      `may not reach ${JSON.stringify(entry)}; ${ceiling.length ? `its code may reach at most ${ceiling.map((source) => JSON.stringify(source)).join(', ')}` : 'its code may reach no host'}`,
+    );
+  }
+}
+
+/** The limits a run gets: those asked for, each checked against its ceiling; those left out, the default lowered to the ceiling. */
+function limitsWithin(grant: AccessGrant, tool: Tool, asked: Partial<ExecutionLimits> | undefined): Partial<ExecutionLimits> {
+  const limits: Partial<ExecutionLimits> = { ...asked };
+  for (const name of ['timeoutMs', 'memoryMb', 'outputBytes'] as const) {
+    const ceiling = grant.limits[name];
+    const value = asked?.[name];
+    if (value !== undefined && value > ceiling) {
+      throw policyDenied(grant, tool, `limits.${name}`, `may ask for at most ${name} ${ceiling}, not ${value}`);
+    }
+    if (value === undefined && DEFAULT_LIMITS[name] > ceiling) limits[name] = ceiling;
+  }
+  return limits;
+}
+
+/** The execution as the policy allows it (limits lowered to the ceilings), or a refusal. */
+export function authorizeExecution(grant: AccessGrant, execution: AcceptedExecutionV1): AcceptedExecutionV1 {
+  if (grant.unrestricted) return execution;
+  requireTool(grant, 'run_code');
+  requireLanguage(grant, 'run_code', execution.request.language);
+  requireLane(grant, 'run_code', 'wasm');
+  requireEgressWithin(grant, 'run_code', execution.request.allowedOutboundHosts);
+  const limits = limitsWithin(grant, 'run_code', execution.request.limits);
+  return { ...execution, request: { ...execution.request, limits } };
+}
+
+/** The task as the policy allows it (its models are checked once known: authorizeModels). */
+export function authorizeTask(grant: AccessGrant, task: AcceptedTask): AcceptedTask {
+  if (grant.unrestricted) return task;
+  requireTool(grant, 'run_task');
+  requireLanguage(grant, 'run_task', task.request.language);
+  requireLane(grant, 'run_task', 'wasm');
+  requireEgressWithin(grant, 'run_task', task.request.allowedOutboundHosts);
+  const limits = limitsWithin(grant, 'run_task', task.request.limits);
+  return { ...task, request: { ...task.request, limits } };
+}
+
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
+}
+
+/** Throws unless every model a task would call (its model, then its fallbacks) matches one of the grant's patterns. */
+export function authorizeModels(grant: AccessGrant, models: readonly string[]): void {
+  if (grant.unrestricted) return;
+  const patterns = grant.models.map(globToRegExp);
+  for (const model of models) {
+    if (patterns.some((pattern) => pattern.test(model.trim()))) continue;
+    throw policyDenied(
+      grant,
+      'run_task',
+      'models',
+      `may not use the model ${JSON.stringify(model)}; ${grant.models.length ? `it may use ${grant.models.map((pattern) => JSON.stringify(pattern)).join(', ')}` : 'it may use no model'}`,
+    );
+  }
+}
