@@ -74,9 +74,7 @@ export function registerRunLookup(server: McpServer, deps: ToolDeps, offered: Ru
       const runId = String(variables.runId);
       let run: RunRecord;
       try {
-        const grant = grantOf(extra);
-        requireTool(grant, 'get_run');
-        run = visibleRun(grant, await runs.get(runId));
+        run = await runFor(runs, extra, runId);
       } catch (error) {
         throw resourceReadError(error, uri);
       }
@@ -100,6 +98,13 @@ export function registerRunLookup(server: McpServer, deps: ToolDeps, offered: Ru
   );
 }
 
+/** The run, if the request's grant has get_run and may see it; otherwise the refusal or "not found". */
+async function runFor(runs: ToolDeps['runs'], extra: Parameters<typeof grantOf>[0], runId: string): Promise<RunRecord> {
+  const grant = grantOf(extra);
+  requireTool(grant, 'get_run');
+  return visibleRun(grant, await runs.get(runId));
+}
+
 function registerGetRun(server: McpServer, deps: ToolDeps): void {
   const { runs } = deps;
   server.registerTool(
@@ -114,9 +119,7 @@ function registerGetRun(server: McpServer, deps: ToolDeps): void {
     async ({ runId }, extra) => {
       let run: RunRecord;
       try {
-        const grant = grantOf(extra);
-        requireTool(grant, 'get_run');
-        run = visibleRun(grant, await runs.get(runId));
+        run = await runFor(runs, extra, runId);
       } catch (error) {
         return refusalAsToolError(deps, extra, error);
       }

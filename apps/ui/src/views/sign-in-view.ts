@@ -42,9 +42,9 @@ export function signInView(session: Extract<Session, { state: 'signed-out' }>): 
     el(
       'p',
       {},
-      'This server takes UMCA tokens. Ask its operator for one (',
+      'This server runs code only for callers with a bearer token. Paste one here (its operator makes them with ',
       el('code', {}, 'umca token create --role developer'),
-      ') and paste it here; it stays in this tab.',
+      '); it stays in this tab.',
     ),
     field,
     el(

@@ -69,25 +69,30 @@ function limitsWithin(grant: AccessGrant, tool: Tool, asked: Partial<ExecutionLi
   return limits;
 }
 
+/** What code and tasks share: the tool, the language, the lane, the hosts; the limits as they will be. */
+function authorizeRun(
+  grant: AccessGrant,
+  tool: 'run_code' | 'run_task',
+  request: { language: Language; allowedOutboundHosts?: readonly string[] | undefined; limits?: Partial<ExecutionLimits> | undefined },
+): Partial<ExecutionLimits> {
+  requireTool(grant, tool);
+  requireLanguage(grant, tool, request.language);
+  requireLane(grant, tool, 'wasm');
+  requireEgressWithin(grant, tool, request.allowedOutboundHosts);
+  return limitsWithin(grant, tool, request.limits);
+}
+
 /** The execution as the policy allows it (limits lowered to the ceilings), or a refusal. */
 export function authorizeExecution(grant: AccessGrant, execution: AcceptedExecutionV1): AcceptedExecutionV1 {
   if (grant.unrestricted) return execution;
-  requireTool(grant, 'run_code');
-  requireLanguage(grant, 'run_code', execution.request.language);
-  requireLane(grant, 'run_code', 'wasm');
-  requireEgressWithin(grant, 'run_code', execution.request.allowedOutboundHosts);
-  const limits = limitsWithin(grant, 'run_code', execution.request.limits);
+  const limits = authorizeRun(grant, 'run_code', execution.request);
   return { ...execution, request: { ...execution.request, limits } };
 }
 
 /** The task as the policy allows it (its models are checked once known: authorizeModels). */
 export function authorizeTask(grant: AccessGrant, task: AcceptedTask): AcceptedTask {
   if (grant.unrestricted) return task;
-  requireTool(grant, 'run_task');
-  requireLanguage(grant, 'run_task', task.request.language);
-  requireLane(grant, 'run_task', 'wasm');
-  requireEgressWithin(grant, 'run_task', task.request.allowedOutboundHosts);
-  const limits = limitsWithin(grant, 'run_task', task.request.limits);
+  const limits = authorizeRun(grant, 'run_task', task.request);
   return { ...task, request: { ...task.request, limits } };
 }
 
