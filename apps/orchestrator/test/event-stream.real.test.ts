@@ -30,7 +30,8 @@ describe('GET /v1/runs/{id}/events', () => {
     expect(stream.retry).toBe(500);
     const seen = types(stream.messages);
     expect(seen[0]).toBe('dev.umca.run.created.v1');
-    expect(seen[1]).toBe('dev.umca.run.started.v1');
+    // The router's decision, then the start (docs/wasmtime-lane.md).
+    expect(seen.slice(1, 3)).toEqual(['dev.umca.lane.selected.v1', 'dev.umca.run.started.v1']);
     expect(seen.slice(-2)).toEqual(['dev.umca.code.executed.v1', 'dev.umca.run.ended.v1']);
     const output = stream.messages
       .filter((message) => JSON.parse(message.data).type === 'dev.umca.output.appended.v1')

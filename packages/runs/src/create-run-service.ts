@@ -63,7 +63,10 @@ export interface RunServiceOptions {
   now?: () => Date;
   newRunId?: () => string;
   /** Told about each finished run (metrics). */
-  onRunEnded?: (run: { status: ExecutionResult['status']; durationMs: number }, language: string) => void;
+  onRunEnded?: (
+    run: Pick<ExecutionResult, 'status' | 'durationMs'> & Partial<Pick<ExecutionResult, 'lane' | 'runtime'>>,
+    language: string,
+  ) => void;
   /** Told about each event that could not be published (metrics); the run's warnings say so too. */
   onPublishFailed?: (type: UmcaEventType) => void;
   /** Models for tasks; without them a task is refused with what to set. */
@@ -105,8 +108,9 @@ export function createRunService(options: RunServiceOptions): RunService {
     });
     const result = await runner.execute(execution, {
       signal: controller.signal,
-      onStart: ({ queuedMs, lane, runtime }) => {
+      onStart: ({ queuedMs, lane, runtime, selection }) => {
         recorder.record(() => store.runs.update(runId, { status: 'running', startedAt: now().toISOString() }), 'recording the start');
+        if (selection) recorder.publish('dev.umca.lane.selected.v1', { runId, ...selection });
         recorder.publish('dev.umca.run.started.v1', { runId, lane, runtime, queuedMs });
       },
       onOutput: recorder.output,

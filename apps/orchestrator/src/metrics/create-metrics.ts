@@ -7,7 +7,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 export interface ServiceMetrics {
   readonly registry: Registry;
-  runEnded(labels: { status: string; language: string }, seconds: number): void;
+  /** A run ended; `lane` and `runtime` when it ran in one (a code run), for the share per lane. */
+  runEnded(labels: { status: string; language: string; lane?: string; runtime?: string }, seconds: number): void;
   sseClients(delta: 1 | -1): void;
   httpRequest(labels: { method: string; route: string; status: number }): void;
   /** An event that could not be published (the run's warnings say which). */
@@ -21,6 +22,12 @@ export function createMetrics(options: { activeRuns: () => number }): ServiceMet
     name: 'umca_runs_total',
     help: 'Runs that ended, by status and language.',
     labelNames: ['status', 'language'] as const,
+    registers: [registry],
+  });
+  const lanes = new Counter({
+    name: 'umca_lane_runs_total',
+    help: 'Code runs that ended, by the lane and runtime the router chose: the share of runs per lane.',
+    labelNames: ['lane', 'runtime'] as const,
     registers: [registry],
   });
   const duration = new Histogram({
@@ -54,8 +61,9 @@ export function createMetrics(options: { activeRuns: () => number }): ServiceMet
   return {
     registry,
     eventPublishFailed: (type) => publishFailures.inc({ type }),
-    runEnded(labels, seconds) {
+    runEnded({ lane, runtime, ...labels }, seconds) {
       runs.inc(labels);
+      if (lane && runtime) lanes.inc({ lane, runtime });
       duration.observe({ language: labels.language }, seconds);
     },
     sseClients: (delta) => sse.inc(delta),

@@ -115,6 +115,8 @@ export function registerServiceRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps):
         isolation: stats.isolation,
         activeRuns: deps.runs.activeCount(),
         idleSandboxes: stats.idleSandboxes,
+        runtimes: [...new Set(stats.lanes.flatMap((lane) => lane.runtimes ?? []))],
+        unavailableRuntimes: stats.lanes.flatMap((lane) => lane.unavailable ?? []).map(({ runtime, reason }) => ({ runtime, reason })),
         lastEventOffset: await deps.bus.lastOffset(),
       },
       200,

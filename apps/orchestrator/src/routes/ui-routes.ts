@@ -24,7 +24,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export function registerUiRoutes(app: OpenAPIHono<EdgeEnv>, uiDir: string, options: { connectTo?: readonly string[] } = {}): void {
   const headers = {
     'cache-control': 'no-cache',
-    'content-security-policy': `default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src ${["'self'", ...(options.connectTo ?? [])].join(' ')}`,
+    // img-src blob: shows the pictures a run wrote, decoded in the page (never fetched from elsewhere).
+    'content-security-policy': `default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob:; connect-src ${["'self'", ...(options.connectTo ?? [])].join(' ')}`,
     'x-content-type-options': 'nosniff',
   };
   const serve = (file: string) => async (context: Context) =>

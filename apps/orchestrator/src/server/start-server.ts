@@ -87,7 +87,11 @@ export async function startServer(
     logger,
     ...(options.runner ? { runner: options.runner } : {}),
     ...(options.modelEnv ? { modelEnv: options.modelEnv } : {}),
-    onRunEnded: (run, language) => metrics?.runEnded({ status: run.status, language }, run.durationMs / 1000),
+    onRunEnded: (run, language) =>
+      metrics?.runEnded(
+        { status: run.status, language, ...(run.lane ? { lane: run.lane } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) },
+        run.durationMs / 1000,
+      ),
     onPublishFailed: (type) => metrics?.eventPublishFailed(type),
   });
   const { store, bus, runner, runs } = service;

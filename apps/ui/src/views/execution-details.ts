@@ -6,6 +6,7 @@
  */
 import type { Run } from '@umca/contracts';
 import { dateTime, el, formatBytes, formatMs, formatSeconds, statusBadge } from '../dom.js';
+import { outputFiles } from './output-files.js';
 
 type ExecutionRun = Extract<Run, { kind: 'execution' }>;
 
@@ -96,6 +97,7 @@ export function executionDetails(run: ExecutionRun): Node[] {
       el('dd', {}, run.language),
       el('dt', {}, 'lane'),
       el('dd', {}, result ? `${result.lane} / ${result.runtime ?? '?'} / isolation ${result.isolation}` : '–'),
+      ...(result?.selection ? [el('dt', {}, 'why this lane'), el('dd', { 'data-testid': 'lane-reason' }, result.selection.reason)] : []),
       el('dt', {}, 'created'),
       el('dd', {}, dateTime(run.createdAt)),
       el('dt', {}, 'duration'),
@@ -118,15 +120,7 @@ export function executionDetails(run: ExecutionRun): Node[] {
     el('h2', { class: 'section' }, 'Output'),
     outputBox(run),
     ...errorBox(run),
-    result?.files.length || result?.droppedFiles
-      ? el(
-          'div',
-          {},
-          el('h2', { class: 'section' }, 'Files'),
-          el('ul', {}, ...result.files.map((file) => el('li', { class: 'mono' }, `${file.path} (${file.sizeBytes} bytes)`))),
-          result.droppedFiles ? el('p', { class: 'mono' }, result.droppedFiles.summary) : null,
-        )
-      : null,
+    result?.files.length || result?.droppedFiles ? outputFiles(result) : null,
     el('h2', { class: 'section' }, 'Outbound requests'),
     egressTable(run),
   ];

@@ -12,6 +12,8 @@ function describe(event: UmcaEvent): { kind: string; text: string } {
         kind: 'info',
         text: `created: ${event.data.language}, ${event.data.codeBytes} bytes, limit ${formatMs(event.data.limits.timeoutMs)}`,
       };
+    case 'dev.umca.lane.selected.v1':
+      return { kind: 'info', text: `lane: ${event.data.lane}/${event.data.runtime}, ${event.data.reason}` };
     case 'dev.umca.run.started.v1':
       return {
         kind: 'info',

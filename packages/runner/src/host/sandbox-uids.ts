@@ -1,7 +1,7 @@
 /**
  * @module sandbox-uids
  * The unprivileged host uids (and gids, the same numbers) that sandboxes use when UMCA runs as
- * root. Each zygote gets half of the range: its first id for itself, the rest for its runs, one
+ * root. Each zygote gets an equal share of the range: its first id for itself, the rest for its runs, one
  * per live run. Nothing else on the machine should own these ids.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import type { SandboxIds } from './sandbox-command.js';
 /** 1024 ids from 2,000,000,000: above the ranges Linux distributions and systemd hand out. */
 export const DEFAULT_SANDBOX_UIDS: SandboxIds = { first: 2_000_000_000, count: 1024 };
 /** Each zygote needs its own id and one per live child (at most 256 per zygote). */
-const MIN_COUNT = 2 * (1 + 256);
+const MIN_COUNT = 3 * (1 + 256);
 const MAX_ID = 0xfffffffe;
 
 const describe = (ids: SandboxIds) => `${ids.first}-${ids.first + ids.count - 1}`;
@@ -52,13 +52,10 @@ export function checkSandboxUids(ids: SandboxIds, passwd = readPasswd()): Sandbo
   return ids;
 }
 
-/** Splits the range between the two zygotes (Python, and JavaScript with WASI). */
-export function splitSandboxUids(ids: SandboxIds): [SandboxIds, SandboxIds] {
-  const half = Math.floor(ids.count / 2);
-  return [
-    { first: ids.first, count: half },
-    { first: ids.first + half, count: half },
-  ];
+/** Splits the range between the zygotes (Python, JavaScript with WASI, and the Wasmtime lane's). */
+export function splitSandboxUids(ids: SandboxIds, parts = 2): SandboxIds[] {
+  const share = Math.floor(ids.count / parts);
+  return Array.from({ length: parts }, (_, index) => ({ first: ids.first + index * share, count: share }));
 }
 
 function readPasswd(): string {

@@ -21,6 +21,8 @@ export interface SandboxAddon {
   fork(options?: ForkOptions): number;
   /** Forks a throwaway child that enters a run's namespaces; null when it could, else what failed. */
   checkRunNamespaces(options: ForkOptions): string | null;
+  /** Gives each run forked with its own namespaces an empty tmpfs of at most `bytes` at `path`. */
+  setRunWorkdir(workdir: { path: string; bytes: number }): void;
   /** True in a child that `fork` made, false in the zygote. */
   isForkedChild(): boolean;
   hardenProcess(): void;

@@ -38,11 +38,12 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   if (message?.type !== 'run') return addon.exit(0);
   const order = message.order;
   const received = performance.now();
+  const reserve = options.runtimes[order.language]?.reserve;
   addon.setLimits({
     cpuSeconds: Math.ceil(order.budgetMs / 1000) + 1,
-    dataBytes: addon.dataBytes() + order.limits.memoryMb * MIB + DATA_HEADROOM_BYTES,
+    dataBytes: addon.dataBytes() + order.limits.memoryMb * MIB + DATA_HEADROOM_BYTES + (reserve?.dataBytes ?? 0),
     openFiles: 64,
-    fileSizeBytes: 0,
+    fileSizeBytes: reserve?.fileBytes ?? 0,
   });
   const conclude = (outcome: ChildOutcome): never => {
     channel.send({ type: 'result', outcome: { ...outcome, programMs: performance.now() - received } });

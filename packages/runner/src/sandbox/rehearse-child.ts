@@ -22,6 +22,7 @@ const PROGRAMS: Record<RunOrder['language'], string> = {
 
 export async function rehearseChild(addon: SandboxAddon, runtimes: Partial<Record<RunOrder['language'], SandboxRuntime>>): Promise<void> {
   for (const language of Object.keys(runtimes) as Array<RunOrder['language']>) {
+    if (runtimes[language]?.childrenOnly) continue;
     const [hostEnd, childEnd] = addon.socketPair();
     try {
       const host = new SyncChannel(hostEnd);

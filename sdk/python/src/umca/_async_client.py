@@ -23,6 +23,7 @@ from ._models import (
     Language,
     Limits,
     OutputChunk,
+    PythonRuntime,
     Readiness,
     Run,
     RunAccepted,
@@ -93,13 +94,21 @@ class AsyncUmca:
         limits: Limits | None = None,
         files: Mapping[str, str | bytes] | None = None,
         stdin: str | None = None,
+        runtime: PythonRuntime | None = None,
         on_stdout: AsyncOutputHandler | None = None,
         on_stderr: AsyncOutputHandler | None = None,
         on_event: AsyncEventHandler | None = None,
     ) -> ExecutionResult:
         """Runs code in a sandbox and returns its result; see `Umca.run_code`."""
         stream = self.stream_code(
-            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin, on_event=on_event
+            code,
+            language,
+            allowed_outbound_hosts=allowed_outbound_hosts,
+            limits=limits,
+            files=files,
+            stdin=stdin,
+            runtime=runtime,
+            on_event=on_event,
         )
         return await _consume(stream, on_stdout, on_stderr)
 
@@ -112,13 +121,14 @@ class AsyncUmca:
         limits: Limits | None = None,
         files: Mapping[str, str | bytes] | None = None,
         stdin: str | None = None,
+        runtime: PythonRuntime | None = None,
         on_event: AsyncEventHandler | None = None,
     ) -> AsyncGenerator[OutputChunk | ExecutionResult, None]:
         """Runs code and yields its `OutputChunk`s while it runs, then its `ExecutionResult`:
         ``async for item in umca.stream_code(code)``. The code is submitted when iteration starts.
         Closing it early (``contextlib.aclosing`` around a loop you may leave) cancels the run."""
         accepted = await self.submit_execution(
-            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin
+            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin, runtime=runtime
         )
         async with aclosing(self._drive(accepted.run_id, ExecutionResult, on_event)) as items:
             async for item in items:
@@ -133,9 +143,12 @@ class AsyncUmca:
         limits: Limits | None = None,
         files: Mapping[str, str | bytes] | None = None,
         stdin: str | None = None,
+        runtime: PythonRuntime | None = None,
     ) -> RunAccepted:
         """Starts a run and returns at once."""
-        body = _wire.execution_body(code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin)
+        body = _wire.execution_body(
+            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin, runtime=runtime
+        )
         return _wire.read_run_accepted(await self._request("POST", "/v1/executions", json=body, headers=_wire.RESPOND_ASYNC))
 
     # --- tasks --------------------------------------------------------------------------------

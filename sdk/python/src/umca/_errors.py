@@ -17,6 +17,8 @@ class UmcaError(Exception):
     - ``api_error``: the server answered with a problem (`UmcaApiError`);
     - ``unexpected_response``: the answer is not what UMCA sends (is `base_url` a UMCA server?);
     - ``invalid_base_url``: `base_url` is not an http(s) URL;
+    - ``invalid_argument``: arguments that cannot go together (`runtime` with a language other than Python),
+      raised before anything is sent;
     - ``timeout``: a request took longer than the client's `timeout` (`UmcaTimeoutError`);
     - ``stream_lost``: an event stream kept breaking (`UmcaStreamError`);
     - ``run_incomplete``: a run ended without a result (`UmcaRunIncompleteError`).

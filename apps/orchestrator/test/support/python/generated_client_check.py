@@ -100,6 +100,7 @@ offsets = [offset for offset, _ in events]
 step("offsets only grow", offsets == sorted(set(offsets)) and len(offsets) >= 4, offsets)
 by_type = {
     "dev.umca.run.created.v1": models.RunCreatedEvent,
+    "dev.umca.lane.selected.v1": models.LaneSelectedEvent,
     "dev.umca.run.started.v1": models.RunStartedEvent,
     "dev.umca.output.appended.v1": models.OutputAppendedEvent,
     "dev.umca.code.executed.v1": models.CodeExecutedEvent,

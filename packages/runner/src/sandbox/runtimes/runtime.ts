@@ -20,9 +20,20 @@ export interface RunContext {
 export interface SandboxRuntime {
   readonly runtime: ChildOutcome['runtime'];
   /**
+   * Runs only in forked children, never in the zygote (no warm-up, no rehearsal): it starts
+   * threads, which a fork would not carry over.
+   */
+  readonly childrenOnly?: boolean;
+  /**
+   * What a run of this runtime needs beyond the program's memory limit: data bytes the runtime
+   * maps for every run (an interpreter's initial memory), and the most its files may take
+   * (0: it writes no real files).
+   */
+  readonly reserve?: { readonly dataBytes: number; readonly fileBytes: number };
+  /**
    * Optional work done once in the zygote after warm-up (trusted code only): every child inherits
    * its result, a copy of its own, so a run does not pay for it.
    */
   prepare?(): void;
-  run(context: RunContext): Promise<ChildOutcome>;
+  run(context: RunContext): Promise<ChildOutcome> | ChildOutcome;
 }
