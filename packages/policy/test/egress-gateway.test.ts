@@ -130,3 +130,40 @@ describe('createEgressGateway against a real HTTP server', () => {
     expect(bad.attempt.verdict).toBe('denied');
   });
 });
+
+describe('tunnel (the container lane’s CONNECT)', () => {
+  it('connects to an address it checked, for an allowed https host and port only', async () => {
+    const gateway = createEgressGateway({ resolveHost: async () => ['127.0.0.1'] });
+    const allowed = await gateway.tunnel(
+      createEgressPolicy([`https://127.0.0.1:${fixture.port}`]),
+      { host: '127.0.0.1', port: fixture.port },
+      { deadline: deadline() },
+    );
+    expect(allowed.attempt).toMatchObject({ method: 'CONNECT', verdict: 'allowed', address: '127.0.0.1' });
+    expect(allowed.socket).toBeDefined();
+    allowed.socket?.destroy();
+    // The port is part of the rule: another port on the same host is refused, unconnected.
+    const otherPort = await gateway.tunnel(
+      createEgressPolicy([`https://127.0.0.1:${fixture.port}`]),
+      { host: '127.0.0.1', port: 22 },
+      { deadline: deadline() },
+    );
+    expect(otherPort.socket).toBeUndefined();
+    expect(otherPort.attempt.verdict).toBe('denied');
+    // A name allowed by a wildcard that resolves to a private address is refused after the lookup.
+    const rebound = await gateway.tunnel(
+      createEgressPolicy(['https://*.example.com']),
+      { host: 'api.example.com', port: 443 },
+      { deadline: deadline() },
+    );
+    expect(rebound.socket).toBeUndefined();
+    expect(rebound.attempt).toMatchObject({ verdict: 'denied', url: 'https://api.example.com:443' });
+    // Nothing without a rule, and no port outside 1-65535.
+    expect(
+      (await gateway.tunnel(createEgressPolicy([]), { host: 'example.com', port: 443 }, { deadline: deadline() })).attempt.verdict,
+    ).toBe('denied');
+    expect(
+      (await gateway.tunnel(createEgressPolicy(['*://*:*']), { host: 'example.com', port: 70_000 }, { deadline: deadline() })).error,
+    ).toMatch(/port from 1 to 65535/);
+  });
+});

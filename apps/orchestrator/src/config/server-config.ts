@@ -24,6 +24,12 @@ export const serverConfigSchema = z
     concurrency: z.coerce.number().int().min(1).max(256).optional().describe('Runs executing at once. Env UMCA_RUNNER_CONCURRENCY.'),
     allowReducedIsolation: z.boolean().default(false).describe('Run without bubblewrap. Env UMCA_ALLOW_REDUCED_ISOLATION=1.'),
     wheelhouse: z.string().optional().describe('Folder of pure-Python wheels. Env UMCA_WHEELHOUSE.'),
+    containerLane: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Offer the container lane (native python3 and node under bubblewrap) to callers whose policy allows it. Env UMCA_CONTAINER_LANE=1.',
+      ),
     model: z.string().min(1).optional().describe('Default model for tasks, provider:model. Env UMCA_MODEL.'),
     fallbackModels: z
       .array(z.string().min(1))
@@ -104,6 +110,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_RUNNER_CONCURRENCY) values.concurrency = env.UMCA_RUNNER_CONCURRENCY;
   if (env.UMCA_ALLOW_REDUCED_ISOLATION === '1') values.allowReducedIsolation = true;
   if (env.UMCA_WHEELHOUSE) values.wheelhouse = env.UMCA_WHEELHOUSE;
+  if (env.UMCA_CONTAINER_LANE === '1') values.containerLane = true;
   if (env.UMCA_UNSAFE_NO_AUTH === '1') values.unsafeNoAuth = true;
   if (env.UMCA_OIDC_ISSUER) values.oidcIssuer = env.UMCA_OIDC_ISSUER;
   if (env.UMCA_OIDC_AUDIENCE) values.oidcAudience = env.UMCA_OIDC_AUDIENCE;
@@ -147,6 +154,7 @@ const SETTING_NAMES: Readonly<Record<keyof ServerConfig, { flag?: string; env: s
   concurrency: { flag: '--concurrency', env: 'UMCA_RUNNER_CONCURRENCY' },
   allowReducedIsolation: { flag: '--allow-reduced-isolation', env: 'UMCA_ALLOW_REDUCED_ISOLATION' },
   wheelhouse: { flag: '--wheelhouse', env: 'UMCA_WHEELHOUSE' },
+  containerLane: { flag: '--container-lane', env: 'UMCA_CONTAINER_LANE' },
   model: { flag: '--model', env: 'UMCA_MODEL' },
   fallbackModels: { flag: '--fallback-model', env: 'UMCA_MODEL_FALLBACKS' },
   mcpSampling: { env: 'UMCA_MCP_SAMPLING' },

@@ -18,6 +18,8 @@ export interface ServiceSettings {
   dataDir: string;
   concurrency?: number;
   allowReducedIsolation?: boolean;
+  /** Offer the container lane (see RunnerOptions.containerLane). */
+  containerLane?: boolean;
   wheelhouse?: string;
   model?: string;
   fallbackModels?: readonly string[];
@@ -57,6 +59,7 @@ export async function openService(settings: ServiceSettings, options: OpenServic
         logger,
         ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
         ...(settings.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
+        ...(settings.containerLane ? { containerLane: true } : {}),
         ...(settings.wheelhouse ? { wheelhouseDir: settings.wheelhouse } : {}),
       }));
   } catch (error) {

@@ -10,8 +10,10 @@ import { el, formatMs, statusBadge } from '../dom.js';
 export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) => void; refresh: () => Promise<void> } {
   const list = el('ul', { class: 'runs', 'data-testid': 'runs' });
   const none = el('p', { class: 'empty' }, 'Loading the runs…');
+  const share = el('p', { class: 'meta', 'data-testid': 'lane-share' });
   const showNone = () => {
     none.hidden = list.childElementCount > 0;
+    showShare();
   };
   const byId = new Map<string, { summary: Partial<RunSummary> & { id: string }; item: HTMLLIElement }>();
 
@@ -45,6 +47,23 @@ export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) 
     return item;
   };
 
+  /** The share of the listed code runs per lane and runtime: "wasm/pyodide 12 (60 %) · ...". */
+  function showShare(): void {
+    const counts = new Map<string, number>();
+    for (const { summary } of byId.values()) {
+      if (summary.kind === 'task' || !summary.lane) continue;
+      const key = `${summary.lane}/${summary.runtime ?? '?'}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
+    share.textContent = total
+      ? `lanes of the last ${total} code runs: ${[...counts]
+          .sort((a, b) => b[1] - a[1])
+          .map(([key, count]) => `${key} ${count} (${Math.round((100 * count) / total)} %)`)
+          .join(' · ')}`
+      : '';
+  }
+
   const update = (id: string, patch: Partial<RunSummary>) => {
     const known = byId.get(id);
     const summary = { ...(known?.summary ?? {}), ...patch, id };
@@ -54,7 +73,7 @@ export function runsView(): { element: HTMLElement; onEvent: (event: UmcaEvent) 
   };
 
   return {
-    element: el('div', { class: 'panel', 'data-testid': 'runs-panel' }, el('h2', {}, 'Runs'), list, none),
+    element: el('div', { class: 'panel', 'data-testid': 'runs-panel' }, el('h2', {}, 'Runs'), share, list, none),
     async refresh() {
       try {
         const { runs } = await umca.listRuns({ limit: 50 });

@@ -15,6 +15,8 @@ import type { EgressPolicyV1 } from './egress-policy.js';
 export interface AcceptedExecutionV1 {
   readonly request: ParsedExecutionRequest;
   readonly egress: EgressPolicyV1;
+  /** The lanes the caller may use (its grant); absent: every lane the runner has. */
+  readonly lanes?: readonly Lane[];
 }
 
 export interface ExecuteOptionsV1 {

@@ -73,11 +73,16 @@ function limitsWithin(grant: AccessGrant, tool: Tool, asked: Partial<ExecutionLi
 function authorizeRun(
   grant: AccessGrant,
   tool: 'run_code' | 'run_task',
-  request: { language: Language; allowedOutboundHosts?: readonly string[] | undefined; limits?: Partial<ExecutionLimits> | undefined },
+  request: {
+    language: Language;
+    lane?: Lane | undefined;
+    allowedOutboundHosts?: readonly string[] | undefined;
+    limits?: Partial<ExecutionLimits> | undefined;
+  },
 ): Partial<ExecutionLimits> {
   requireTool(grant, tool);
   requireLanguage(grant, tool, request.language);
-  requireLane(grant, tool, 'wasm');
+  requireLane(grant, tool, request.lane ?? 'wasm');
   requireEgressWithin(grant, tool, request.allowedOutboundHosts);
   return limitsWithin(grant, tool, request.limits);
 }
@@ -86,7 +91,7 @@ function authorizeRun(
 export function authorizeExecution(grant: AccessGrant, execution: AcceptedExecutionV1): AcceptedExecutionV1 {
   if (grant.unrestricted) return execution;
   const limits = authorizeRun(grant, 'run_code', execution.request);
-  return { ...execution, request: { ...execution.request, limits } };
+  return { ...execution, request: { ...execution.request, limits }, lanes: [...grant.lanes] };
 }
 
 /** The task as the policy allows it (its models are checked once known: authorizeModels). */

@@ -8,7 +8,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { connect, type LookupFunction, type Socket } from 'node:net';
 import type { EgressAttempt, EgressPolicyV1 } from '@umca/contracts';
 
 export interface EgressRequest {
@@ -47,8 +47,21 @@ export interface EgressGatewayOptions {
   now?: () => number;
 }
 
+export interface TunnelOutcome {
+  /** Connected to the checked address; the caller pipes it and ends it. */
+  readonly socket?: Socket;
+  readonly error?: string;
+  readonly attempt: EgressAttempt;
+}
+
 export interface EgressGateway {
   send(policy: EgressPolicyV1, request: EgressRequest, options: { deadline: number }): Promise<EgressOutcome>;
+  /**
+   * A TCP tunnel for an HTTPS `CONNECT host:port` (the container lane's proxy, whose programs
+   * speak TLS themselves): checked as `https://host:port` against the policy, the name resolved
+   * here and every address checked, then connected to the checked address only.
+   */
+  tunnel(policy: EgressPolicyV1, target: { host: string; port: number }, options: { deadline: number }): Promise<TunnelOutcome>;
 }
 
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -137,6 +150,56 @@ export function createEgressGateway(options: EgressGatewayOptions = {}): EgressG
         return { response, attempt: record({ verdict: 'allowed', rule: target.rule, address, reason, status: response.status }) };
       } catch (error) {
         const reason = `allowed by "${target.rule}", but the request failed: ${(error as Error).message}`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, address, reason }) };
+      }
+    },
+    async tunnel(policy, { host, port }, { deadline }) {
+      const started = now();
+      const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+      const url = `https://${hostPart}:${port}`;
+      const record = (fields: Omit<EgressAttempt, 'method' | 'url' | 'durationMs'>): EgressAttempt => ({
+        method: 'CONNECT',
+        url: url.slice(0, 2048),
+        durationMs: Math.max(0, now() - started),
+        ...fields,
+      });
+      if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+        const reason = `CONNECT needs a port from 1 to 65535, not ${JSON.stringify(String(port).slice(0, 20))}`;
+        return { error: reason, attempt: record({ verdict: 'denied', reason }) };
+      }
+      const verdict = policy.checkUrl(`${url}/`);
+      if (!verdict.allowed)
+        return { error: `egress denied: ${verdict.reason}`, attempt: record({ verdict: 'denied', reason: verdict.reason }) };
+      const { target } = verdict;
+      let addresses: string[];
+      try {
+        addresses = target.isIpLiteral ? [target.host] : await resolveHost(target.host);
+      } catch (error) {
+        const reason = `allowed by "${target.rule}", but ${target.host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
+        return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, reason }) };
+      }
+      const addressVerdict = policy.checkAddresses(target, addresses);
+      if (!addressVerdict.allowed) {
+        return {
+          error: `egress denied: ${addressVerdict.reason}`,
+          attempt: record({ verdict: 'denied', rule: target.rule, reason: addressVerdict.reason }),
+        };
+      }
+      const address = addressVerdict.address;
+      const remaining = Math.min(requestTimeoutMs, deadline - now());
+      try {
+        const socket = await new Promise<Socket>((resolve, reject) => {
+          const connection = connect({ host: address, port: target.port, timeout: Math.max(1, remaining) });
+          connection.once('connect', () => {
+            connection.setTimeout(0);
+            resolve(connection);
+          });
+          connection.once('timeout', () => connection.destroy(new Error('the connection timed out')));
+          connection.once('error', reject);
+        });
+        return { socket, attempt: record({ verdict: 'allowed', rule: target.rule, address, reason: `allowed by "${target.rule}"` }) };
+      } catch (error) {
+        const reason = `allowed by "${target.rule}", but the connection failed: ${(error as Error).message}`;
         return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, address, reason }) };
       }
     },

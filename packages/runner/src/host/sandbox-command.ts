@@ -104,7 +104,7 @@ export function packageDir(name: string, from?: string): string | undefined {
 }
 
 /** Bind or symlink the top-level system folders the way the host has them (usr-merged or not). */
-function systemMounts(): string[] {
+export function systemMounts(): string[] {
   const args = ['--ro-bind', '/usr', '/usr'];
   for (const folder of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
     if (!existsSync(folder)) continue;

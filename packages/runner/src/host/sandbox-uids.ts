@@ -11,7 +11,8 @@ import type { SandboxIds } from './sandbox-command.js';
 /** 1024 ids from 2,000,000,000: above the ranges Linux distributions and systemd hand out. */
 export const DEFAULT_SANDBOX_UIDS: SandboxIds = { first: 2_000_000_000, count: 1024 };
 /** Each zygote needs its own id and one per live child (at most 256 per zygote). */
-const MIN_COUNT = 3 * (1 + 256);
+/** Three zygotes, each with an id and 256 runs, and the container lane's 64 runs. */
+const MIN_COUNT = 3 * (1 + 256) + 64;
 const MAX_ID = 0xfffffffe;
 
 const describe = (ids: SandboxIds) => `${ids.first}-${ids.first + ids.count - 1}`;
@@ -50,6 +51,14 @@ export function checkSandboxUids(ids: SandboxIds, passwd = readPasswd()): Sandbo
     }
   }
   return ids;
+}
+
+/** The last `count` ids for the container lane's runs, the rest for the zygotes. */
+export function carveSandboxUids(ids: SandboxIds, count: number): [SandboxIds, SandboxIds] {
+  return [
+    { first: ids.first, count: ids.count - count },
+    { first: ids.first + ids.count - count, count },
+  ];
 }
 
 /** Splits the range between the zygotes (Python, JavaScript with WASI, and the Wasmtime lane's). */
