@@ -93,3 +93,27 @@ if ! node packages/runner/scripts/prepare-wasmtime.mjs --status; then
   say "preparing the Wasmtime lane (about 13 minutes the first time)"
   node packages/runner/scripts/prepare-wasmtime.mjs >/dev/null
 fi
+
+# The Spin app (spin/code-runner-wasm, docs/spin.md): componentize-py and spin-sdk (PyPI) in a
+# virtualenv of their own, which its build.sh also creates when it is missing; and jco (npm), which
+# transpiles the component for the local WASI-HTTP host, in a folder of its own under node_modules
+# like the Inspector. The `spin` CLI itself comes only from GitHub releases, out of reach here.
+COMPONENTIZE_PY_VERSION=0.25.1
+SPIN_SDK_VERSION=5.0.0
+spin_venv=node_modules/.umca-spin-python
+if ! "$spin_venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('componentize-py') != '$COMPONENTIZE_PY_VERSION' or m.version('spin-sdk') != '$SPIN_SDK_VERSION')" 2>/dev/null; then
+  say "installing componentize-py $COMPONENTIZE_PY_VERSION and spin-sdk $SPIN_SDK_VERSION into $spin_venv"
+  rm -rf "$spin_venv"
+  python3 -m venv "$spin_venv"
+  "$spin_venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY_VERSION" "spin-sdk==$SPIN_SDK_VERSION" >&2
+fi
+
+JCO_VERSION=1.35.0
+jco=node_modules/.umca-jco
+if [ "$(node -p "try { require('./$jco/node_modules/@bytecodealliance/jco/package.json').version } catch { '' }")" != "$JCO_VERSION" ]; then
+  say "installing jco $JCO_VERSION into $jco"
+  rm -rf "$jco"
+  mkdir -p "$jco"
+  printf '{"private":true}\n' >"$jco/package.json"
+  npm install --prefix "$jco" --no-audit --no-fund --loglevel=error --no-package-lock "@bytecodealliance/jco@$JCO_VERSION" >&2
+fi
