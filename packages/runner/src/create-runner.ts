@@ -79,27 +79,39 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
     async execute(accepted, execute = {}) {
       const started = now();
       if (closed) return unstartedResult({ status: 'rejected', reason: 'the runner is closed', isolation });
+      // Decided before the queue: a refusal waits for no slot, and a busy result names its lane.
+      const decision = selectLane(accepted.request, accepted.lanes, containerAvailability);
+      if ('refused' in decision) return unstartedResult({ status: 'rejected', reason: decision.refused, isolation });
       const slot = await slots.acquire({ timeoutMs: settings.queueTimeoutMs, ...(execute.signal ? { signal: execute.signal } : {}) });
       if (!slot.acquired) {
         const waited = now() - started;
         if (slot.reason === 'aborted') {
-          return unstartedResult({ status: 'cancelled', reason: 'the run was cancelled before it started', isolation, durationMs: waited });
+          return unstartedResult({
+            status: 'cancelled',
+            reason: 'the run was cancelled before it started',
+            isolation,
+            durationMs: waited,
+            lane: decision.lane,
+          });
         }
         const reason =
           slot.reason === 'busy'
             ? `the runner is busy: ${settings.concurrency} runs are executing and ${settings.queueLimit} are waiting; try again later or raise UMCA_RUNNER_QUEUE`
             : `the runner is busy: no slot freed up within ${settings.queueTimeoutMs} ms; try again later or raise UMCA_RUNNER_CONCURRENCY`;
-        return unstartedResult({ status: 'busy', reason, isolation, durationMs: waited });
+        return unstartedResult({ status: 'busy', reason, isolation, durationMs: waited, lane: decision.lane });
       }
       const queuedMs = now() - started;
       if (execute.signal?.aborted) {
         slot.release();
-        return unstartedResult({ status: 'cancelled', reason: 'the run was cancelled before it started', isolation, durationMs: queuedMs });
+        return unstartedResult({
+          status: 'cancelled',
+          reason: 'the run was cancelled before it started',
+          isolation,
+          durationMs: queuedMs,
+          lane: decision.lane,
+        });
       }
       try {
-        const decision = selectLane(accepted.request, accepted.lanes, containerAvailability);
-        if ('refused' in decision)
-          return unstartedResult({ status: 'rejected', reason: decision.refused, isolation, durationMs: queuedMs });
         const lane = decision.lane === 'container' && container ? container : wasm;
         const decided = (selection: LaneSelection | undefined): LaneSelection | undefined => {
           if (!selection) return selection;
