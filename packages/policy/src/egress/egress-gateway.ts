@@ -9,7 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { connect, type LookupFunction, type Socket } from 'node:net';
-import type { EgressAttempt, EgressPolicyV1 } from '@umca/contracts';
+import type { EgressAttempt, EgressPolicyV1, EgressTargetV1 } from '@umca/contracts';
 
 export interface EgressRequest {
   readonly method: string;
@@ -80,6 +80,9 @@ const DROPPED_REQUEST_HEADERS = new Set([
 
 const METHOD = /^[A-Z]{1,16}$/;
 
+/** One attempt's record, from the fields that differ between its outcomes. */
+type RecordAttempt = (fields: Omit<EgressAttempt, 'method' | 'url' | 'durationMs'>) => EgressAttempt;
+
 /**
  * Methods the gateway never sends, the Fetch standard's forbidden methods (undici refuses them
  * too): CONNECT would make the host a tunnel, and Node's client then waits for a 'connect'
@@ -97,16 +100,48 @@ export function createEgressGateway(options: EgressGatewayOptions = {}): EgressG
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const now = options.now ?? (() => performance.now());
 
+  /** Builds the attempts of one request, timed from now. */
+  const recorder = (method: string, url: string): RecordAttempt => {
+    const started = now();
+    return (fields) => ({ method, url: url.slice(0, 2048), durationMs: Math.max(0, now() - started), ...fields });
+  };
+
+  /**
+   * What `send` and `tunnel` share: the URL against the rules, the name resolved here, every
+   * address checked; the address to connect to, or the attempt's refusal.
+   */
+  async function checkDestination(
+    policy: EgressPolicyV1,
+    url: string,
+    record: RecordAttempt,
+  ): Promise<{ target: EgressTargetV1; address: string } | { denial: { error: string; attempt: EgressAttempt } }> {
+    const verdict = policy.checkUrl(url);
+    if (!verdict.allowed)
+      return { denial: { error: `egress denied: ${verdict.reason}`, attempt: record({ verdict: 'denied', reason: verdict.reason }) } };
+    const { target } = verdict;
+    let addresses: string[];
+    try {
+      addresses = target.isIpLiteral ? [target.host] : await resolveHost(target.host);
+    } catch (error) {
+      const reason = `allowed by "${target.rule}", but ${target.host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
+      return { denial: { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, reason }) } };
+    }
+    const addressVerdict = policy.checkAddresses(target, addresses);
+    if (!addressVerdict.allowed) {
+      return {
+        denial: {
+          error: `egress denied: ${addressVerdict.reason}`,
+          attempt: record({ verdict: 'denied', rule: target.rule, reason: addressVerdict.reason }),
+        },
+      };
+    }
+    return { target, address: addressVerdict.address };
+  }
+
   return {
     async send(policy, request, { deadline }) {
-      const started = now();
       const method = request.method.toUpperCase();
-      const record = (fields: Omit<EgressAttempt, 'method' | 'url' | 'durationMs'>): EgressAttempt => ({
-        method,
-        url: request.url.slice(0, 2048),
-        durationMs: Math.max(0, now() - started),
-        ...fields,
-      });
+      const record = recorder(method, request.url);
       if (!METHOD.test(method)) {
         const reason = `method ${JSON.stringify(request.method.slice(0, 20))} is not an HTTP method`;
         return { error: reason, attempt: record({ verdict: 'denied', reason }) };
@@ -115,26 +150,9 @@ export function createEgressGateway(options: EgressGatewayOptions = {}): EgressG
         const reason = `method ${method} is not allowed: the sandbox makes ordinary requests, not tunnels (CONNECT) or echoes (TRACE, TRACK); use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS`;
         return { error: reason, attempt: record({ verdict: 'denied', reason }) };
       }
-      const verdict = policy.checkUrl(request.url);
-      if (!verdict.allowed)
-        return { error: `egress denied: ${verdict.reason}`, attempt: record({ verdict: 'denied', reason: verdict.reason }) };
-      const { target } = verdict;
-
-      let addresses: string[];
-      try {
-        addresses = target.isIpLiteral ? [target.host] : await resolveHost(target.host);
-      } catch (error) {
-        const reason = `allowed by "${target.rule}", but ${target.host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
-        return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, reason }) };
-      }
-      const addressVerdict = policy.checkAddresses(target, addresses);
-      if (!addressVerdict.allowed) {
-        return {
-          error: `egress denied: ${addressVerdict.reason}`,
-          attempt: record({ verdict: 'denied', rule: target.rule, reason: addressVerdict.reason }),
-        };
-      }
-      const address = addressVerdict.address;
+      const checked = await checkDestination(policy, request.url, record);
+      if ('denial' in checked) return checked.denial;
+      const { target, address } = checked;
       const remaining = Math.min(requestTimeoutMs, deadline - now());
       if (remaining <= 0) {
         const reason = `allowed by "${target.rule}", but the run had no time left`;
@@ -154,38 +172,16 @@ export function createEgressGateway(options: EgressGatewayOptions = {}): EgressG
       }
     },
     async tunnel(policy, { host, port }, { deadline }) {
-      const started = now();
       const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
       const url = `https://${hostPart}:${port}`;
-      const record = (fields: Omit<EgressAttempt, 'method' | 'url' | 'durationMs'>): EgressAttempt => ({
-        method: 'CONNECT',
-        url: url.slice(0, 2048),
-        durationMs: Math.max(0, now() - started),
-        ...fields,
-      });
+      const record = recorder('CONNECT', url);
       if (!Number.isInteger(port) || port < 1 || port > 65_535) {
         const reason = `CONNECT needs a port from 1 to 65535, not ${JSON.stringify(String(port).slice(0, 20))}`;
         return { error: reason, attempt: record({ verdict: 'denied', reason }) };
       }
-      const verdict = policy.checkUrl(`${url}/`);
-      if (!verdict.allowed)
-        return { error: `egress denied: ${verdict.reason}`, attempt: record({ verdict: 'denied', reason: verdict.reason }) };
-      const { target } = verdict;
-      let addresses: string[];
-      try {
-        addresses = target.isIpLiteral ? [target.host] : await resolveHost(target.host);
-      } catch (error) {
-        const reason = `allowed by "${target.rule}", but ${target.host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
-        return { error: reason, attempt: record({ verdict: 'allowed', rule: target.rule, reason }) };
-      }
-      const addressVerdict = policy.checkAddresses(target, addresses);
-      if (!addressVerdict.allowed) {
-        return {
-          error: `egress denied: ${addressVerdict.reason}`,
-          attempt: record({ verdict: 'denied', rule: target.rule, reason: addressVerdict.reason }),
-        };
-      }
-      const address = addressVerdict.address;
+      const checked = await checkDestination(policy, `${url}/`, record);
+      if ('denial' in checked) return checked.denial;
+      const { target, address } = checked;
       const remaining = Math.min(requestTimeoutMs, deadline - now());
       try {
         const socket = await new Promise<Socket>((resolve, reject) => {
