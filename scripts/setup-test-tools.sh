@@ -8,7 +8,8 @@
 #    Inspector need;
 #  - the official MCP Inspector (its CLI), pinned, in a folder of its own under node_modules so that
 #    its many dependencies (a web UI, a TUI) stay out of the workspace's lockfile;
-#  - Chromium (Debian's package), which the web UI tests drive through playwright-core.
+#  - Chromium (Debian's package), which the web UI tests drive through playwright-core;
+#  - Keycloak, RocketMQ (Maven Central) and PostgreSQL (Debian's package), the real servers.
 set -eu
 cd "$(dirname "$0")/.."
 say() { printf 'umca test setup: %s\n' "$*" >&2; }
@@ -59,6 +60,21 @@ fi
 
 # Keycloak 26 (Maven Central, by mvn) for the OpenID Connect tests; needs a JDK 21 or newer.
 sh scripts/setup-keycloak.sh
+
+# Apache RocketMQ 5 (Maven Central, by mvn) and PostgreSQL (Debian's package) for the scale-out
+# tests: each test run starts its own throwaway instances (test/support/rocketmq.ts, postgres.ts).
+sh scripts/setup-rocketmq.sh
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing PostgreSQL with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 || {
+      apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    } || { say "apt-get could not install postgresql"; exit 1; }
+  else
+    say "the scale-out tests need PostgreSQL: install it (Debian/Ubuntu: sudo apt-get install -y postgresql)"
+    exit 1
+  fi
+fi
 
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -5,10 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerExecCommand } from './commands/exec-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
+import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerPolicyCommand } from './commands/policy-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerTokenCommand } from './commands/token-command.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
 
 const program = new Command()
   .name('umca')
@@ -18,6 +20,8 @@ const program = new Command()
   .exitOverride();
 registerExecCommand(program);
 registerServeCommand(program);
+registerWorkerCommand(program);
+registerMigrateCommand(program);
 registerMcpCommand(program);
 registerRunCommand(program);
 registerTokenCommand(program);

@@ -9,6 +9,7 @@ export { API_VERSION, createApp } from './app/create-app.js';
 export { type AccessControl, type AccessControlOptions, createAccessControl } from './auth/access-control.js';
 export { accessFromConfig, localTokenDir } from './auth/access-from-config.js';
 export { checkModelSettings, type ModelSettingSources } from './config/check-model-settings.js';
+export { checkScaleOut } from './config/check-scale-out.js';
 export {
   ConfigError,
   hasLocalTokenKeys,
@@ -23,6 +24,8 @@ export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from
 export { createMcpServer, type McpServerOptions } from './mcp/create-mcp-server.js';
 export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
 export { createLogger, type LoggerSettings, type ServiceLogger } from './server/create-logger.js';
+export { type MigrationOutcome, migrateStore } from './server/migrate-store.js';
 export { type OpenServiceOptions, openService, type Service, type ServiceSettings } from './server/open-service.js';
 export { type RunningServer, startServer } from './server/start-server.js';
 export { startStdioMcp } from './server/start-stdio-mcp.js';
+export { type RunningWorker, startWorker, type WorkerSettings } from './server/start-worker.js';

@@ -47,6 +47,34 @@ describe('the server configuration', () => {
     expect(sources.model).toBe('--model "ollama:b"');
   });
 
+  it('keeps the embedded store and bus by default, and takes PostgreSQL, RocketMQ and remote workers from flags or the environment', () => {
+    expect(resolveServerConfig({ cwd, env: {} })).toMatchObject({ store: 'embedded', bus: 'embedded', workers: 'local', maxQueued: 1000 });
+    const env = {
+      UMCA_STORE: 'postgres://umca:secret@db:5432/umca',
+      UMCA_BUS: 'rocketmq://mq:8081',
+      UMCA_WORKERS: 'remote',
+      UMCA_MAX_QUEUED: '50',
+    };
+    expect(resolveServerConfig({ cwd, env })).toMatchObject({ store: env.UMCA_STORE, bus: env.UMCA_BUS, workers: 'remote', maxQueued: 50 });
+  });
+
+  it('names a store or bus URL it cannot use, and combinations that cannot work, without saying a password', () => {
+    const text = problems({ flags: { store: 'mysql://u:secret@h/db', bus: 'kafka://h:9092', maxQueued: '0' } });
+    expect(text).toContain("--store 'mysql://u:***@h/db' must start with postgres:// (or postgresql://)");
+    expect(text).toContain("--bus 'kafka://h:9092' must start with rocketmq:// (or be 'embedded')");
+    expect(text).toContain('--max-queued "0": must be a whole number from 1 to 1000000');
+    expect(text).not.toContain('secret');
+    expect(problems({ env: { UMCA_BUS: 'rocketmq://mq:8081' } })).toContain(
+      'UMCA_BUS: a broker shares events between replicas, and they need one store to number them: give --store postgres://',
+    );
+    expect(problems({ flags: { workers: 'remote', store: 'postgres://u:p@db/umca' } })).toContain(
+      '--workers remote: runs reach workers through RocketMQ and are recorded in PostgreSQL: give --bus rocketmq://host:8081',
+    );
+    expect(problems({ flags: { workers: 'elsewhere' } })).toMatch(
+      /--workers "elsewhere": Invalid option: expected one of "local"\|"remote"/,
+    );
+  });
+
   it('refuses a wheelhouse that is not a folder, saying where it looked', () => {
     expect(problems({ flags: { wheelhouse: 'nowhere' } })).toContain(
       `--wheelhouse "nowhere": there is no such folder (looked for ${join(cwd, 'nowhere')})`,

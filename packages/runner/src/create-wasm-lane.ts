@@ -18,7 +18,7 @@ import type {
   ParsedExecutionRequest,
   Runtime,
 } from '@umca/contracts';
-import { resolveLimits } from '@umca/contracts';
+import { resolveLimits, unstartedResult } from '@umca/contracts';
 import { createEgressGateway, type EgressGatewayOptions } from '@umca/policy';
 import { RunnerError } from './errors.js';
 import { checkOutputFiles } from './host/check-output-files.js';
@@ -33,7 +33,6 @@ import type { ResolvedRunnerOptions } from './resolve-runner-options.js';
 import { type RuntimeAvailability, selectRuntime } from './route/select-runtime.js';
 import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
 import type { WasmtimeParts } from './sandbox/runtimes/wasmtime-runtime.js';
-import { unstartedResult } from './unstarted-result.js';
 
 const MAX_EGRESS_REQUESTS = 100;
 /** How often a lane whose Wasmtime parts are being prepared looks for them. */

@@ -23,9 +23,10 @@ import type {
 } from '@umca/contracts';
 import { resolveLimits } from '@umca/contracts';
 import type { AcceptedTask } from '@umca/policy';
-import { endRun } from './end-run.js';
+import { executeRun } from './execute-run.js';
+import type { RemoteRuns } from './remote-runs.js';
 import { RunError } from './run-error.js';
-import { createRunRecorder } from './run-recorder.js';
+import { createRunRecorder, type RunRecorder } from './run-recorder.js';
 import { executeTaskRun, type ModelSettings, resolveTaskModels, type TaskContext } from './task-run.js';
 
 export interface SubmittedRun<Result = RunResult> {
@@ -56,7 +57,8 @@ export interface RunService {
 }
 
 export interface RunServiceOptions {
-  runner: RunnerV1;
+  /** Executes runs here; needed unless `remote` is given. */
+  runner?: RunnerV1;
   store: StoreV1;
   bus: EventBusV1;
   logger: Logger;
@@ -71,10 +73,17 @@ export interface RunServiceOptions {
   onPublishFailed?: (type: UmcaEventType) => void;
   /** Models for tasks; without them a task is refused with what to set. */
   models?: ModelSettings;
+  /** Runs execute on remote workers, taken from this queue (`openRemoteRuns`); `runner` is then unused for executions. */
+  remote?: RemoteRuns;
 }
 
 export function createRunService(options: RunServiceOptions): RunService {
-  const { runner, store, bus, logger } = options;
+  const { store, bus, logger } = options;
+  if (!options.runner && !options.remote) throw new TypeError('the run service needs a runner, or remote workers');
+  const localRunner = (): RunnerV1 => {
+    if (!options.runner) throw new RunError('not_supported', 'this server runs no code itself: its runs execute on remote workers');
+    return options.runner;
+  };
   const now = options.now ?? (() => new Date());
   const newRunId = options.newRunId ?? (() => `run_${randomUUID()}`);
   const active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
@@ -87,14 +96,9 @@ export function createRunService(options: RunServiceOptions): RunService {
       ...(principal ? { principal: principal.sub } : {}),
     });
 
-  async function execute(
-    runId: string,
-    execution: AcceptedExecutionV1,
-    controller: AbortController,
-    principal: Principal | undefined,
-  ): Promise<RunResult> {
+  /** Publishes run.created: the first fact of every execution run, wherever it executes. */
+  function announce(runId: string, execution: AcceptedExecutionV1, recorder: RunRecorder): void {
     const { request } = execution;
-    const recorder = recorderFor(runId, principal);
     recorder.publish('dev.umca.run.created.v1', {
       runId,
       kind: 'execution',
@@ -106,34 +110,20 @@ export function createRunService(options: RunServiceOptions): RunService {
       limits: resolveLimits(request.limits),
       allowedOutboundHosts: [...execution.egress.allowedOutboundHosts],
     });
-    const result = await runner.execute(execution, {
-      signal: controller.signal,
-      onStart: ({ queuedMs, lane, runtime, selection }) => {
-        recorder.record(() => store.runs.update(runId, { status: 'running', startedAt: now().toISOString() }), 'recording the start');
-        if (selection) recorder.publish('dev.umca.lane.selected.v1', { runId, ...selection });
-        recorder.publish('dev.umca.run.started.v1', { runId, lane, runtime, queuedMs });
-      },
-      onOutput: recorder.output,
-      onEgress: recorder.egress,
-    });
-    recorder.executed(result);
-    if (result.status === 'crashed') {
-      // Not the program's doing: the sandbox failed. Operators watch for this event.
-      logger.warn({ runId, reason: result.reason }, `run ${runId}: the sandbox crashed`);
-      recorder.publish('dev.umca.error.raised.v1', {
-        runId,
-        code: 'sandbox_crashed',
-        message: result.reason ?? 'the sandbox process died',
-      });
-    }
-    await endRun(store, now, recorder, runId, {
-      status: result.status,
-      ...(result.reason ? { reason: result.reason } : {}),
-      durationMs: result.durationMs,
-      result,
-    });
+  }
+
+  async function execute(
+    runId: string,
+    execution: AcceptedExecutionV1,
+    controller: AbortController,
+    principal: Principal | undefined,
+  ): Promise<RunResult> {
+    const { request } = execution;
+    const recorder = recorderFor(runId, principal);
+    announce(runId, execution, recorder);
+    const { result } = await executeRun({ runner: localRunner(), store, logger, now, recorder }, runId, execution, controller.signal);
     options.onRunEnded?.(result, request.language);
-    return { ...result, runId };
+    return result;
   }
 
   /** Keeps a run in `active` until it has ended; a failure of ours is logged with its cause. */
@@ -152,6 +142,11 @@ export function createRunService(options: RunServiceOptions): RunService {
     async submit(execution, submitOptions = {}) {
       const { principal } = submitOptions;
       const runId = newRunId();
+      if (options.remote) {
+        const recorder = recorderFor(runId, principal);
+        const { done } = await options.remote.submit(runId, execution, principal, recorder, () => announce(runId, execution, recorder));
+        return track(runId, new AbortController(), done);
+      }
       await store.runs.create({
         id: runId,
         kind: 'execution',
@@ -165,6 +160,12 @@ export function createRunService(options: RunServiceOptions): RunService {
       return track(runId, controller, execute(runId, execution, controller, principal));
     },
     async submitTask(accepted, context = {}) {
+      if (options.remote) {
+        throw new RunError(
+          'not_supported',
+          'this server sends runs to remote workers (--workers remote) and runs no code itself, so it cannot run agent tasks yet; send tasks to a server with its own runner',
+        );
+      }
       const task = resolveTaskModels(accepted, options.models, context);
       const { request } = task;
       const { principal } = context;
@@ -187,13 +188,16 @@ export function createRunService(options: RunServiceOptions): RunService {
         maxIterations: request.maxIterations,
       });
       const controller = new AbortController();
-      const done = executeTaskRun({ runner, store, logger, now, recorder }, runId, task, controller.signal).then((result) => {
-        options.onRunEnded?.(result, `task:${request.language}`);
-        return result;
-      });
+      const done = executeTaskRun({ runner: localRunner(), store, logger, now, recorder }, runId, task, controller.signal).then(
+        (result) => {
+          options.onRunEnded?.(result, `task:${request.language}`);
+          return result;
+        },
+      );
       return track(runId, controller, done);
     },
     async cancel(runId) {
+      if (options.remote) return options.remote.cancel(runId);
       const run = active.get(runId);
       if (!run) {
         const record = await store.runs.get(runId);

@@ -14,6 +14,8 @@ export {
 export { followRun } from './follow-run.js';
 export { createOutputCoalescer, type OutputCoalescer } from './output-coalescer.js';
 export { recoverInterruptedRuns } from './recover-interrupted-runs.js';
+export { openRemoteRuns, type RemoteRuns, type RemoteWorkSettings } from './remote-runs.js';
 export { RunError, type RunErrorCode } from './run-error.js';
 export { createRunRecorder, type RunRecorder, type RunRecorderOptions } from './run-recorder.js';
+export { type RunWorker, type RunWorkerOptions, type RunWorkerStats, startRunWorker } from './run-worker.js';
 export { type ModelSettings, resolveTaskModels, type TaskContext } from './task-run.js';

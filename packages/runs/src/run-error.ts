@@ -9,9 +9,11 @@ import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
 /**
  * `invalid_request`: the request lacks what it needs (a model, when the server has none);
  * `model_unavailable`: it names a model that cannot work here (an unknown provider, a missing key or
- * file); `not_found`; `already_ended`.
+ * file); `not_found`; `already_ended`; `busy`: remote workers have as many runs waiting as the
+ * server allows (its details carry `retryAfterSeconds`); `not_supported`: this server cannot do it
+ * (agent tasks on a server whose runs execute on remote workers).
  */
-export type RunErrorCode = 'invalid_request' | 'model_unavailable' | 'not_found' | 'already_ended';
+export type RunErrorCode = 'invalid_request' | 'model_unavailable' | 'not_found' | 'already_ended' | 'busy' | 'not_supported';
 
 export class RunError extends UmcaError<RunErrorCode> {
   override readonly name = 'UMCA_RunError';

@@ -4,4 +4,7 @@
  * events in one SQLite file, or in memory. Any new export added here becomes public API.
  */
 export { openSqliteStore, type SqliteStoreOptions } from './open-sqlite-store.js';
+export { openPostgresStore, type PostgresStore, type PostgresStoreOptions, type SlotHold } from './postgres/open-postgres-store.js';
+export { type MigrationReport, POSTGRES_MIGRATIONS } from './postgres/postgres-migrations.js';
+export { checkPostgresUrl, describePostgresUrl } from './postgres/postgres-url.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';

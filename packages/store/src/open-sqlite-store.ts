@@ -5,8 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Language, RunPatch, RunRecord, RunStatus, StoredEvent, StoreV1, UmcaEvent } from '@umca/contracts';
+import type { RunRecord, StoredEvent, StoreV1, UmcaEvent } from '@umca/contracts';
 import Database from 'better-sqlite3';
+import type { MigrationReport } from './postgres/postgres-migrations.js';
+import { patchColumns, type RunRow, toRunRecord } from './run-row.js';
 import { StoreError } from './store-error.js';
 
 const MIGRATIONS: string[] = [
@@ -43,41 +45,12 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE runs ADD COLUMN principal TEXT;
    ALTER TABLE runs ADD COLUMN owner TEXT;
    CREATE INDEX runs_owner ON runs (owner, seq);`,
+  // A worker's claim: its attempt, and until when (ms since the epoch) it holds the run unless it renews.
+  `ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE runs ADD COLUMN lease_until INTEGER;`,
 ];
 
-interface RunRow {
-  id: string;
-  kind: 'execution' | 'task';
-  status: RunStatus;
-  language: Language;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  duration_ms: number | null;
-  request: string;
-  result: string | null;
-  warnings: string | null;
-  principal: string | null;
-}
-
-function toRecord(row: RunRow): RunRecord {
-  return <RunRecord>{
-    id: row.id,
-    kind: row.kind,
-    status: row.status,
-    language: row.language,
-    createdAt: row.created_at,
-    ...(row.started_at ? { startedAt: row.started_at } : {}),
-    ...(row.ended_at ? { endedAt: row.ended_at } : {}),
-    ...(row.duration_ms === null ? {} : { durationMs: row.duration_ms }),
-    request: JSON.parse(row.request) as unknown,
-    ...(row.result ? { result: JSON.parse(row.result) as unknown } : {}),
-    ...(row.warnings ? { warnings: JSON.parse(row.warnings) as unknown } : {}),
-    ...(row.principal ? { principal: JSON.parse(row.principal) as unknown } : {}),
-  };
-}
-
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database): MigrationReport {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
     throw new StoreError(
@@ -91,6 +64,7 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${index + 1}`);
     })();
   }
+  return { from: version, to: Math.max(version, MIGRATIONS.length) };
 }
 
 export type SqliteStoreOptions =
@@ -99,9 +73,10 @@ export type SqliteStoreOptions =
   | { memory: true };
 
 /** Opens (creating if needed) the store in `<dataDir>/umca.db`, or one in memory. */
-export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
+export function openSqliteStore(options: SqliteStoreOptions): StoreV1 & { readonly migration: MigrationReport } {
   const path = 'memory' in options ? ':memory:' : join(options.dataDir, options.fileName ?? 'umca.db');
   let db: Database.Database;
+  let migration: MigrationReport;
   try {
     if (!('memory' in options)) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
@@ -109,7 +84,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    migration = migrate(db);
   } catch (error) {
     if (error instanceof StoreError) throw error;
     throw new StoreError(
@@ -126,6 +101,12 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
      VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), @kind, @status, @language, @createdAt, @request, @principal, @owner)`,
   );
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
+  const countRuns = db.prepare('SELECT count(*) AS count FROM runs WHERE status = ?');
+  const claimRun = db.prepare(
+    `UPDATE runs SET status = 'running', attempt = attempt + 1, lease_until = @until
+     WHERE id = @id AND (status = 'queued' OR (status = 'running' AND lease_until < @now)) RETURNING attempt`,
+  );
+  const renewClaim = db.prepare("UPDATE runs SET lease_until = @until WHERE id = @id AND attempt = @attempt AND status = 'running'");
   const insertEvent = db.prepare('INSERT INTO events (id, type, subject, body) VALUES (?, ?, ?, ?)');
   // Every subscriber reads after every publish: these are prepared once, not per read.
   const selectEvents = db.prepare('SELECT position, body FROM events WHERE position > ? ORDER BY position LIMIT ?');
@@ -138,6 +119,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
   return {
     specificationVersion: 'v1',
     location: path,
+    migration,
     runs: {
       specificationVersion: 'v1',
       async create(run) {
@@ -151,31 +133,24 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
           principal: run.principal ? JSON.stringify(run.principal) : null,
           owner: run.principal?.sub ?? null,
         });
-        return toRecord(selectRun.get(run.id) as RunRow);
+        return run as RunRecord;
       },
-      async update(id, patch: RunPatch) {
-        const sets: string[] = [];
+      async update(id, patch, onlyIf) {
+        const pairs = patchColumns(patch);
         const values: Record<string, unknown> = { id };
-        const columns: Record<keyof RunPatch, string> = {
-          status: 'status',
-          startedAt: 'started_at',
-          endedAt: 'ended_at',
-          durationMs: 'duration_ms',
-          result: 'result',
-          warnings: 'warnings',
-        };
-        for (const [key, column] of Object.entries(columns) as Array<[keyof RunPatch, string]>) {
-          if (patch[key] === undefined) continue;
-          sets.push(`${column} = @${column}`);
-          values[column] = key === 'result' || key === 'warnings' ? JSON.stringify(patch[key]) : patch[key];
-        }
-        if (sets.length > 0) db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(values);
-        const row = selectRun.get(id) as RunRow | undefined;
-        return row ? toRecord(row) : undefined;
+        for (const [column, value] of pairs) values[column] = value;
+        const guard = onlyIf ? ` AND status IN (${onlyIf.status.map((_, index) => `@status${index}`).join(', ') || 'NULL'})` : '';
+        onlyIf?.status.forEach((status, index) => {
+          values[`status${index}`] = status;
+        });
+        const claimGuard = onlyIf?.attempt === undefined ? '' : ' AND attempt = @attempt';
+        if (onlyIf?.attempt !== undefined) values.attempt = onlyIf.attempt;
+        const sets = pairs.length ? pairs.map(([column]) => `${column} = @${column}`).join(', ') : 'id = id';
+        return db.prepare(`UPDATE runs SET ${sets} WHERE id = @id${guard}${claimGuard}`).run(values).changes > 0;
       },
       async get(id) {
         const row = selectRun.get(id) as RunRow | undefined;
-        return row ? toRecord(row) : undefined;
+        return row ? toRunRecord(row) : undefined;
       },
       async list(query) {
         const where: string[] = [];
@@ -193,10 +168,20 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
           values.owner = query.owner;
         }
         const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
-        return (db.prepare(sql).all(values) as RunRow[]).map(toRecord);
+        return (db.prepare(sql).all(values) as RunRow[]).map(toRunRecord);
       },
       async unfinished() {
-        return (db.prepare("SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY seq").all() as RunRow[]).map(toRecord);
+        return (db.prepare("SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY seq").all() as RunRow[]).map(toRunRecord);
+      },
+      async count({ status }) {
+        return (countRuns.get(status) as { count: number }).count;
+      },
+      async claim(id, leaseMs) {
+        const row = claimRun.get({ id, now: Date.now(), until: Date.now() + leaseMs }) as { attempt: number } | undefined;
+        return row ? { attempt: row.attempt } : undefined;
+      },
+      async renew(id, claim, leaseMs) {
+        return renewClaim.run({ id, attempt: claim.attempt, until: Date.now() + leaseMs }).changes > 0;
       },
     },
     events: {
@@ -231,6 +216,9 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 {
         const rows = selectStreamAfter.all(stream.stream_id, Number(eventId)) as Array<{ id: number; message: string }>;
         return rows.map((row) => ({ eventId: String(row.id), message: JSON.parse(row.message) as unknown }));
       },
+    },
+    async check() {
+      if (!db.open) throw new StoreError('unavailable', `the data store at ${path} is closed`);
     },
     async close() {
       if (db.open) db.close();

@@ -4,7 +4,11 @@
  */
 import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
 
-export type StoreErrorCode = 'open_failed' | 'newer_schema';
+/**
+ * `open_failed`: the store cannot be opened or reached at start; `newer_schema`: a newer UMCA wrote
+ * it; `invalid_url`: a store URL that cannot be used; `unavailable`: it stopped answering (a 503).
+ */
+export type StoreErrorCode = 'open_failed' | 'newer_schema' | 'unavailable' | 'invalid_url';
 
 export class StoreError extends UmcaError<StoreErrorCode> {
   override readonly name = 'UMCA_StoreError';

@@ -12,7 +12,7 @@ import {
   startServer,
 } from '@umca/orchestrator';
 import { RunnerError } from '@umca/runner';
-import { StoreError } from '@umca/store';
+import { describePostgresUrl, StoreError } from '@umca/store';
 import type { Command } from 'commander';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -27,6 +27,10 @@ interface ServeFlags {
   allowReducedIsolation?: boolean;
   containerLane?: boolean;
   wheelhouse?: string;
+  store?: string;
+  bus?: string;
+  workers?: string;
+  maxQueued?: string;
   unsafeNoAuth?: boolean;
   model?: string;
   fallbackModel: string[];
@@ -55,6 +59,10 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         allowReducedIsolation: flags.allowReducedIsolation,
         containerLane: flags.containerLane,
         wheelhouse: flags.wheelhouse,
+        store: flags.store,
+        bus: flags.bus,
+        workers: flags.workers,
+        maxQueued: flags.maxQueued,
         unsafeNoAuth: flags.unsafeNoAuth,
         model: flags.model,
         fallbackModels: flags.fallbackModel.length > 0 ? flags.fallbackModel : undefined,
@@ -95,7 +103,11 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
     throw error;
   }
   process.stdout.write(`${server.url}\n`);
-  process.stderr.write(`umca: serving on ${server.url} (data in ${config.dataDir}); Ctrl-C stops\n`);
+  const where =
+    config.store === 'embedded'
+      ? `data in ${config.dataDir}`
+      : `store ${describePostgresUrl(config.store)}, bus ${config.bus}, workers ${config.workers}`;
+  process.stderr.write(`umca: serving on ${server.url} (${where}); Ctrl-C stops\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.stderr.write('umca: stopping; runs in progress are ended and recorded\n');
@@ -120,6 +132,13 @@ export function registerServeCommand(program: Command): void {
     .option('--wheelhouse <dir>', 'folder of pure-Python wheels programs may import')
     .option('--allow-reduced-isolation', 'run even without the OS sandbox (bubblewrap); weaker isolation')
     .option('--container-lane', 'offer the container lane (native python3/node under bubblewrap) to callers whose policy allows it')
+    .option('--store <url>', 'embedded (SQLite in --data-dir, the default) or postgres://user:password@host:5432/db (env UMCA_STORE)')
+    .option(
+      '--bus <url>',
+      "embedded (the default) or rocketmq://host:8081, the RocketMQ proxy's gRPC port (env UMCA_BUS); docs/scale-out.md",
+    )
+    .option('--workers <where>', 'local (this server runs code, the default) or remote (umca worker processes do; env UMCA_WORKERS)')
+    .option('--max-queued <n>', 'with remote workers: runs that may wait before new ones get 429 (default 1000; env UMCA_MAX_QUEUED)')
     .option('--oidc-issuer <url>', "trust bearer tokens from this OpenID Connect issuer, exactly its tokens' iss (env UMCA_OIDC_ISSUER)")
     .option('--oidc-audience <aud>', 'the audience tokens must name (default umca; env UMCA_OIDC_AUDIENCE)')
     .option('--oidc-roles-claim <path>', 'where tokens keep roles, a dot path (repeatable; default realm_access.roles, roles)', collect, [])

@@ -5,18 +5,23 @@
  * the ports, and the server wires the real ones.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { EventBusV1, Logger, RunnerV1 } from '@umca/contracts';
+import type { EventBusV1, Logger, Readiness, RunnerV1 } from '@umca/contracts';
 import type { RunService, TaskContext } from '@umca/runs';
 import type { AccessControl } from '../auth/access-control.js';
 import type { ServiceMetrics } from '../metrics/create-metrics.js';
 import type { EdgeEnv } from './request-id.js';
+
+export type DependencyState = Readiness['dependencies'][number];
 
 export interface AppDeps {
   runs: RunService;
   /** Who may do what: tokens, the policy, the quotas (createAccessControl({}) for a loopback server without authentication). */
   access: AccessControl;
   bus: EventBusV1;
-  runner: Pick<RunnerV1, 'stats'>;
+  /** The local runner; absent when runs execute on remote workers. */
+  runner?: Pick<RunnerV1, 'stats'>;
+  /** The store, the bus and the work queue as readiness reports them (default: the store and bus are assumed up). */
+  dependencies?: () => Promise<DependencyState[]>;
   metrics: ServiceMetrics;
   /** The service's logger; each request's lines carry its request id. */
   logger: Logger & { child?(bindings: Record<string, unknown>): Logger };

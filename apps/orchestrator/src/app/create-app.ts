@@ -5,7 +5,9 @@
  * 404 problem, a method a path does not take a 405 with `Allow`. Web-standard Request/Response
  * throughout; `start-server.ts` adapts it to Node.
  */
+
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { UmcaError } from '@umca/contracts';
 import { bodyLimit } from 'hono/body-limit';
 import { authenticateRequests } from '../auth/authenticate-requests.js';
 import { isPolicyRefusal, publishPolicyDenied } from '../auth/publish-policy-denied.js';
@@ -40,9 +42,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
     if (problem.status >= 500) log.error({ err: error, method: context.req.method, path: context.req.path }, 'request failed');
     if (isPolicyRefusal(error)) {
       publishPolicyDenied(deps.bus, log, { requestId: context.get('requestId'), principal: context.get('grant')?.principal, error });
-      const retryAfter = error.details?.retryAfterSeconds;
-      if (typeof retryAfter === 'number') return problemResponse(context, problem, { 'retry-after': String(retryAfter) });
     }
+    // A refusal that passes (a quota, a full queue) says when to try again; so does a store that is down.
+    const retryAfter = error instanceof UmcaError ? error.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') return problemResponse(context, problem, { 'retry-after': String(retryAfter) });
+    if (problem.status === 503) return problemResponse(context, problem, { 'retry-after': '5' });
     return problemResponse(context, problem);
   });
 

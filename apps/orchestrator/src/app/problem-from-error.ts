@@ -19,6 +19,9 @@ const BY_CODE: Readonly<Record<string, { status: ContentfulStatusCode; title: st
   quota_exceeded: { status: 429, title: 'Too many runs' },
   not_found: { status: 404, title: 'Not found' },
   already_ended: { status: 409, title: 'Run already ended' },
+  busy: { status: 429, title: 'Too many runs waiting' },
+  not_supported: { status: 501, title: 'Not supported by this server' },
+  unavailable: { status: 503, title: 'Service unavailable' },
 };
 
 export function problemFromError(error: unknown): Problem {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { UmcaError } from '@umca/contracts';
 import { readAccessPolicy } from '@umca/policy';
 import { z } from 'zod';
+import { checkScaleOut, type ScaleOutSettings } from './check-scale-out.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -30,6 +31,33 @@ export const serverConfigSchema = z
       .describe(
         'Offer the container lane (native python3 and node under bubblewrap) to callers whose policy allows it. Env UMCA_CONTAINER_LANE=1.',
       ),
+    store: z
+      .string()
+      .min(1)
+      .default('embedded')
+      .describe(
+        'Where runs and events are kept: embedded (SQLite in the data directory) or postgres://user:password@host:5432/db. Env UMCA_STORE.',
+      ),
+    bus: z
+      .string()
+      .min(1)
+      .default('embedded')
+      .describe(
+        "How replicas hear of new events: embedded (this process only) or rocketmq://host:8081 (the proxy's gRPC port). Env UMCA_BUS.",
+      ),
+    workers: z
+      .enum(['local', 'remote'])
+      .default('local')
+      .describe(
+        "Where executions run: local (this server's own sandboxes) or remote (umca worker processes, through the bus). Env UMCA_WORKERS.",
+      ),
+    maxQueued: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(1000)
+      .describe('With remote workers: runs that may wait for a worker before new ones get 429. Env UMCA_MAX_QUEUED.'),
     model: z.string().min(1).optional().describe('Default model for tasks, provider:model. Env UMCA_MODEL.'),
     fallbackModels: z
       .array(z.string().min(1))
@@ -111,6 +139,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_ALLOW_REDUCED_ISOLATION === '1') values.allowReducedIsolation = true;
   if (env.UMCA_WHEELHOUSE) values.wheelhouse = env.UMCA_WHEELHOUSE;
   if (env.UMCA_CONTAINER_LANE === '1') values.containerLane = true;
+  if (env.UMCA_STORE) values.store = env.UMCA_STORE;
+  if (env.UMCA_BUS) values.bus = env.UMCA_BUS;
+  if (env.UMCA_WORKERS) values.workers = env.UMCA_WORKERS;
+  if (env.UMCA_MAX_QUEUED) values.maxQueued = env.UMCA_MAX_QUEUED;
   if (env.UMCA_UNSAFE_NO_AUTH === '1') values.unsafeNoAuth = true;
   if (env.UMCA_OIDC_ISSUER) values.oidcIssuer = env.UMCA_OIDC_ISSUER;
   if (env.UMCA_OIDC_AUDIENCE) values.oidcAudience = env.UMCA_OIDC_AUDIENCE;
@@ -155,6 +187,10 @@ const SETTING_NAMES: Readonly<Record<keyof ServerConfig, { flag?: string; env: s
   allowReducedIsolation: { flag: '--allow-reduced-isolation', env: 'UMCA_ALLOW_REDUCED_ISOLATION' },
   wheelhouse: { flag: '--wheelhouse', env: 'UMCA_WHEELHOUSE' },
   containerLane: { flag: '--container-lane', env: 'UMCA_CONTAINER_LANE' },
+  store: { flag: '--store', env: 'UMCA_STORE' },
+  bus: { flag: '--bus', env: 'UMCA_BUS' },
+  workers: { flag: '--workers', env: 'UMCA_WORKERS' },
+  maxQueued: { flag: '--max-queued', env: 'UMCA_MAX_QUEUED' },
   model: { flag: '--model', env: 'UMCA_MODEL' },
   fallbackModels: { flag: '--fallback-model', env: 'UMCA_MODEL_FALLBACKS' },
   mcpSampling: { env: 'UMCA_MCP_SAMPLING' },
@@ -237,6 +273,8 @@ export function resolveServerConfigWithSources(options: {
     problems.push(`${sources.wheelhouse ?? 'wheelhouse'}: there is no such folder (looked for ${resolve(cwd, parsed.data.wheelhouse)})`);
   }
   if (parsed.success) problems.push(...authProblems(parsed.data, sources, cwd));
+  // Named even when another setting is wrong too, so that one start shows every problem.
+  problems.push(...checkScaleOut(scaleOutOf(merged), sources));
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`the server configuration is invalid:\n  ${problems.join('\n  ')}`);
   }
@@ -253,6 +291,13 @@ export function resolveServerConfigWithSources(options: {
 /** Whether the data directory holds a key for UMCA's own tokens (`umca token create` made one). */
 export function hasLocalTokenKeys(dataDir: string): boolean {
   return existsSync(join(dataDir, 'auth', 'signing-keys.json'));
+}
+
+/** The store, bus and workers as given (strings), defaults for the rest, for checking them together. */
+function scaleOutOf(merged: Record<string, unknown>): ScaleOutSettings {
+  const text = (value: unknown, fallback: string) => (typeof value === 'string' && value.length > 0 ? value : fallback);
+  const workers = merged.workers === 'remote' ? 'remote' : 'local';
+  return { store: text(merged.store, 'embedded'), bus: text(merged.bus, 'embedded'), workers };
 }
 
 /** Identity and policy settings that cannot work, in the words of where they were given. */

@@ -7,6 +7,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type StoredEvent, toJsonSchemas } from '@umca/contracts';
 import type { AppDeps } from '../app/app-deps.js';
 import { EdgeError } from '../app/edge-error.js';
+import { problemResponse } from '../app/problem.js';
 import { readRequestPart } from '../app/read-request-part.js';
 import type { EdgeEnv } from '../app/request-id.js';
 import { grantWith, untilExpiry } from '../auth/request-access.js';
@@ -50,7 +51,12 @@ const readiness = createRoute({
   operationId: 'getReadiness',
   tags: ['service'],
   summary: 'Readiness: the sandbox and the store are usable',
-  responses: { 200: jsonAnswer('Ready.', 'Readiness') },
+  responses: {
+    200: jsonAnswer('Ready; `dependencies` says how the store, the bus and the work queue are.', 'Readiness'),
+    503: problemAnswer('The store does not answer (`store_unavailable`); `dependencies` lists each one.', {
+      'Retry-After': { description: 'Seconds to wait before asking again.', schema: { type: 'integer' }, required: true },
+    }),
+  },
 });
 
 const metrics = createRoute({
@@ -108,16 +114,35 @@ export function registerServiceRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps):
   app.get('/healthz', (context) => context.json({ status: 'ok' as const }, 200));
 
   app.get('/readyz', async (context) => {
-    const stats = deps.runner.stats();
+    const stats = deps.runner?.stats();
+    const dependencies = (await deps.dependencies?.()) ?? [];
+    const storeDown = dependencies.find((dependency) => dependency.name === 'store' && dependency.status === 'down');
+    if (storeDown) {
+      return problemResponse(
+        context,
+        {
+          status: 503,
+          title: 'Not ready',
+          code: 'store_unavailable',
+          detail: storeDown.detail ?? 'the store does not answer',
+          dependencies,
+        },
+        { 'retry-after': '5' },
+      );
+    }
     return context.json(
       {
         status: 'ready' as const,
-        isolation: stats.isolation,
+        isolation: stats?.isolation ?? 'remote',
         activeRuns: deps.runs.activeCount(),
-        idleSandboxes: stats.idleSandboxes,
-        runtimes: [...new Set(stats.lanes.flatMap((lane) => lane.runtimes ?? []))],
-        unavailableRuntimes: stats.lanes.flatMap((lane) => lane.unavailable ?? []).map(({ runtime, reason }) => ({ runtime, reason })),
+        idleSandboxes: stats?.idleSandboxes ?? 0,
+        runtimes: [...new Set(stats?.lanes.flatMap((lane) => lane.runtimes ?? []) ?? [])],
+        unavailableRuntimes: (stats?.lanes ?? [])
+          .flatMap((lane) => lane.unavailable ?? [])
+          .map(({ runtime, reason }) => ({ runtime, reason })),
         lastEventOffset: await deps.bus.lastOffset(),
+        workers: stats ? ('local' as const) : ('remote' as const),
+        dependencies,
       },
       200,
     );

@@ -1,21 +1,38 @@
 /**
  * @module open-service
  * The composition root every way of running UMCA shares (`umca serve`, `umca mcp`, `umca run`):
- * the embedded implementations of the ports (the SQLite store in the data directory, the bus over
- * it, the runner with its wasm lane, the model gateway), recovery of runs a previous process left
- * unfinished, and the run service over them. Model settings are checked first (ConfigError names
- * the problem).
+ * the store and the bus (open-backends.ts: embedded by default, PostgreSQL and RocketMQ scaled
+ * out), the runner with its lanes, or, with remote workers, the work queue instead; the model
+ * gateway; recovery of runs a previous process left unfinished (embedded store only: a shared
+ * store's unfinished runs belong to live workers); and the run service over them. Model settings
+ * are checked first (ConfigError names the problem).
  */
-import type { EventBusV1, Logger, RunnerV1, StoreV1 } from '@umca/contracts';
-import { createEmbeddedBus } from '@umca/events';
+import type { EventBusV1, Logger, RunnerV1, StoreV1, WorkQueueV1 } from '@umca/contracts';
+import { openRocketMqWorkQueue, parseRocketMqAddress } from '@umca/events';
 import { createModelGateway } from '@umca/models';
 import { createRunner, stderrLogger } from '@umca/runner';
-import { createRunService, type RunService, type RunServiceOptions, recoverInterruptedRuns } from '@umca/runs';
-import { openSqliteStore } from '@umca/store';
+import {
+  createRunService,
+  openRemoteRuns,
+  type RemoteRuns,
+  type RunService,
+  type RunServiceOptions,
+  recoverInterruptedRuns,
+} from '@umca/runs';
+import type { DependencyState } from '../app/app-deps.js';
 import { checkModelSettings } from '../config/check-model-settings.js';
+import { openBackends } from './open-backends.js';
 
 export interface ServiceSettings {
   dataDir: string;
+  /** `embedded` (default) or a postgres:// URL. */
+  store?: string;
+  /** `embedded` (default) or a rocketmq:// URL. */
+  bus?: string;
+  /** `remote`: executions go to `umca worker`s through the bus; this server starts no runner. */
+  workers?: 'local' | 'remote';
+  /** With remote workers: runs that may wait before new ones are refused. */
+  maxQueued?: number;
   concurrency?: number;
   allowReducedIsolation?: boolean;
   /** Offer the container lane (see RunnerOptions.containerLane). */
@@ -28,8 +45,11 @@ export interface ServiceSettings {
 export interface Service {
   readonly store: StoreV1;
   readonly bus: EventBusV1;
-  readonly runner: RunnerV1;
+  /** Absent when runs execute on remote workers. */
+  readonly runner?: RunnerV1;
   readonly runs: RunService;
+  /** The store, the bus and (with remote workers) the work queue, as readiness reports them. */
+  dependencies(): Promise<DependencyState[]>;
   /** Ends runs in progress (recorded as cancelled), then closes the runner (unless it was given) and the store. */
   close(): Promise<void>;
 }
@@ -47,27 +67,42 @@ export interface OpenServiceOptions {
 export async function openService(settings: ServiceSettings, options: OpenServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? stderrLogger;
   checkModelSettings(settings, options.modelEnv);
-  const store = openSqliteStore({ dataDir: settings.dataDir });
-  const bus = createEmbeddedBus({ log: store.events });
-  const recovered = await recoverInterruptedRuns(store, bus);
-  if (recovered > 0) logger.warn(`${recovered} run(s) left unfinished by a previous process were recorded as cancelled`);
-  let runner: RunnerV1;
+  const backends = await openBackends(settings, logger);
+  const { store, bus } = backends;
+  let runner: RunnerV1 | undefined;
+  let queue: WorkQueueV1 | undefined;
+  let remote: RemoteRuns | undefined;
   try {
-    runner =
-      options.runner ??
-      (await createRunner({
-        logger,
-        ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
-        ...(settings.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
-        ...(settings.containerLane ? { containerLane: true } : {}),
-        ...(settings.wheelhouse ? { wheelhouseDir: settings.wheelhouse } : {}),
-      }));
+    if (!backends.shared) {
+      const recovered = await recoverInterruptedRuns(store, bus);
+      if (recovered > 0) logger.warn(`${recovered} run(s) left unfinished by a previous process were recorded as cancelled`);
+    }
+    if (settings.workers === 'remote') {
+      queue = await openRocketMqWorkQueue({ endpoints: parseRocketMqAddress(settings.bus ?? ''), logger });
+      remote = await openRemoteRuns(
+        { store, bus, logger, now: () => new Date() },
+        { queue, ...(settings.maxQueued ? { maxQueued: settings.maxQueued } : {}) },
+      );
+    } else {
+      runner =
+        options.runner ??
+        (await createRunner({
+          logger,
+          ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
+          ...(settings.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
+          ...(settings.containerLane ? { containerLane: true } : {}),
+          ...(settings.wheelhouse ? { wheelhouseDir: settings.wheelhouse } : {}),
+        }));
+    }
   } catch (error) {
-    await store.close();
+    await remote?.close();
+    await queue?.close().catch(() => {});
+    await backends.close();
     throw error;
   }
   const runs = createRunService({
-    runner,
+    ...(runner ? { runner } : {}),
+    ...(remote ? { remote } : {}),
     store,
     bus,
     logger,
@@ -83,12 +118,30 @@ export async function openService(settings: ServiceSettings, options: OpenServic
   return {
     store,
     bus,
-    runner,
+    ...(runner ? { runner } : {}),
     runs,
+    async dependencies() {
+      const states = await backends.dependencies();
+      if (!remote) return states;
+      const unsent = remote.unsent();
+      return [
+        ...states,
+        unsent > 0
+          ? {
+              name: 'work queue',
+              kind: 'rocketmq',
+              status: 'down',
+              detail: `${unsent} run(s) wait to be sent to the workers; the broker does not take them`,
+            }
+          : { name: 'work queue', kind: 'rocketmq', status: 'up' },
+      ];
+    },
     async close() {
       await runs.shutdown();
-      if (!options.runner) await runner.close();
-      await store.close();
+      if (runner && !options.runner) await runner.close();
+      await remote?.close();
+      await queue?.close().catch(() => {});
+      await backends.close();
     },
   };
 }

@@ -35,14 +35,42 @@ export interface RunQuery {
   readonly owner?: string;
 }
 
+/** A guard on an update: it applies only while the run's status is one of these (and, for a worker, its claim is the newest). */
+export interface RunCondition {
+  readonly status: readonly RunStatus[];
+  /** Only while this is the run's newest claim (`RunClaim.attempt`). */
+  readonly attempt?: number;
+}
+
+/** A worker's hold on a run: the attempt it makes, kept while its lease is renewed. */
+export interface RunClaim {
+  /** 1 for the first worker to run it; more when a worker took over from one that stopped answering. */
+  readonly attempt: number;
+}
+
 export interface RunStoreV1 {
   readonly specificationVersion: 'v1';
+  /** Stores a new run and returns it (as given: nothing is read back). */
   create(run: NewRun): Promise<RunRecord>;
-  update(id: string, patch: RunPatch): Promise<RunRecord | undefined>;
+  /**
+   * Applies a patch, only while `onlyIf` holds when given (so that of two workers ending one run,
+   * one does). True when a run was changed; nothing is read back, so large results are written once.
+   */
+  update(id: string, patch: RunPatch, onlyIf?: RunCondition): Promise<boolean>;
   get(id: string): Promise<RunRecord | undefined>;
   list(query: RunQuery): Promise<RunRecord[]>;
   /** Runs left queued or running by a process that stopped without ending them. */
   unfinished(): Promise<RunRecord[]>;
+  /** How many runs have this status now (the remote queue's depth: `queued`). */
+  count(query: { readonly status: RunStatus }): Promise<number>;
+  /**
+   * Claims a run for a worker, marking it running: a queued run, or a running one whose lease ran
+   * out (the worker that had it stopped renewing). Undefined when it has ended, is held by a live
+   * claim, or does not exist. The lease is measured on the store's clock, not the workers'.
+   */
+  claim(id: string, leaseMs: number): Promise<RunClaim | undefined>;
+  /** Extends a claim's lease; false when the claim is no longer the run's newest or the run ended. */
+  renew(id: string, claim: RunClaim, leaseMs: number): Promise<boolean>;
 }
 
 /** Storage for the MCP SDK's resumable streams (its EventStore builds on this). */
@@ -58,7 +86,9 @@ export interface StoreV1 {
   readonly runs: RunStoreV1;
   readonly events: EventLogV1;
   readonly streams: StreamEventLogV1;
-  /** Where the data lives, for messages. */
+  /** Where the data lives, for messages (never with a password). */
   readonly location: string;
+  /** Resolves when the store answers now; rejects with a message that says what is wrong (readiness). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }

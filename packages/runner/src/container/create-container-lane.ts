@@ -13,7 +13,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AcceptedExecutionV1, ExecuteOptionsV1, ExecutionResult, LaneV1, Runtime } from '@umca/contracts';
-import { MAX_LIMITS, resolveLimits } from '@umca/contracts';
+import { MAX_LIMITS, resolveLimits, unstartedResult } from '@umca/contracts';
 import { createEgressGateway, type EgressGatewayOptions } from '@umca/policy';
 import { checkOutputFiles } from '../host/check-output-files.js';
 import type { SandboxIds } from '../host/sandbox-command.js';
@@ -21,7 +21,6 @@ import type { ResolvedRunnerOptions } from '../resolve-runner-options.js';
 import type { SandboxDroppedFiles, SandboxFile } from '../sandbox/protocol.js';
 import { createRunIdPool } from '../sandbox/run-id-pool.js';
 import { decodeInputFile } from '../sandbox/workspace.js';
-import { unstartedResult } from '../unstarted-result.js';
 import { startEgressProxy } from './egress-proxy.js';
 import { nativeCommand, programFile } from './native-command.js';
 

@@ -3,7 +3,7 @@
  * The result of a run that never started: refused, busy, cancelled while waiting, or stopped
  * before the runner existed (a command-line mistake). Nothing ran, so nothing was produced.
  */
-import type { ExecutionResult, ExecutionStatus, Isolation, Lane } from '@umca/contracts';
+import type { ExecutionResult, ExecutionStatus, Isolation, Lane } from './execution-result.js';
 
 export function unstartedResult(options: {
   status: Extract<ExecutionStatus, 'rejected' | 'busy' | 'cancelled'>;
