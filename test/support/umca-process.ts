@@ -5,7 +5,7 @@
  * A process can be stopped as an operator would (SIGTERM) or killed outright (SIGKILL), as a
  * crashed node would be.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -55,7 +55,7 @@ async function waitFor(what: string, ready: () => Promise<boolean> | boolean, pr
 /** `umca serve` with these flags on a free port, once its /readyz answers. */
 export async function startUmcaServer(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<UmcaProcess> {
   const port = await findFreePort();
-  const { process: proc, logFile } = spawnUmca(['serve', '--port', String(port), ...flags], env);
+  const { process: proc, logFile, folder } = spawnUmca(['serve', '--port', String(port), ...flags], env);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     'umca serve',
@@ -69,17 +69,20 @@ export async function startUmcaServer(flags: string[], env: NodeJS.ProcessEnv = 
     proc,
     logFile,
   );
-  return handle(url, proc, logFile);
+  return handle(url, proc, logFile, folder);
 }
 
 /** `umca worker` with these flags, once it says it takes runs. */
 export async function startUmcaWorker(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<UmcaProcess> {
-  const { process: proc, logFile } = spawnUmca(['worker', ...flags], env);
+  const { process: proc, logFile, folder } = spawnUmca(['worker', ...flags], env);
   await waitFor('umca worker', () => readFileSync(logFile, 'utf8').includes('umca: worker taking runs'), proc, logFile);
-  return handle('', proc, logFile);
+  return handle('', proc, logFile, folder);
 }
 
-function handle(url: string, proc: WatchedProcess, logFile: string): UmcaProcess {
+/** Its folder (data directory, log) goes with the test process, whichever way it stops. */
+function handle(url: string, proc: WatchedProcess, logFile: string, folder: string): UmcaProcess {
+  const removeFolder = () => rmSync(folder, { recursive: true, force: true });
+  process.once('exit', removeFolder);
   return {
     url,
     logFile,

@@ -74,10 +74,17 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
     for (const wake of woken) wake();
   };
 
-  const take = (stored: StoredEvent) => {
+  /**
+   * Adds the event that comes next, and only that one: a read that started before this replica's
+   * own publish came back may hold events already taken, and the window's offsets must stay
+   * consecutive (subscribers index into it by offset). True when taken.
+   */
+  const take = (stored: StoredEvent): boolean => {
+    if (stored.offset !== windowEnd + 1) return false;
     window.push(stored);
     windowEnd = stored.offset;
     if (window.length > windowSize * 2) window = window.slice(-windowSize);
+    return true;
   };
 
   /** Reads what is new in the log into the window: one reader per replica, however many subscribers. */
@@ -93,8 +100,9 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
         again = false;
         for (;;) {
           const batch = await log.read({ after: windowEnd, limit: BATCH });
-          for (const stored of batch) take(stored);
-          if (batch.length > 0) wakeAll();
+          let taken = 0;
+          for (const stored of batch) if (take(stored)) taken++;
+          if (taken > 0) wakeAll();
           if (batch.length < BATCH) break;
         }
       } while (again);
@@ -113,7 +121,8 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
   }, pollIntervalMs);
   poll.unref();
 
-  let announcing = Promise.resolve();
+  /** Each run's announcements in flight, chained so that a run's events reach the topic in order. */
+  const announcing = new Map<string, Promise<void>>();
 
   const nextChange = (abort?: AbortSignal) =>
     new Promise<void>((resolve) => {
@@ -178,14 +187,16 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
           ...(publishOptions.principal === undefined ? {} : { principal: publishOptions.principal }),
         }),
       );
-      if (stored.offset === windowEnd + 1) {
-        take(stored);
-        wakeAll();
-      } else {
-        refreshQuietly();
-      }
-      // In publish order, after the event is stored; the publisher does not wait for the broker.
-      announcing = announcing.then(() => signal.announce(stored).catch((error: unknown) => options.onAnnounceFailed?.(error, stored)));
+      if (take(stored)) wakeAll();
+      else if (stored.offset > windowEnd) refreshQuietly();
+      // After the event is stored, in publish order within its run (the topic's message group);
+      // runs do not wait for one another, and the publisher does not wait for the broker.
+      const previous = announcing.get(subject) ?? Promise.resolve();
+      const next = previous.then(() => signal.announce(stored).catch((error: unknown) => options.onAnnounceFailed?.(error, stored)));
+      announcing.set(subject, next);
+      void next.then(() => {
+        if (announcing.get(subject) === next) announcing.delete(subject);
+      });
       return stored;
     },
     read: (query) => log.read(query),
@@ -196,7 +207,7 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
       closed = true;
       clearInterval(poll);
       wakeAll();
-      await announcing;
+      await Promise.all(announcing.values());
       await signal.close();
     },
   };

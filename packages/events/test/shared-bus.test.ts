@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredEvent, StoreV1 } from '@umca/contracts';
+import type { EventLogV1, StoredEvent, StoreV1 } from '@umca/contracts';
 import { openSqliteStore } from '@umca/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSharedBus, POLLING_ONLY, type SharedBus } from '../src/index.js';
@@ -16,12 +16,23 @@ afterEach(async () => {
   for (const item of opened.splice(0).reverse()) await item.close();
 });
 
+/** The store's log answering a little later, as a database across a network does: other writes and reads land meanwhile. */
+function slowLog(log: EventLogV1): EventLogV1 {
+  const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 2));
+  return {
+    specificationVersion: 'v1',
+    append: async (event) => later(await log.append(event)),
+    lastOffset: async () => later(await log.lastOffset()),
+    read: async (query) => later(await log.read(query)),
+  };
+}
+
 /** Two replicas: each its own connection to one store file, and its own bus. */
 async function twoReplicas(windowSize = 4096) {
   const dataDir = mkdtempSync(join(tmpdir(), 'umca-shared-bus-'));
   const open = async () => {
     const store = openSqliteStore({ dataDir });
-    const bus = await openSharedBus({ log: store.events, signal: POLLING_ONLY, pollIntervalMs: 10, windowSize });
+    const bus = await openSharedBus({ log: slowLog(store.events), signal: POLLING_ONLY, pollIntervalMs: 1, windowSize });
     opened.push(store, bus);
     return bus;
   };
@@ -62,6 +73,20 @@ describe('the shared bus, without a broker', () => {
     const onB = await rest;
     expect([...onA, ...onB].map((stored) => stored.offset)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
     expect(onB.map((stored) => stored.event.id)).toEqual((await a.read({ after: lastSeen, limit: 100 })).map((stored) => stored.event.id));
+  });
+
+  it('keeps every subscriber exact while this replica publishes and reads the others’ events at once', async () => {
+    const [a, b] = await twoReplicas(64);
+    const onA = collect(a, 400, { after: 0 });
+    const onB = collect(b, 400, { after: 0 });
+    await Promise.all(
+      [a, b].map(async (bus, index) => {
+        for (let event = 0; event < 200; event++) await bus.publish('dev.umca.run.ended.v1', `run-${index}-${event % 7}`, ended('x'));
+      }),
+    );
+    const everyOffset = Array.from({ length: 400 }, (_, index) => index + 1);
+    expect((await onA).map((stored) => stored.offset)).toEqual(everyOffset);
+    expect((await onB).map((stored) => stored.offset)).toEqual(everyOffset);
   });
 
   it('replays a run from the log when it is older than the window kept in memory', async () => {

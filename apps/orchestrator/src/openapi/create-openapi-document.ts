@@ -64,7 +64,8 @@ export function createOpenApiDocument(app: OpenAPIHono<EdgeEnv>, options: OpenAp
       Object.assign(operation.responses, EVERY_OPERATION);
       if (!secured || !needsToken(path)) continue;
       Object.assign(operation.responses, WITH_TOKEN);
-      if (method === 'post' && (path === '/v1/executions' || path === '/v1/tasks')) {
+      // Executions document their 429 themselves (the quota, and a remote queue that is full).
+      if (method === 'post' && (path === '/v1/executions' || path === '/v1/tasks') && !operation.responses[429]) {
         operation.responses[429] = problemAnswer(
           "The caller's role allows no more runs now (`quota_exceeded`: `concurrentRuns` or `runsPerMinute`); try again after `Retry-After` seconds.",
           { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' }, required: true } },

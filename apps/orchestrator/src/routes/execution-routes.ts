@@ -34,7 +34,11 @@ const submitExecution = createRoute({
       'The request is invalid (`invalid_request`, with `issues` naming each field) or an `allowedOutboundHosts` entry cannot be accepted (`invalid_allowed_host`); nothing was run.',
     ),
     413: problemAnswer('The request body is too large.'),
-    503: problemAnswer('The runner is busy; try again after `Retry-After` seconds.', {
+    429: problemAnswer(
+      "The caller's quota allows no more runs now (`quota_exceeded`), or, on a server whose runs execute on remote workers, as many runs wait as it allows (`busy`); nothing was created. Try again after `Retry-After` seconds.",
+      { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' }, required: true } },
+    ),
+    503: problemAnswer('The runner is busy, or the store does not answer; try again after `Retry-After` seconds.', {
       'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' }, required: true },
     }),
   },

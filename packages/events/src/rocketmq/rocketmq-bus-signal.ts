@@ -62,11 +62,12 @@ export async function openRocketMqBusSignal(options: RocketMqBusSignalOptions): 
       try {
         const messages = await consumer.receive(32, 30_000);
         worked();
-        for (const message of messages) {
-          const offset = Number(message.properties.get(OFFSET_PROPERTY));
-          if (Number.isSafeInteger(offset)) for (const listener of listeners) listener(offset);
-          await consumer.ack(message).catch(() => {}); // a lost ack only means the word comes twice
-        }
+        // Only the newest offset matters: one word for the whole batch, and the acknowledgements
+        // go out without holding up the next receive (a lost one only means the word comes twice).
+        let newest = 0;
+        for (const message of messages) newest = Math.max(newest, Number(message.properties.get(OFFSET_PROPERTY)) || 0);
+        if (newest > 0) for (const listener of listeners) listener(newest);
+        for (const message of messages) void consumer.ack(message).catch(() => {});
       } catch (error) {
         if (!running) break;
         failed('receiving from the events topic', error);
