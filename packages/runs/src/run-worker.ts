@@ -7,7 +7,17 @@
  * the run over from the beginning (`run.restarted`). A message is acknowledged only once the run's
  * end is recorded, or when it turns out to need nothing (the run already ended).
  */
-import type { EventBusV1, Logger, RunClaim, RunnerV1, StoreV1, UmcaEventType, WorkDeliveryV1, WorkSourceV1 } from '@umca/contracts';
+import type {
+  EventBusV1,
+  Logger,
+  RunClaim,
+  RunnerV1,
+  RunRecord,
+  StoreV1,
+  UmcaEventType,
+  WorkDeliveryV1,
+  WorkSourceV1,
+} from '@umca/contracts';
 import { unstartedResult } from '@umca/contracts';
 import { acceptExecutionRequest } from '@umca/policy';
 import { endRun } from './end-run.js';
@@ -60,6 +70,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
     if (!claim) {
       const run = await store.runs.get(runId);
       if (!run || ENDED.has(run.status)) {
+        if (run) await announceMissingEnd(run);
         counts.duplicates++;
         await delivery.ack();
       }
@@ -98,6 +109,31 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
       stopWatching();
       counts.active--;
     }
+  }
+
+  /**
+   * A worker that died after recording a run's end and before publishing `run.ended` left the run
+   * ended without its last event; its message comes back, and the worker that gets it publishes it.
+   */
+  async function announceMissingEnd(record: RunRecord): Promise<void> {
+    const events = await bus.read({ after: 0, limit: 1_000_000, subject: record.id });
+    if (events.some((stored) => stored.event.type === 'dev.umca.run.ended.v1')) return;
+    const reason = record.result && 'reason' in record.result ? record.result.reason : undefined;
+    await bus.publish(
+      'dev.umca.run.ended.v1',
+      record.id,
+      {
+        runId: record.id,
+        status: record.status as Exclude<RunRecord['status'], 'queued' | 'running'>,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        durationMs: record.durationMs ?? 0,
+      },
+      record.principal ? { principal: record.principal.sub } : {},
+    );
+    logger.warn(
+      { runId: record.id },
+      `run ${record.id}: its worker stopped after recording its end and before announcing it; run.ended is published now`,
+    );
   }
 
   async function run(delivery: WorkDeliveryV1, claim: RunClaim, recorder: RunRecorder, signal: AbortSignal): Promise<boolean> {
