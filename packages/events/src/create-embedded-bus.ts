@@ -4,40 +4,21 @@
  * Publishing appends to the log first and only then wakes subscribers; each subscriber reads the
  * log from its own offset, so a slow one never holds up a publisher or another subscriber.
  */
-import { randomUUID } from 'node:crypto';
-import { createUmcaEvent, type EventBusV1, type EventLogV1, type StoredEvent, type SubscribeOptions } from '@umca/contracts';
+import type { EventBusV1, EventLogV1, StoredEvent, SubscribeOptions } from '@umca/contracts';
+import { createWaiters, type EventFactoryOptions, eventFactory } from './bus-parts.js';
 
 const BATCH = 256;
 
-export interface EmbeddedBusOptions {
+export interface EmbeddedBusOptions extends EventFactoryOptions {
   log: EventLogV1;
-  /** Clock for event times. Default: the system clock. */
-  now?: () => Date;
-  /** Event ids. Default: random UUIDs. */
-  newId?: () => string;
-  /** `source` of the events this bus publishes. */
-  source?: string;
 }
 
 /** Creates the embedded bus. */
 export function createEmbeddedBus(options: EmbeddedBusOptions): EventBusV1 {
   const { log } = options;
-  const now = options.now ?? (() => new Date());
-  const newId = options.newId ?? randomUUID;
-  let waiters: Array<() => void> = [];
+  const newEvent = eventFactory(options);
+  const waiters = createWaiters();
   let published = 0;
-
-  /** A promise that settles at the next publish (or when `signal` aborts). */
-  const nextPublish = (signal?: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const wake = () => {
-        signal?.removeEventListener('abort', wake);
-        resolve();
-      };
-      waiters.push(wake);
-      signal?.addEventListener('abort', wake, { once: true });
-    });
 
   async function* subscribe({ after, subject, signal }: SubscribeOptions): AsyncGenerator<StoredEvent> {
     let cursor = after;
@@ -51,28 +32,16 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): EventBusV1 {
         cursor = stored.offset;
         yield stored;
       }
-      if (batch.length < BATCH && published === seen) await nextPublish(signal);
+      if (batch.length < BATCH && published === seen) await waiters.next(signal);
     }
   }
 
   return {
     specificationVersion: 'v1',
     async publish(type, subject, data, publishOptions = {}) {
-      const stored = await log.append(
-        createUmcaEvent({
-          type,
-          subject,
-          data,
-          id: newId(),
-          time: now(),
-          ...(options.source ? { source: options.source } : {}),
-          ...(publishOptions.principal === undefined ? {} : { principal: publishOptions.principal }),
-        }),
-      );
+      const stored = await log.append(newEvent(type, subject, data, publishOptions));
       published++;
-      const woken = waiters;
-      waiters = [];
-      for (const wake of woken) wake();
+      waiters.wakeAll();
       return stored;
     },
     read: (query) => log.read(query),

@@ -8,8 +8,8 @@
  * replica looks at the log on its own every `pollIntervalMs` while anyone is subscribed, so a
  * subscriber is late then, never stuck, and never misses an event.
  */
-import { randomUUID } from 'node:crypto';
-import { createUmcaEvent, type EventBusV1, type EventLogV1, type StoredEvent, type SubscribeOptions } from '@umca/contracts';
+import type { EventBusV1, EventLogV1, StoredEvent, SubscribeOptions } from '@umca/contracts';
+import { createWaiters, type EventFactoryOptions, eventFactory } from './bus-parts.js';
 
 /** How replicas tell each other that the log has grown. */
 export interface BusSignal {
@@ -22,16 +22,13 @@ export interface BusSignal {
   close(): Promise<void>;
 }
 
-export interface SharedBusOptions {
+export interface SharedBusOptions extends EventFactoryOptions {
   log: EventLogV1;
   signal: BusSignal;
   /** How often a replica with subscribers reads the log when no signal came (default 1000 ms). */
   pollIntervalMs?: number;
   /** Recent events kept in memory for subscribers (default 4096). */
   windowSize?: number;
-  now?: () => Date;
-  newId?: () => string;
-  source?: string;
   /** Told when an announcement failed (the event is stored; other replicas see it at their next poll). */
   onAnnounceFailed?: (error: unknown, stored: StoredEvent) => void;
 }
@@ -55,8 +52,7 @@ const BATCH = 256;
 
 export async function openSharedBus(options: SharedBusOptions): Promise<SharedBus> {
   const { log, signal } = options;
-  const now = options.now ?? (() => new Date());
-  const newId = options.newId ?? randomUUID;
+  const newEvent = eventFactory(options);
   const windowSize = options.windowSize ?? 4096;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
 
@@ -64,15 +60,10 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
   let window: StoredEvent[] = [];
   let windowEnd = await log.lastOffset();
   const windowStart = () => windowEnd - window.length + 1;
-  let waiters: Array<() => void> = [];
+  const waiters = createWaiters();
+  const wakeAll = waiters.wakeAll;
   let subscribers = 0;
   let closed = false;
-
-  const wakeAll = () => {
-    const woken = waiters;
-    waiters = [];
-    for (const wake of woken) wake();
-  };
 
   /**
    * Adds the event that comes next, and only that one: a read that started before this replica's
@@ -124,17 +115,6 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
   /** Each run's announcements in flight, chained so that a run's events reach the topic in order. */
   const announcing = new Map<string, Promise<void>>();
 
-  const nextChange = (abort?: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      if (abort?.aborted) return resolve();
-      const wake = () => {
-        abort?.removeEventListener('abort', wake);
-        resolve();
-      };
-      waiters.push(wake);
-      abort?.addEventListener('abort', wake, { once: true });
-    });
-
   async function* subscribe({ after, subject, signal: abort }: SubscribeOptions): AsyncGenerator<StoredEvent> {
     let cursor = after;
     subscribers++;
@@ -153,7 +133,7 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
           continue;
         }
         if (cursor >= windowEnd) {
-          await nextChange(abort);
+          await waiters.next(abort);
           continue;
         }
         // Behind the window: replay from the log. A run's events are read by subject; then the
@@ -166,7 +146,7 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
           yield stored;
         }
         if (end !== undefined && batch.length < BATCH) cursor = Math.max(cursor, end);
-        if (end === undefined && batch.length === 0) await nextChange(abort);
+        if (end === undefined && batch.length === 0) await waiters.next(abort);
       }
     } finally {
       subscribers--;
@@ -176,17 +156,7 @@ export async function openSharedBus(options: SharedBusOptions): Promise<SharedBu
   return {
     specificationVersion: 'v1',
     async publish(type, subject, data, publishOptions = {}) {
-      const stored = await log.append(
-        createUmcaEvent({
-          type,
-          subject,
-          data,
-          id: newId(),
-          time: now(),
-          ...(options.source ? { source: options.source } : {}),
-          ...(publishOptions.principal === undefined ? {} : { principal: publishOptions.principal }),
-        }),
-      );
+      const stored = await log.append(newEvent(type, subject, data, publishOptions));
       if (take(stored)) wakeAll();
       else if (stored.offset > windowEnd) refreshQuietly();
       // After the event is stored, in publish order within its run (the topic's message group);
