@@ -43,6 +43,19 @@ if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.vers
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION" >&2
 fi
 
+# Arize Phoenix, the real OpenTelemetry collector and experiment store the trace and evaluation
+# export tests send to (test/support/phoenix.ts), in a virtualenv of its own: its many
+# dependencies (about 850 MB) must not meet the MCP SDK's. About two minutes the first time.
+PHOENIX_VERSION=20.26.1
+phoenix_venv=node_modules/.umca-phoenix
+if ! "$phoenix_venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('arize-phoenix') != '$PHOENIX_VERSION')" 2>/dev/null; then
+  command -v python3 >/dev/null 2>&1 || { say "python3 is required for the Phoenix export tests"; exit 1; }
+  say "installing Arize Phoenix $PHOENIX_VERSION into $phoenix_venv"
+  rm -rf "$phoenix_venv"
+  python3 -m venv "$phoenix_venv"
+  "$phoenix_venv/bin/pip" install --quiet --disable-pip-version-check "arize-phoenix==$PHOENIX_VERSION" >&2
+fi
+
 if ! npx --yes node@22 --version >/dev/null 2>&1; then
   say "fetching Node 22 for the MCP conformance suite failed"
   exit 1

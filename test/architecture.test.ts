@@ -88,9 +88,18 @@ describe('the architecture', () => {
     }
   });
 
-  it('lets the implementations of the ports know only the contracts (and the policy they enforce)', () => {
-    const allowed = new Set(['@umca/contracts', '@umca/policy']);
-    for (const name of ['@umca/runner', '@umca/store', '@umca/events', '@umca/models', '@umca/agents', '@umca/policy', '@umca/client']) {
+  it('lets the implementations of the ports know only the contracts (and the policy they enforce, the spans they make)', () => {
+    const allowed = new Set(['@umca/contracts', '@umca/policy', '@umca/tracing']);
+    for (const name of [
+      '@umca/runner',
+      '@umca/store',
+      '@umca/events',
+      '@umca/models',
+      '@umca/agents',
+      '@umca/policy',
+      '@umca/client',
+      '@umca/tracing',
+    ]) {
       const workspace = byName.get(name) as Workspace;
       expect(
         internal(workspace).filter((dependency) => !allowed.has(dependency)),
@@ -98,7 +107,12 @@ describe('the architecture', () => {
       ).toEqual([]);
     }
     const runs = byName.get('@umca/runs') as Workspace;
-    expect(internal(runs).sort()).toEqual(['@umca/agents', '@umca/contracts', '@umca/policy']);
+    expect(internal(runs).sort()).toEqual(['@umca/agents', '@umca/contracts', '@umca/policy', '@umca/tracing']);
+    // Evaluations run tasks through whatever runs them (EvalTarget) and check programs with the flow's harness.
+    expect(internal(byName.get('@umca/evals') as Workspace).sort()).toEqual(['@umca/agents', '@umca/contracts']);
+    // The spans need only the OpenTelemetry API: the SDK (where spans go) is the composition root's.
+    const tracing = byName.get('@umca/tracing') as Workspace;
+    expect(tracing.dependencies.filter((name) => name.startsWith('@opentelemetry/'))).toEqual(['@opentelemetry/api']);
   });
 
   it('has no loop of dependencies', () => {

@@ -93,6 +93,21 @@ describe('two servers and remote workers on one PostgreSQL and one RocketMQ', ()
     const stdout = onB.flatMap((event) => (event.type === 'dev.umca.output.appended.v1' ? [event.data.text] : [])).join('');
     expect(stdout).toBe('line 0\nline 1\nline 2\n');
     expect(await a.getRun(accepted.runId)).toMatchObject({ status: 'ok', result: { stdout } });
+    // One trace across the processes: the server's run span, the worker's execution span under it,
+    // and every event (the worker's too) carrying the run's trace context.
+    const { traceId } = await a.getRun(accepted.runId);
+    expect(new Set(onB.map((event) => event.traceparent?.split('-')[1]))).toEqual(new Set([traceId]));
+    let spans: Awaited<ReturnType<typeof b.getRunTrace>>['spans'] = [];
+    for (let poll = 0; poll < 300 && spans.length < 2; poll++) {
+      spans = (await b.getRunTrace(accepted.runId)).spans;
+      if (spans.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const root = spans.find((span) => span.name === 'run python');
+    expect(spans.find((span) => span.name === 'execute_tool run_code')).toMatchObject({
+      traceId,
+      parentSpanId: root?.spanId,
+      attributes: { 'umca.execution.status': 'ok' },
+    });
   });
 
   it('lets a client move from one server to the other with its last offset: nothing missed, nothing repeated', async () => {

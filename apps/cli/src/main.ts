@@ -3,6 +3,7 @@
  * The `umca` command line. Each subcommand lives in commands/ and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
+import { registerEvalCommands } from './commands/eval-command.js';
 import { registerExecCommand } from './commands/exec-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
@@ -26,6 +27,7 @@ registerMcpCommand(program);
 registerRunCommand(program);
 registerTokenCommand(program);
 registerPolicyCommand(program);
+registerEvalCommands(program);
 
 try {
   await program.parseAsync(process.argv);

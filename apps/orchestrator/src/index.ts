@@ -20,6 +20,7 @@ export {
   type SettingSources,
   serverConfigSchema,
 } from './config/server-config.js';
+export { type EvaluateOptions, type EvaluateSettings, type Evaluation, evaluate, prepareEvaluation } from './evals/evaluate.js';
 export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from './mcp/create-mcp-http-handler.js';
 export { createMcpServer, type McpServerOptions } from './mcp/create-mcp-server.js';
 export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
@@ -29,3 +30,5 @@ export { type OpenServiceOptions, openService, type Service, type ServiceSetting
 export { type RunningServer, startServer } from './server/start-server.js';
 export { startStdioMcp } from './server/start-stdio-mcp.js';
 export { type RunningWorker, startWorker, type WorkerSettings } from './server/start-worker.js';
+export { type OpenTracing, type OpenTracingOptions, openTracing } from './tracing/open-tracing.js';
+export { otlpTracesUrl, type ResolvedTracing, resolveTracing, type TraceSettings } from './tracing/trace-settings.js';

@@ -235,7 +235,7 @@ describe('whose runs', () => {
 
     const run = await (await request(`/v1/runs/${adas}`, { token: ada })).json();
     expect(run.principal).toEqual({ sub: 'ada', roles: ['developer'], issuer: 'urn:umca:local', via: 'local' });
-    for (const path of [`/v1/runs/${adas}`, `/v1/runs/${adas}/events`]) {
+    for (const path of [`/v1/runs/${adas}`, `/v1/runs/${adas}/events`, `/v1/runs/${adas}/trace`]) {
       const hidden = await request(path, { token: bob });
       expect(hidden.status, path).toBe(404);
       expect((await hidden.json()).detail).toBe(`there is no run ${adas}`);

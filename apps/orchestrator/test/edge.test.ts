@@ -275,7 +275,9 @@ describe('the OpenAPI document', () => {
       'getMetrics',
       'getReadiness',
       'getRun',
+      'getRunTrace',
       'getSchema',
+      'listGateVerdicts',
       'listRuns',
       'listSchemas',
       'streamEvents',
@@ -291,6 +293,7 @@ describe('the OpenAPI document', () => {
         'Problem',
         'UmcaEvent',
         'RunEndedEvent',
+        'RunTrace',
       ]),
     );
     expect(served.components.schemas.ExecutionRequest.discriminator.propertyName).toBe('language');

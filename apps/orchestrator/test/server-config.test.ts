@@ -75,6 +75,21 @@ describe('the server configuration', () => {
     );
   });
 
+  it('keeps traces in the store by default, and names a bad tracing setting where it was given', () => {
+    expect(resolveServerConfig({ cwd, env: {} })).toMatchObject({ tracing: 'on', traceContent: false, traceProject: 'umca' });
+    expect(
+      resolveServerConfig({
+        cwd,
+        env: { UMCA_TRACE_CONTENT: '1', UMCA_OTLP_ENDPOINT: 'http://127.0.0.1:6006', UMCA_TRACE_PROJECT: 'team' },
+      }),
+    ).toMatchObject({ traceContent: true, otlpEndpoint: 'http://127.0.0.1:6006', traceProject: 'team' });
+    const text = problems({ flags: { tracing: 'maybe', otlpEndpoint: 'grpc://collector:4317' } });
+    expect(text).toContain('--tracing "maybe": Invalid option: expected one of "on"|"off"');
+    expect(text).toContain(
+      '--otlp-endpoint "grpc://collector:4317": must be an http(s) URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:6006 (Phoenix)',
+    );
+  });
+
   it('refuses a wheelhouse that is not a folder, saying where it looked', () => {
     expect(problems({ flags: { wheelhouse: 'nowhere' } })).toContain(
       `--wheelhouse "nowhere": there is no such folder (looked for ${join(cwd, 'nowhere')})`,

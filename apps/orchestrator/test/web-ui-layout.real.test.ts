@@ -2,21 +2,24 @@
  * The web page at a phone's width (390 px) and a laptop's (1280 px), in a real headless Chromium
  * against a real server: it walks the page's main states in order (the editor; a code run in
  * progress, ended ok and in error; switching language; the task tab; a task refused, one whose
- * model call failed, one that passed; a run page of each kind; the list of runs, empty and full)
- * and in each, at both widths, fails on anything `findLayoutProblems` sees: sideways scrolling,
- * an element poking out, an empty box or panel, touching badges, a label wrapping. The task's
- * model is the scripted OpenAI-compatible TEST DOUBLE (see its file).
+ * model call failed, one that passed; a run page of each kind, with its trace's waterfall (rows
+ * opened, failed spans marked); the list of runs, empty and full; the gates' verdicts, none and
+ * some, a failed one opened) and in each, at both widths, fails on anything `findLayoutProblems`
+ * sees: sideways scrolling, an element poking out, an empty box or panel, touching badges, a label
+ * wrapping. The task's model is the scripted OpenAI-compatible TEST DOUBLE (see its file).
  *
  * UMCA_UI_SCREENSHOTS=<directory> also saves a full-page screenshot of every state at both widths.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { GATE_VERDICTS_SUBJECT } from '@umca/contracts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADD_GOOD, ADD_PLAN, scriptAgent } from '../../../packages/models/test/support/scripted-agent.js';
 import { type ScriptedOpenAiServer, startScriptedOpenAiServer } from '../../../packages/models/test/support/scripted-openai-server.js';
 import { launchChromium } from './support/launch-chromium.js';
 import { findLayoutProblems } from './support/layout-problems.js';
+import { until } from './support/until.js';
 import { useServer } from './support/use-server.js';
 
 const SCREENS = [
@@ -30,7 +33,8 @@ beforeAll(async () => {
   model = await startScriptedOpenAiServer();
 });
 afterAll(() => model.close());
-const server = useServer({ modelEnv: () => ({ UMCA_PROVIDER_SCRIPTED_BASE_URL: model.baseUrl }) });
+// Content tracing on: spans then hold whole prompts and code, the longest values a trace's rows show.
+const server = useServer({ modelEnv: () => ({ UMCA_PROVIDER_SCRIPTED_BASE_URL: model.baseUrl }), config: { traceContent: true } });
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -63,6 +67,12 @@ async function expectTidy(state: string): Promise<void> {
   expect(await layoutProblems(state), `${state}: what is wrong on the page`).toEqual([]);
 }
 
+/** Waits, a bounded number of looks, until the run page's waterfall shows `count` rows. */
+async function waitForTrace(count: number): Promise<void> {
+  await until(async () => (await page.$$('[data-testid=trace] [data-testid=span]')).length >= count, 100, 100);
+  expect(await page.$$eval('[data-testid=trace] [data-testid=span]', (rows) => rows.length)).toBe(count);
+}
+
 const codeOf = (page: Page) => page.$eval('[data-testid=code]', (code) => (code as HTMLTextAreaElement).value);
 const currentTab = (page: Page) => page.$$eval('nav a.current', (links) => links.map((link) => link.textContent));
 
@@ -72,6 +82,7 @@ describe('the web UI at a phone and a laptop width', () => {
     await page.waitForSelector('#connection[data-state=live]');
     await page.waitForFunction(() => document.getElementById('isolation')?.textContent !== '…');
     expect(await page.textContent('[data-testid=runs-panel]')).toContain('No runs yet');
+    await page.waitForFunction(() => document.querySelector('[data-testid=gate-verdicts-note]')?.textContent?.startsWith('No gate'));
     await expectTidy('editor');
   });
 
@@ -122,6 +133,7 @@ describe('the web UI at a phone and a laptop width', () => {
     await page.click('text=open run →');
     await page.waitForSelector('[data-testid=run-output]');
     expect(await currentTab(page)).toEqual(['Code']);
+    await waitForTrace(2);
     await expectTidy('run page of a code run that failed');
   });
 
@@ -202,6 +214,9 @@ describe('the web UI at a phone and a laptop width', () => {
     expect(await page.textContent('[data-testid=model-use]'), 'the run page counts from the same events').toMatch(
       /^1 call tried, 1 failed/,
     );
+    await until(async () => (await page.$$('[data-testid=trace] li[data-status=error]')).length >= 3, 100, 100);
+    await page.click('li[data-name=plan] > details > summary');
+    await expectTidy('run page of a task whose model call failed, its failed spans marked');
     await page.goto(`${server().url}/#/task`);
   });
 
@@ -218,7 +233,60 @@ describe('the web UI at a phone and a laptop width', () => {
     // Four code runs and two tasks, from the all-runs stream, which may trail the run's own.
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=runs] li').length >= 6).catch(() => undefined);
     expect(await page.$$eval('[data-testid=runs] li', (items) => items.length)).toBe(6);
-    await expectTidy('run page of a task, and the list of runs');
+    await waitForTrace(8);
+    // Open rows: a model call's (its whole prompt, with content tracing on) and the execution's.
+    await page.click('li[data-name=code] > ol > li[data-kind=LLM] > details > summary');
+    await page.click('li[data-kind=TOOL] > details > summary');
+    await expectTidy('run page of a task, its trace with rows open, and the list of runs');
+  });
+
+  it("the home page with the gates' verdicts above the list of runs, a failed one opened", async () => {
+    // As `umca gate check` publishes them, with the longest words a verdict holds: a model name
+    // with no place to break, and each kind of threshold message.
+    const publish = (verdict: 'pass' | 'fail', model: string) =>
+      server().bus.publish('dev.umca.gate.evaluated.v1', GATE_VERDICTS_SUBJECT, {
+        evaluationId: `eval_${verdict}_${model.length}`,
+        gate: { name: 'release-candidate-with-a-long-name', revision: 12 },
+        suite: { name: 'smoke', revision: 3 },
+        model,
+        verdict,
+        thresholds: [
+          {
+            metric: 'task_success',
+            min: 0.8,
+            value: 0.5,
+            passed: verdict === 'pass',
+            message: 'task_success 0.5 is below the minimum 0.8',
+          },
+          { metric: 'latency_p95_s', max: 120, value: 31.2, passed: true, message: 'latency_p95_s 31.2 is ≤ 120' },
+          {
+            metric: 'judge_quality',
+            min: 0.7,
+            value: null,
+            passed: verdict === 'pass',
+            message: 'judge_quality was not measured: nothing in the evaluation measured it (set "ifMissing": "skip" to allow that)',
+          },
+          {
+            metric: 'rag_relevance',
+            min: 0.5,
+            value: null,
+            passed: true,
+            skipped: true,
+            message: 'rag_relevance was not measured, and the gate skips it',
+          },
+        ],
+        runs: 12,
+      });
+    await publish('pass', 'scripted:coder');
+    await publish('fail', 'openai-compatible:org-models/qwen2.5-coder-32b-instruct-q4_k_m-gguf-with-a-very-long-name');
+    await page.goto(`${server().url}/#/`);
+    await until(async () => (await page.$$('[data-testid=gate-verdict]')).length >= 2, 100, 100);
+    expect(await page.$$eval('[data-testid=gate-verdict]', (items) => items.map((item) => item.getAttribute('data-verdict')))).toEqual([
+      'fail',
+      'pass',
+    ]);
+    await page.click('[data-testid=gate-verdict][data-verdict=fail] summary');
+    await expectTidy('home page with gate verdicts, a failed one opened');
     expect(pageErrors).toEqual([]);
   });
 });

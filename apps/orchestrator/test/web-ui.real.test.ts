@@ -4,11 +4,10 @@
  * flow (its model the scripted OpenAI-compatible TEST DOUBLE; see its file); the page keeps
  * following after the server restarts.
  */
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADD_GOOD, ADD_PLAN, ADD_WRONG, scriptAgent } from '../../../packages/models/test/support/scripted-agent.js';
 import { type ScriptedOpenAiServer, startScriptedOpenAiServer } from '../../../packages/models/test/support/scripted-openai-server.js';
-import { launchChromium } from './support/launch-chromium.js';
+import { openChromiumPage } from './support/launch-chromium.js';
 import { useServer } from './support/use-server.js';
 
 let model: ScriptedOpenAiServer;
@@ -20,18 +19,7 @@ const server = useServer({
   sse: { heartbeatMs: 1_000, retryMs: 300 },
   modelEnv: () => ({ UMCA_PROVIDER_SCRIPTED_BASE_URL: model.baseUrl }),
 });
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const { page, pageErrors } = await openChromiumPage();
 
 describe('the web UI', () => {
   it('runs code from the page and shows output and steps as they happen', async () => {

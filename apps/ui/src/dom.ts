@@ -52,6 +52,23 @@ export function dateTime(iso: string): HTMLElement {
   return el('time', { datetime: iso, title: iso }, date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' }));
 }
 
+const AGO_UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** A moment as "5 minutes ago" in the reader's language, short enough for a phone; the local date and time go in its title. */
+export function timeAgo(iso: string, now = Date.now()): HTMLElement {
+  const date = new Date(iso);
+  // Never "in 2 seconds": a server's clock a little ahead of the reader's is not the future.
+  const seconds = Math.min(0, Math.round((date.getTime() - now) / 1000));
+  const [unit, size] = AGO_UNITS.find(([, unitSeconds]) => Math.abs(seconds) >= unitSeconds) ?? ['second', 1];
+  const words = new Intl.RelativeTimeFormat([], { numeric: 'auto' }).format(Math.round(seconds / size), unit);
+  return el('time', { datetime: iso, title: date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' }) }, words);
+}
+
 export function clockTime(iso: string): string {
   const date = new Date(iso);
   return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`;

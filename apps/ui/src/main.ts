@@ -1,14 +1,16 @@
 /**
  * @module main
  * The UMCA page: a code editor with live output on `#/`, an agent task on `#/task`, a run's
- * details on `#/runs/{id}`, and the list of runs beside each, kept live by the all-runs stream.
- * On a server that needs tokens, the visitor signs in first (session.ts).
+ * details on `#/runs/{id}`, and the list of runs beside each, kept live by the all-runs stream;
+ * on `#/`, the gates' last verdicts above the runs. On a server that needs tokens, the visitor
+ * signs in first (session.ts).
  */
 import { umca, useToken } from './api.js';
 import { el } from './dom.js';
 import { followAllRuns } from './live.js';
 import { startSession } from './session.js';
 import { editorView } from './views/editor-view.js';
+import { gateVerdictsView } from './views/gate-verdicts-view.js';
 import { runView } from './views/run-view.js';
 import { runsView } from './views/runs-view.js';
 import { signInView } from './views/sign-in-view.js';
@@ -29,6 +31,9 @@ if (session.state === 'signed-in') {
 }
 
 const runs = runsView();
+const gates = gateVerdictsView();
+// The column beside the page: the gates (on the home page only) above the runs.
+const side = el('aside', { class: 'side', 'aria-label': 'Gates and runs' }, gates.element, runs.element);
 let current: { element: HTMLElement; dispose: () => void } | undefined;
 
 /** Marks the tab the page is under: Code or Task, and for a run page the tab of the run's kind. */
@@ -44,6 +49,7 @@ function markTab(href: '#/' | '#/task' | undefined): void {
 function route(): void {
   current?.dispose();
   const match = location.hash.match(/^#\/runs\/(.+)$/);
+  let home = false;
   if (match?.[1]) {
     markTab(undefined);
     current = runView(decodeURIComponent(match[1]), { onKind: (kind) => markTab(kind === 'task' ? '#/task' : '#/') });
@@ -53,8 +59,12 @@ function route(): void {
   } else {
     markTab('#/');
     current = editorView();
+    home = true;
   }
-  app.replaceChildren(current.element, runs.element);
+  gates.element.hidden = !home;
+  // Each time the home page opens, so a verdict given since (a `umca gate check` elsewhere) shows.
+  if (home) void gates.refresh();
+  app.replaceChildren(current.element, side);
 }
 
 /** The page for someone the server answers: the views, the list of runs, the live stream. */
@@ -72,10 +82,16 @@ function open(): void {
     },
   );
   // The all-runs stream: it reconnects by itself and resumes after the last event.
-  followAllRuns(runs.onEvent, (state) => {
-    connection.dataset.state = state;
-    connection.textContent = state === 'live' ? 'live' : state;
-  });
+  followAllRuns(
+    (event) => {
+      runs.onEvent(event);
+      gates.onEvent(event);
+    },
+    (state) => {
+      connection.dataset.state = state;
+      connection.textContent = state === 'live' ? 'live' : state;
+    },
+  );
 }
 
 if (session.state === 'signed-out') {

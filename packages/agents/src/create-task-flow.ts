@@ -6,6 +6,7 @@
  * executions are cancelled, not waited for).
  */
 import { randomBytes } from 'node:crypto';
+import { type Context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   type ChatMessage,
   type CheckResult,
@@ -22,6 +23,17 @@ import {
   UmcaError,
   type Verdict,
 } from '@umca/contracts';
+import {
+  endExecutionSpan,
+  endModelSpan,
+  endStepSpan,
+  failSpan,
+  NO_TRACING,
+  type RunTracing,
+  startExecutionSpan,
+  startModelSpan,
+  startStepSpan,
+} from '@umca/tracing';
 import { buildHarness } from './check-harness.js';
 import { extractCode, extractJsonObject, stringList } from './parse-model-output.js';
 import { coderMessages, plannerMessages, plannerRepairMessages } from './prompts.js';
@@ -54,6 +66,8 @@ export interface FlowHooks {
 export interface TaskFlowOptions {
   gateway: ModelGatewayV1;
   runner: RunnerV1;
+  /** Spans for each step, model call and execution. Default: none. */
+  tracing?: RunTracing;
   now?: () => number;
   nonce?: () => string;
 }
@@ -62,7 +76,16 @@ export type FlowResult = Omit<TaskResult, 'runId'>;
 
 export interface TaskFlow {
   /** Runs the task; every program it writes is held to `egress`, the task's accepted policy. */
-  run(request: ParsedTaskRequest, options: { egress: EgressPolicyV1; hooks?: FlowHooks; signal?: AbortSignal }): Promise<FlowResult>;
+  run(
+    request: ParsedTaskRequest,
+    options: {
+      egress: EgressPolicyV1;
+      hooks?: FlowHooks;
+      signal?: AbortSignal;
+      /** The span context the steps' spans start under (the run's). */
+      traceContext?: Context;
+    },
+  ): Promise<FlowResult>;
 }
 
 class FlowCancelled extends Error {}
@@ -97,9 +120,10 @@ function feedbackFor(execution: ExecutionResult, checks: CheckResult[], stdout: 
 export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
   const now = options.now ?? (() => performance.now());
   const nonce = options.nonce ?? (() => randomBytes(8).toString('hex'));
+  const tracing = options.tracing ?? NO_TRACING;
 
   return {
-    async run(request, { egress, hooks = {}, signal }) {
+    async run(request, { egress, hooks = {}, signal, traceContext = ROOT_CONTEXT }) {
       const started = now();
       // The caller chose the model and its fallbacks (the orchestrator applies the server's defaults).
       const models = [request.model, ...(request.fallbackModels ?? [])].filter((model): model is string => Boolean(model));
@@ -118,35 +142,34 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
       async function step<T>(
         name: Step,
         iteration: number,
-        work: () => Promise<{ value: T; outcome?: 'ok' | 'failed'; summary?: string }>,
+        work: (context: Context) => Promise<{ value: T; outcome?: 'ok' | 'failed'; summary?: string }>,
       ): Promise<T> {
         guard();
         const stepStarted = now();
         hooks.stepStarted?.(name, iteration);
+        const span = startStepSpan(tracing, traceContext, name, iteration);
         try {
-          const { value, outcome = 'ok', summary } = await work();
+          const { value, outcome = 'ok', summary } = await work(span.context);
+          endStepSpan(span, outcome, summary);
           hooks.stepEnded?.(name, iteration, outcome, now() - stepStarted, summary);
           return value;
         } catch (error) {
           const cancelled = error instanceof FlowCancelled || signal?.aborted || (error instanceof UmcaError && error.code === 'cancelled');
-          hooks.stepEnded?.(
-            name,
-            iteration,
-            cancelled ? 'cancelled' : 'failed',
-            now() - stepStarted,
-            (error as Error).message.slice(0, 300),
-          );
+          const summary = (error as Error).message.slice(0, 300);
+          endStepSpan(span, cancelled ? 'cancelled' : 'failed', summary);
+          hooks.stepEnded?.(name, iteration, cancelled ? 'cancelled' : 'failed', now() - stepStarted, summary);
           throw cancelled ? new FlowCancelled() : error;
         }
       }
 
-      async function ask(name: Step, iteration: number, messages: ChatMessage[]): Promise<GatewayResponse> {
+      async function ask(name: Step, iteration: number, messages: ChatMessage[], context: Context): Promise<GatewayResponse> {
         if (models.length === 0) {
           throw new TaskFlowError(
             'no_model',
             'no model was named: pass a model (provider:model, e.g. qwen:qwen-max or local:/path/model.gguf) or set UMCA_MODEL',
           );
         }
+        const span = startModelSpan(tracing, context, { models, messages, temperature: 0, maxTokens: request.maxTokens });
         try {
           const response = await options.gateway.chat(
             models,
@@ -156,6 +179,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
               onText: (delta) => hooks.modelText?.(name, delta),
             },
           );
+          endModelSpan(tracing, span, response);
           usage.calls++;
           usage.promptTokens += response.usage.promptTokens;
           usage.completionTokens += response.usage.completionTokens;
@@ -173,6 +197,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
           return response;
         } catch (error) {
           const failure = error as UmcaError;
+          failSpan(span, failure);
           hooks.modelCalled?.({
             step: name,
             iteration,
@@ -202,14 +227,14 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
       });
 
       try {
-        await step('plan', 0, async () => {
+        await step('plan', 0, async (context) => {
           const asked = plannerMessages(request.task, request.language);
-          const first = await ask('plan', 0, asked);
+          const first = await ask('plan', 0, asked, context);
           let parsed = extractJsonObject(first.text);
           let repaired = false;
           if (stringList(parsed?.checks, MAX_CHECKS).length === 0) {
             // Small models often answer in prose: one more turn, with their answer and the format again.
-            const second = await ask('plan', 0, plannerRepairMessages(asked, first.text, request.language));
+            const second = await ask('plan', 0, plannerRepairMessages(asked, first.text, request.language), context);
             const again = extractJsonObject(second.text);
             if (again && (stringList(again.checks, MAX_CHECKS).length > 0 || !parsed)) {
               parsed = again;
@@ -229,11 +254,12 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
 
         let previous: { code: string; feedback: string } | undefined;
         for (let index = 1; index <= request.maxIterations; index++) {
-          const written = await step('code', index, async () => {
+          const written = await step('code', index, async (context) => {
             const response = await ask(
               'code',
               index,
               coderMessages({ task: request.task, language: request.language, plan, checks, ...(previous ? { previous } : {}) }),
+              context,
             );
             const extracted = extractCode(response.text, request.language);
             return { value: extracted, summary: `${extracted.code.split('\n').length} lines${extracted.fenced ? '' : ' (no code block)'}` };
@@ -241,7 +267,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
           code = written.code;
 
           const harness = buildHarness(written.code, checks, request.language, nonce());
-          const execution = await step('execute', index, async () => {
+          const execution = await step('execute', index, async (context) => {
             const live = hooks.output ? harness.liveOutput(hooks.output) : undefined;
             // Built here, typed, from the accepted task: nothing to parse again.
             const program: ParsedExecutionRequest = {
@@ -250,14 +276,21 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
               ...(request.limits ? { limits: request.limits } : {}),
               ...(request.allowedOutboundHosts ? { allowedOutboundHosts: request.allowedOutboundHosts } : {}),
             };
-            const result = await options.runner.execute(
-              { request: program, egress },
-              {
-                ...(signal ? { signal } : {}),
-                ...(live ? { onOutput: live.write } : {}),
-                ...(hooks.egress ? { onEgress: hooks.egress } : {}),
-              },
-            );
+            const span = startExecutionSpan(tracing, context, { language: request.language, code: harness.program });
+            const result = await options.runner
+              .execute(
+                { request: program, egress },
+                {
+                  ...(signal ? { signal } : {}),
+                  ...(live ? { onOutput: live.write } : {}),
+                  ...(hooks.egress ? { onEgress: hooks.egress } : {}),
+                },
+              )
+              .catch((error: unknown) => {
+                failSpan(span, error);
+                throw error;
+              });
+            endExecutionSpan(tracing, span, result);
             live?.flush();
             hooks.executed?.(result, index);
             if (result.status === 'cancelled') throw new FlowCancelled();

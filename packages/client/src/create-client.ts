@@ -3,7 +3,7 @@
  * `createClient`: the typed client of UMCA's HTTP API v1, for Node 20 and browsers alike. It
  * needs only `fetch`, `ReadableStream` and `AbortSignal`.
  */
-import type { ExecutionRequest, Run, RunResult, RunSummary, TaskRequest, TaskResult } from '@umca/contracts';
+import type { ExecutionRequest, GateVerdictList, Run, RunResult, RunSummary, RunTrace, TaskRequest, TaskResult } from '@umca/contracts';
 import type { Fetch, Readiness, RunAccepted, RunCancelling, RunPage } from './api-types.js';
 import { createHttp, type TokenSource } from './internal/create-http.js';
 import { followEventStream } from './internal/follow-event-stream.js';
@@ -92,6 +92,10 @@ export function createClient(options: ClientOptions = {}): UmcaClient {
       return http.json<Run>('GET', runPath(runId), withSignal(call.signal));
     },
 
+    getRunTrace(runId, call = {}) {
+      return http.json<RunTrace>('GET', `${runPath(runId)}/trace`, withSignal(call.signal));
+    },
+
     listRuns(query = {}) {
       const search = new URLSearchParams();
       if (query.limit !== undefined) search.set('limit', String(query.limit));
@@ -113,6 +117,11 @@ export function createClient(options: ClientOptions = {}): UmcaClient {
         yield* page.runs;
         before = page.next;
       } while (before !== undefined);
+    },
+
+    listGateVerdicts(query = {}) {
+      const suffix = query.limit === undefined ? '' : `?${new URLSearchParams({ limit: String(query.limit) })}`;
+      return http.json<GateVerdictList>('GET', `/v1/gates/verdicts${suffix}`, withSignal(query.signal));
     },
 
     cancelRun(runId, call = {}) {

@@ -11,6 +11,7 @@ export type {
   CallOptions,
   FollowOptions,
   IterateRunsOptions,
+  ListGateVerdictsOptions,
   ListRunsOptions,
   RunCallbacks,
   RunCodeOptions,

@@ -5,9 +5,11 @@
  */
 import type {
   ExecutionRequest,
+  GateVerdictList,
   Run,
   RunResult,
   RunSummary,
+  RunTrace,
   StoredEvent,
   TaskRequest,
   TaskResult,
@@ -58,6 +60,11 @@ export interface ListRunsOptions extends CallOptions {
   readonly status?: RunListStatus;
 }
 
+export interface ListGateVerdictsOptions extends CallOptions {
+  /** Verdicts at most, 1 to 100 (default 20). */
+  readonly limit?: number;
+}
+
 export interface IterateRunsOptions extends CallOptions {
   /** Runs fetched per request, 1 to 500 (default 50). */
   readonly pageSize?: number;
@@ -90,11 +97,17 @@ export interface UmcaClient {
   /** One run: its request, status, times and, once it has ended, its result. */
   getRun(runId: string, options?: CallOptions): Promise<Run>;
 
+  /** A run's spans (its steps, model calls and executions), by start time; 404 when it has no trace. */
+  getRunTrace(runId: string, options?: CallOptions): Promise<RunTrace>;
+
   /** One page of runs, newest first; pass its `next` as `before` for the next page. */
   listRuns(options?: ListRunsOptions): Promise<RunPage>;
 
   /** Every run, newest first, fetching page after page as the loop asks for more. */
   iterateRuns(options?: IterateRunsOptions): AsyncIterableIterator<RunSummary>;
+
+  /** The gates' newest verdicts (`umca gate check`), newest first: gate, suite, model, pass or fail, each threshold. */
+  listGateVerdicts(options?: ListGateVerdictsOptions): Promise<GateVerdictList>;
 
   /** Asks the server to cancel a run; it ends `cancelled`. A run that has ended answers 409. */
   cancelRun(runId: string, options?: CallOptions): Promise<RunCancelling>;

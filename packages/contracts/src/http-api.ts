@@ -8,7 +8,8 @@ import { executionRequestSchema, languageSchema } from './execution-request.js';
 import { executionResultSchema, laneSchema, runtimeSchema } from './execution-result.js';
 import { principalSchema } from './principal.js';
 import { taskRequestSchema, taskResultSchema, verdictSchema } from './task.js';
-import { runStatusSchema } from './umca-event.js';
+import { traceIdSchema } from './trace-span.js';
+import { runStatusSchema, umcaEventDataSchemas } from './umca-event.js';
 
 export const runResultSchema = executionResultSchema.extend({ runId: z.string() }).describe('umca.execution.result.v1 plus the run id');
 
@@ -32,6 +33,11 @@ const runFields = {
     .optional()
     .describe('What went wrong around the run without changing its outcome, e.g. events that could not be published.'),
   principal: principalSchema.optional().describe('Who started the run. Absent on servers without authentication.'),
+  traceId: traceIdSchema
+    .optional()
+    .describe(
+      'The OpenTelemetry trace of the run: its spans at `/v1/runs/{id}/trace`, and in any OTLP backend it was exported to. Absent when tracing is off.',
+    ),
 };
 
 export const runSchema = z.discriminatedUnion('kind', [
@@ -134,6 +140,18 @@ export const readinessSchema = z.object({
     )
     .describe('Each service this server depends on and whether it answers now. The store down makes the server not ready (503).'),
 });
+
+export const gateVerdictListSchema = z.object({
+  verdicts: z
+    .array(umcaEventDataSchemas['dev.umca.gate.evaluated.v1'].extend({ time: z.string().describe('When the verdict was given.') }))
+    .describe('The newest first: each gate.evaluated event of `umca gate check`.'),
+});
+
+export const gateVerdictQuerySchema = z.object({
+  limit: wholeNumberTextOr(1, 100, 20).describe('How many verdicts at most (1 to 100).'),
+});
+
+export type GateVerdictList = z.infer<typeof gateVerdictListSchema>;
 
 export const schemaIndexSchema = z.object({
   schemas: z.array(z.object({ name: z.string(), url: z.string() })).describe('Every contract as JSON Schema, by versioned name.'),

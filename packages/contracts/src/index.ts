@@ -18,6 +18,28 @@ export {
 export { ALLOWED_HOST_PATTERN, allowedOutboundHostSchema, allowedOutboundHostsSchema } from './allowed-outbound-hosts.js';
 export { type EgressAttempt, type EgressVerdict, egressAttemptSchema, egressVerdictSchema } from './egress-attempt.js';
 export {
+  type EvalMetrics,
+  type EvalReport,
+  type EvalSuite,
+  type EvalTask,
+  type EvalTaskResult,
+  evalReportSchema,
+  evalSuiteSchema,
+  evalTaskResultSchema,
+  evalTaskSchema,
+  type Gate,
+  type GateThreshold,
+  type GateVerdict,
+  gateSchema,
+  gateThresholdSchema,
+  gateVerdictSchema,
+  METRICS,
+  type MetricName,
+  metricNameSchema,
+  type ThresholdResult,
+  thresholdResultSchema,
+} from './evaluation.js';
+export {
   type ExecutionRequest,
   executionRequestSchema,
   javascriptRequestSchema,
@@ -52,6 +74,9 @@ export {
 export {
   cancelAcceptedSchema,
   eventOffsetSchema,
+  type GateVerdictList,
+  gateVerdictListSchema,
+  gateVerdictQuerySchema,
   healthSchema,
   MAX_EVENT_OFFSET,
   problemSchema,
@@ -103,6 +128,7 @@ export type {
   StreamEventLogV1,
 } from './ports/run-store.js';
 export type { AcceptedExecutionV1, ExecuteOptionsV1, LaneStatsV1, LaneV1, RunnerStatsV1, RunnerV1 } from './ports/runner.js';
+export type { SpanStoreV1 } from './ports/span-store.js';
 export { UmcaError, type UmcaErrorOptions } from './ports/umca-error.js';
 export type { WorkDeliveryV1, WorkItemV1, WorkQueueV1, WorkSourceV1 } from './ports/work-queue.js';
 export { ANONYMOUS_PRINCIPAL, type Principal, principalSchema } from './principal.js';
@@ -130,9 +156,11 @@ export {
   type Verdict,
   verdictSchema,
 } from './task.js';
+export { type RunTrace, runTraceSchema, type TraceSpan, traceIdSchema, traceSpanSchema } from './trace-span.js';
 export {
   createUmcaEvent,
   dataSchemaUrl,
+  GATE_VERDICTS_SUBJECT,
   type RunStatus,
   runStatusSchema,
   type StoredEvent,

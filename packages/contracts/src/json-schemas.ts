@@ -6,9 +6,11 @@
 import { z } from 'zod';
 import { accessPolicySchema } from './access-policy.js';
 import { egressAttemptSchema } from './egress-attempt.js';
+import { evalReportSchema, evalSuiteSchema, gateSchema } from './evaluation.js';
 import { executionRequestSchema } from './execution-request.js';
 import { executionResultSchema } from './execution-result.js';
 import { taskRequestSchema, taskResultSchema } from './task.js';
+import { runTraceSchema, traceSpanSchema } from './trace-span.js';
 import { type UmcaEventType, umcaEventDataSchemas, umcaEventSchema } from './umca-event.js';
 
 const contracts = {
@@ -19,6 +21,11 @@ const contracts = {
   'umca.event.v1': { schema: umcaEventSchema, io: 'output' },
   'umca.task.request.v1': { schema: taskRequestSchema, io: 'input' },
   'umca.task.result.v1': { schema: taskResultSchema, io: 'output' },
+  'umca.trace.span.v1': { schema: traceSpanSchema, io: 'output' },
+  'umca.eval.suite.v1': { schema: evalSuiteSchema, io: 'input' },
+  'umca.gate.v1': { schema: gateSchema, io: 'input' },
+  'umca.eval.report.v1': { schema: evalReportSchema, io: 'output' },
+  'umca.run.trace.v1': { schema: runTraceSchema, io: 'output' },
   ...(Object.fromEntries(
     Object.entries(umcaEventDataSchemas).map(([type, schema]) => [type, { schema, io: 'output' }]),
   ) as unknown as Record<UmcaEventType, { schema: z.ZodType; io: 'output' }>),

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { egressAttemptSchema } from './egress-attempt.js';
+import { thresholdResultSchema } from './evaluation.js';
 import { languageSchema } from './execution-request.js';
 import {
   executionErrorSchema,
@@ -23,6 +24,9 @@ import {
 import { checkResultSchema, taskLanguageSchema, verdictSchema } from './task.js';
 
 export const UMCA_EVENT_SOURCE = 'urn:umca:orchestrator';
+
+/** The subject of every `gate.evaluated` event. */
+export const GATE_VERDICTS_SUBJECT = 'umca:gates';
 
 const stepSchema = z.enum(['plan', 'code', 'execute', 'test']);
 
@@ -133,6 +137,17 @@ export const umcaEventDataSchemas = {
     rule: z.string().describe('The rule that refused it, e.g. `tools`, `languages`, `models`, `allowedOutboundHosts`, `limits.timeoutMs`.'),
     message: z.string().describe('What the policy allows instead, in words.'),
   }),
+  'dev.umca.gate.evaluated.v1': z
+    .object({
+      evaluationId: z.string().describe('eval_...: the evaluation (its report has the same id).'),
+      gate: z.object({ name: z.string(), revision: z.int() }),
+      suite: z.object({ name: z.string(), revision: z.int() }),
+      model: z.string().describe('The model the suite ran on, provider:model.'),
+      verdict: z.enum(['pass', 'fail']),
+      thresholds: z.array(thresholdResultSchema),
+      runs: z.int().min(0).describe('Task runs the evaluation made.'),
+    })
+    .describe("A gate's verdict on an evaluation (`umca gate check`); its subject is `umca:gates`, so the verdicts are read together."),
   'dev.umca.error.raised.v1': z.object({
     runId: runId.optional(),
     code: z.string().describe('A stable error code, e.g. sandbox_unavailable.'),
@@ -158,6 +173,13 @@ const envelope = {
     .string()
     .optional()
     .describe('CloudEvents extension: the `sub` of who started the run (or was refused). Absent on servers without authentication.'),
+  traceparent: z
+    .string()
+    .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+    .optional()
+    .describe(
+      "CloudEvents distributed tracing extension: the W3C trace context of the run's span, so an event leads to its trace. Absent when tracing is off.",
+    ),
 };
 
 function envelopeFor<Type extends UmcaEventType>(type: Type) {
@@ -195,6 +217,8 @@ export function createUmcaEvent<Type extends UmcaEventType>(options: {
   source?: string;
   /** The `sub` of who started the run. */
   principal?: string;
+  /** The W3C trace context of the run's span. */
+  traceparent?: string;
 }): UmcaEvent {
   return {
     specversion: '1.0',
@@ -206,6 +230,7 @@ export function createUmcaEvent<Type extends UmcaEventType>(options: {
     datacontenttype: 'application/json',
     dataschema: dataSchemaUrl(options.type),
     ...(options.principal === undefined ? {} : { principal: options.principal }),
+    ...(options.traceparent === undefined ? {} : { traceparent: options.traceparent }),
     data: options.data,
   } as UmcaEvent;
 }

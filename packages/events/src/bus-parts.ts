@@ -28,6 +28,7 @@ export function eventFactory(options: EventFactoryOptions) {
       time: now(),
       ...(options.source ? { source: options.source } : {}),
       ...(publishOptions.principal === undefined ? {} : { principal: publishOptions.principal }),
+      ...(publishOptions.traceparent === undefined ? {} : { traceparent: publishOptions.traceparent }),
     });
 }
 

@@ -23,6 +23,7 @@ import type {
 } from '@umca/contracts';
 import { resolveLimits } from '@umca/contracts';
 import type { AcceptedTask } from '@umca/policy';
+import { endRunSpan, NO_TRACING, type RunSpan, type RunTracing, startRunSpan } from '@umca/tracing';
 import { executeRun } from './execute-run.js';
 import type { RemoteRuns } from './remote-runs.js';
 import { RunError } from './run-error.js';
@@ -75,6 +76,8 @@ export interface RunServiceOptions {
   models?: ModelSettings;
   /** Runs execute on remote workers, taken from this queue (`openRemoteRuns`); `runner` is then unused for executions. */
   remote?: RemoteRuns;
+  /** Spans for every run, step, model call and execution. Default: none. */
+  tracing?: RunTracing;
 }
 
 export function createRunService(options: RunServiceOptions): RunService {
@@ -86,15 +89,35 @@ export function createRunService(options: RunServiceOptions): RunService {
   };
   const now = options.now ?? (() => new Date());
   const newRunId = options.newRunId ?? (() => `run_${randomUUID()}`);
+  const tracing = options.tracing ?? NO_TRACING;
   const active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
-  const recorderFor = (runId: string, principal: Principal | undefined) =>
+  const recorderFor = (runId: string, principal: Principal | undefined, span: RunSpan) =>
     createRunRecorder({
       bus,
       runId,
       logger,
       ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}),
       ...(principal ? { principal: principal.sub } : {}),
+      ...(span.traceparent ? { traceparent: span.traceparent } : {}),
     });
+  const runSpanFor = (runId: string, kind: 'execution' | 'task', language: string, principal: Principal | undefined, task?: string) =>
+    startRunSpan(tracing, { runId, kind, language, ...(principal ? { principal: principal.sub } : {}), ...(task ? { task } : {}) });
+  /** Ends the run's span when the run has ended (or failed unexpectedly). */
+  const endSpanWhenDone = <Result extends { status: RunResult['status']; reason?: string }>(
+    span: RunSpan,
+    done: Promise<Result>,
+    details: (result: Result) => { verdict?: TaskResult['verdict']; output?: string } = () => ({}),
+  ): Promise<Result> =>
+    done.then(
+      (result) => {
+        endRunSpan(tracing, span, { status: result.status, ...(result.reason ? { reason: result.reason } : {}), ...details(result) });
+        return result;
+      },
+      (error: unknown) => {
+        endRunSpan(tracing, span, { status: 'crashed', reason: (error as Error).message });
+        throw error;
+      },
+    );
 
   /** Publishes run.created: the first fact of every execution run, wherever it executes. */
   function announce(runId: string, execution: AcceptedExecutionV1, recorder: RunRecorder): void {
@@ -117,11 +140,17 @@ export function createRunService(options: RunServiceOptions): RunService {
     execution: AcceptedExecutionV1,
     controller: AbortController,
     principal: Principal | undefined,
+    span: RunSpan,
   ): Promise<RunResult> {
     const { request } = execution;
-    const recorder = recorderFor(runId, principal);
+    const recorder = recorderFor(runId, principal, span);
     announce(runId, execution, recorder);
-    const { result } = await executeRun({ runner: localRunner(), store, logger, now, recorder }, runId, execution, controller.signal);
+    const { result } = await executeRun(
+      { runner: localRunner(), store, logger, now, recorder, tracing, traceContext: span.context },
+      runId,
+      execution,
+      controller.signal,
+    );
     options.onRunEnded?.(result, request.language);
     return result;
   }
@@ -142,10 +171,19 @@ export function createRunService(options: RunServiceOptions): RunService {
     async submit(execution, submitOptions = {}) {
       const { principal } = submitOptions;
       const runId = newRunId();
+      const span = runSpanFor(runId, 'execution', execution.request.language, principal);
       if (options.remote) {
-        const recorder = recorderFor(runId, principal);
-        const { done } = await options.remote.submit(runId, execution, principal, recorder, () => announce(runId, execution, recorder));
-        return track(runId, new AbortController(), done);
+        const recorder = recorderFor(runId, principal, span);
+        // A refused run (every worker busy) does not exist: its span is never ended, so never kept.
+        const { done } = await options.remote.submit(
+          runId,
+          execution,
+          principal,
+          recorder,
+          () => announce(runId, execution, recorder),
+          span,
+        );
+        return track(runId, new AbortController(), endSpanWhenDone(span, done));
       }
       await store.runs.create({
         id: runId,
@@ -155,9 +193,10 @@ export function createRunService(options: RunServiceOptions): RunService {
         createdAt: now().toISOString(),
         request: execution.request,
         ...(principal ? { principal } : {}),
+        ...(span.traceId ? { traceId: span.traceId } : {}),
       });
       const controller = new AbortController();
-      return track(runId, controller, execute(runId, execution, controller, principal));
+      return track(runId, controller, endSpanWhenDone(span, execute(runId, execution, controller, principal, span)));
     },
     async submitTask(accepted, context = {}) {
       if (options.remote) {
@@ -170,6 +209,7 @@ export function createRunService(options: RunServiceOptions): RunService {
       const { request } = task;
       const { principal } = context;
       const runId = newRunId();
+      const span = runSpanFor(runId, 'task', request.language, principal, request.task);
       await store.runs.create({
         id: runId,
         kind: 'task',
@@ -178,8 +218,9 @@ export function createRunService(options: RunServiceOptions): RunService {
         createdAt: now().toISOString(),
         request,
         ...(principal ? { principal } : {}),
+        ...(span.traceId ? { traceId: span.traceId } : {}),
       });
-      const recorder = recorderFor(runId, principal);
+      const recorder = recorderFor(runId, principal, span);
       recorder.publish('dev.umca.task.created.v1', {
         runId,
         task: request.task,
@@ -188,13 +229,20 @@ export function createRunService(options: RunServiceOptions): RunService {
         maxIterations: request.maxIterations,
       });
       const controller = new AbortController();
-      const done = executeTaskRun({ runner: localRunner(), store, logger, now, recorder }, runId, task, controller.signal).then(
-        (result) => {
-          options.onRunEnded?.(result, `task:${request.language}`);
-          return result;
-        },
+      const done = executeTaskRun(
+        { runner: localRunner(), store, logger, now, recorder, tracing, traceContext: span.context },
+        runId,
+        task,
+        controller.signal,
+      ).then((result) => {
+        options.onRunEnded?.(result, `task:${request.language}`);
+        return result;
+      });
+      return track(
+        runId,
+        controller,
+        endSpanWhenDone(span, done, (result) => ({ verdict: result.verdict, output: result.stdout })),
       );
-      return track(runId, controller, done);
     },
     async cancel(runId) {
       if (options.remote) return options.remote.cancel(runId);

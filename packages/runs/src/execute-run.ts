@@ -5,7 +5,9 @@
  * runs and by a worker running a claimed one; a worker's writes hold only while its claim is the
  * run's newest, so of two workers that both ran a run, one ends it.
  */
+import { type Context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { AcceptedExecutionV1, ExecutionResult, Logger, RunClaim, RunnerV1, RunResult, StoreV1 } from '@umca/contracts';
+import { endExecutionSpan, failSpan, NO_TRACING, type RunTracing, startExecutionSpan } from '@umca/tracing';
 import { endRun } from './end-run.js';
 import type { RunRecorder } from './run-recorder.js';
 
@@ -15,6 +17,9 @@ export interface ExecuteRunDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly recorder: RunRecorder;
+  readonly tracing?: RunTracing;
+  /** Where the execution's span starts: under the run's span. */
+  readonly traceContext?: Context;
 }
 
 export interface ExecutedRun {
@@ -32,16 +37,31 @@ export async function executeRun(
 ): Promise<ExecutedRun> {
   const { runner, store, logger, now, recorder } = deps;
   const onlyIf = claim ? { status: ['running' as const], attempt: claim.attempt } : undefined;
-  const result: ExecutionResult = await runner.execute(execution, {
-    signal,
-    onStart: ({ queuedMs, lane, runtime, selection }) => {
-      recorder.record(() => store.runs.update(runId, { status: 'running', startedAt: now().toISOString() }, onlyIf), 'recording the start');
-      if (selection) recorder.publish('dev.umca.lane.selected.v1', { runId, ...selection });
-      recorder.publish('dev.umca.run.started.v1', { runId, lane, runtime, queuedMs });
-    },
-    onOutput: recorder.output,
-    onEgress: recorder.egress,
+  const tracing = deps.tracing ?? NO_TRACING;
+  const { request } = execution;
+  const span = startExecutionSpan(tracing, deps.traceContext ?? ROOT_CONTEXT, {
+    language: request.language,
+    code: request.language === 'wasi' ? `(a wasm32-wasi module, ${request.module.length} base64 characters)` : request.code,
   });
+  const result: ExecutionResult = await runner
+    .execute(execution, {
+      signal,
+      onStart: ({ queuedMs, lane, runtime, selection }) => {
+        recorder.record(
+          () => store.runs.update(runId, { status: 'running', startedAt: now().toISOString() }, onlyIf),
+          'recording the start',
+        );
+        if (selection) recorder.publish('dev.umca.lane.selected.v1', { runId, ...selection });
+        recorder.publish('dev.umca.run.started.v1', { runId, lane, runtime, queuedMs });
+      },
+      onOutput: recorder.output,
+      onEgress: recorder.egress,
+    })
+    .catch((error: unknown) => {
+      failSpan(span, error);
+      throw error;
+    });
+  endExecutionSpan(tracing, span, result);
   recorder.executed(result);
   if (result.status === 'crashed') {
     // Not the program's doing: the sandbox failed. Operators watch for this event.

@@ -32,6 +32,8 @@ export interface RemoteRuns {
     principal: Principal | undefined,
     recorder: RunRecorder,
     announce: () => void,
+    /** The run's trace: its id on the record, its context on the work item. */
+    trace?: { readonly traceId?: string | undefined; readonly traceparent?: string | undefined },
   ): Promise<{ done: Promise<RunResult> }>;
   cancel(runId: string): Promise<'cancelling'>;
   /** Work not yet sent (the broker is down). */
@@ -90,7 +92,7 @@ export async function openRemoteRuns(
   };
 
   return {
-    async submit(runId, execution, principal, recorder, announce) {
+    async submit(runId, execution, principal, recorder, announce, trace = {}) {
       const queued = await store.runs.count({ status: 'queued' });
       if (queued >= maxQueued) {
         throw new RunError(
@@ -109,6 +111,7 @@ export async function openRemoteRuns(
         createdAt: now().toISOString(),
         request: execution.request,
         ...(principal ? { principal } : {}),
+        ...(trace.traceId ? { traceId: trace.traceId } : {}),
       });
       announce();
       await recorder.settle(); // run.created comes before anything a worker publishes
@@ -121,6 +124,7 @@ export async function openRemoteRuns(
           request: execution.request,
           ...(execution.lanes ? { lanes: execution.lanes } : {}),
           ...(principal ? { principal: principal.sub } : {}),
+          ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
         }),
       );
       return { done: ended.then(() => resultOf(runId)) };

@@ -17,6 +17,8 @@ export interface RunRecorderOptions {
   onPublishFailed?: (type: UmcaEventType) => void;
   /** The `sub` of who started the run, carried on each of its events. */
   principal?: string;
+  /** The W3C trace context of the run's span, carried on each of its events. */
+  traceparent?: string;
 }
 
 export interface RunRecorder {
@@ -40,6 +42,10 @@ const MAX_WARNINGS = 20;
 
 export function createRunRecorder(options: RunRecorderOptions): RunRecorder {
   const { bus, runId, logger } = options;
+  const envelope = {
+    ...(options.principal === undefined ? {} : { principal: options.principal }),
+    ...(options.traceparent === undefined ? {} : { traceparent: options.traceparent }),
+  };
   let chain = Promise.resolve();
   const failures = new Map<string, { count: number; message: string }>();
   const fail = (what: string, error: unknown) => {
@@ -58,7 +64,7 @@ export function createRunRecorder(options: RunRecorderOptions): RunRecorder {
   const publish = <Type extends UmcaEventType>(type: Type, data: UmcaEventData<Type>) =>
     record(async () => {
       try {
-        await bus.publish(type, runId, data, options.principal === undefined ? {} : { principal: options.principal });
+        await bus.publish(type, runId, data, envelope);
       } catch (error) {
         options.onPublishFailed?.(type);
         throw error;

@@ -20,6 +20,7 @@ import type {
 } from '@umca/contracts';
 import { unstartedResult } from '@umca/contracts';
 import { acceptExecutionRequest } from '@umca/policy';
+import { contextFromTraceparent, type RunTracing } from '@umca/tracing';
 import { endRun } from './end-run.js';
 import { executeRun } from './execute-run.js';
 import { createRunRecorder, type RunRecorder } from './run-recorder.js';
@@ -37,6 +38,8 @@ export interface RunWorkerOptions {
   now?: () => Date;
   onRunEnded?: (run: { status: string; durationMs: number }, language: string) => void;
   onPublishFailed?: (type: UmcaEventType) => void;
+  /** Spans of each execution, in the trace of the server that sent the run. Default: none. */
+  tracing?: RunTracing;
 }
 
 export interface RunWorkerStats {
@@ -89,6 +92,7 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
         logger,
         ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}),
         ...(delivery.item.principal ? { principal: delivery.item.principal } : {}),
+        ...(delivery.item.traceparent ? { traceparent: delivery.item.traceparent } : {}),
       });
       if (claim.attempt > 1) {
         counts.takenOver++;
@@ -154,7 +158,21 @@ export function startRunWorker(options: RunWorkerOptions): RunWorker {
         { status: ['running'], attempt: claim.attempt },
       );
     }
-    const { result, recorded } = await executeRun({ runner, store, logger, now, recorder }, runId, accepted, signal, claim);
+    const { result, recorded } = await executeRun(
+      {
+        runner,
+        store,
+        logger,
+        now,
+        recorder,
+        ...(options.tracing ? { tracing: options.tracing } : {}),
+        traceContext: contextFromTraceparent(delivery.item.traceparent),
+      },
+      runId,
+      accepted,
+      signal,
+      claim,
+    );
     if (recorded) options.onRunEnded?.(result, request.language);
     else logger.warn({ runId }, `run ${runId}: another worker took it over; this attempt's end was not recorded`);
     return recorded;

@@ -4,6 +4,7 @@
  * name or a missing key is the caller's 400, not a failed run), then the flow's steps, model
  * calls, output, executions and check results are published in order as it goes.
  */
+import type { Context } from '@opentelemetry/api';
 import { createTaskFlow } from '@umca/agents';
 import type {
   ChatModelV1,
@@ -18,6 +19,7 @@ import type {
 } from '@umca/contracts';
 import { UmcaError } from '@umca/contracts';
 import type { AcceptedTask } from '@umca/policy';
+import type { RunTracing } from '@umca/tracing';
 import { endRun } from './end-run.js';
 import { RunError } from './run-error.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -90,19 +92,23 @@ export interface TaskRunDeps {
   now: () => Date;
   /** The run's recorder, which has published `task.created`. */
   recorder: RunRecorder;
+  tracing?: RunTracing;
+  /** Where the steps' spans start: under the run's span. */
+  traceContext?: Context;
 }
 
 export async function executeTaskRun(deps: TaskRunDeps, runId: string, task: ResolvedTask, signal: AbortSignal): Promise<TaskResult> {
   const { runner, store, now, recorder } = deps;
   await store.runs.update(runId, { status: 'running', startedAt: now().toISOString() });
   recorder.publish('dev.umca.run.started.v1', { runId, lane: 'wasm', queuedMs: 0 });
-  const flow = createTaskFlow({ gateway: task.gateway, runner });
+  const flow = createTaskFlow({ gateway: task.gateway, runner, ...(deps.tracing ? { tracing: deps.tracing } : {}) });
   const started = performance.now();
   let result: TaskResult;
   try {
     const flowResult = await flow.run(task.request, {
       egress: task.egress,
       signal,
+      ...(deps.traceContext ? { traceContext: deps.traceContext } : {}),
       hooks: {
         stepStarted: (step, iteration) => recorder.publish('dev.umca.step.started.v1', { runId, step, iteration }),
         stepEnded: (step, iteration, outcome, durationMs, summary) => {

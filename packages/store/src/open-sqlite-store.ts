@@ -9,6 +9,7 @@ import type { RunRecord, StoredEvent, StoreV1, UmcaEvent } from '@umca/contracts
 import Database from 'better-sqlite3';
 import type { MigrationReport } from './postgres/postgres-migrations.js';
 import { patchColumns, type RunRow, toRunRecord } from './run-row.js';
+import { SPANS_TABLE, type SpanRow, toSpanRows, toTraceSpan } from './span-row.js';
 import { StoreError } from './store-error.js';
 
 const MIGRATIONS: string[] = [
@@ -48,6 +49,9 @@ const MIGRATIONS: string[] = [
   // A worker's claim: its attempt, and until when (ms since the epoch) it holds the run unless it renews.
   `ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE runs ADD COLUMN lease_until INTEGER;`,
+  // Traces: each run's trace id, and the spans the embedded trace view shows.
+  `ALTER TABLE runs ADD COLUMN trace_id TEXT;
+   ${SPANS_TABLE}`,
 ];
 
 function migrate(db: Database.Database): MigrationReport {
@@ -97,8 +101,8 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 & { readon
   }
 
   const insertRun = db.prepare(
-    `INSERT INTO runs (id, seq, kind, status, language, created_at, request, principal, owner)
-     VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), @kind, @status, @language, @createdAt, @request, @principal, @owner)`,
+    `INSERT INTO runs (id, seq, kind, status, language, created_at, request, principal, owner, trace_id)
+     VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), @kind, @status, @language, @createdAt, @request, @principal, @owner, @traceId)`,
   );
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
   const countRuns = db.prepare('SELECT count(*) AS count FROM runs WHERE status = ?');
@@ -115,6 +119,14 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 & { readon
   const insertStreamEvent = db.prepare('INSERT INTO stream_events (stream_id, message) VALUES (?, ?)');
   const selectStreamOf = db.prepare('SELECT stream_id FROM stream_events WHERE id = ?');
   const selectStreamAfter = db.prepare('SELECT id, message FROM stream_events WHERE stream_id = ? AND id > ? ORDER BY id');
+  const insertSpan = db.prepare(
+    `INSERT INTO spans (trace_id, span_id, start_ns, body) VALUES (@traceId, @spanId, @startNs, @body)
+     ON CONFLICT (trace_id, span_id) DO NOTHING`,
+  );
+  const insertSpans = db.transaction((rows: ReturnType<typeof toSpanRows>) => {
+    for (const row of rows) insertSpan.run(row);
+  });
+  const selectTrace = db.prepare('SELECT body FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?');
 
   return {
     specificationVersion: 'v1',
@@ -132,6 +144,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 & { readon
           request: JSON.stringify(run.request),
           principal: run.principal ? JSON.stringify(run.principal) : null,
           owner: run.principal?.sub ?? null,
+          traceId: run.traceId ?? null,
         });
         return run as RunRecord;
       },
@@ -215,6 +228,15 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 & { readon
         if (!stream) return [];
         const rows = selectStreamAfter.all(stream.stream_id, Number(eventId)) as Array<{ id: number; message: string }>;
         return rows.map((row) => ({ eventId: String(row.id), message: JSON.parse(row.message) as unknown }));
+      },
+    },
+    spans: {
+      specificationVersion: 'v1',
+      async record(spans) {
+        insertSpans(toSpanRows(spans));
+      },
+      async trace(traceId, { limit }) {
+        return (selectTrace.all(traceId, limit) as SpanRow[]).map(toTraceSpan);
       },
     },
     async check() {

@@ -18,6 +18,7 @@ export interface RunRow {
   result: string | null;
   warnings: string | null;
   principal: string | null;
+  trace_id: string | null;
 }
 
 export function toRunRecord(row: RunRow): RunRecord {
@@ -34,6 +35,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     ...(row.result ? { result: JSON.parse(row.result) as unknown } : {}),
     ...(row.warnings ? { warnings: JSON.parse(row.warnings) as unknown } : {}),
     ...(row.principal ? { principal: JSON.parse(row.principal) as unknown } : {}),
+    ...(row.trace_id ? { traceId: row.trace_id } : {}),
   };
 }
 

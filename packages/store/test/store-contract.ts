@@ -141,6 +141,35 @@ export function describeStoreContract(name: string, open: () => Promise<StoreV1>
       expect(await store.streams.after('not-a-number')).toEqual([]);
     });
 
+    it('keeps a run’s trace id and the spans of a trace, by start time, each once', async () => {
+      const store = await fresh();
+      const traceId = 'a'.repeat(32);
+      await store.runs.create({ id: 'traced', ...base, traceId });
+      expect(await store.runs.get('traced')).toMatchObject({ traceId });
+      const span = (spanId: string, start: string, parentSpanId?: string) => ({
+        traceId,
+        spanId,
+        ...(parentSpanId ? { parentSpanId } : {}),
+        name: `span ${spanId}`,
+        kind: 'internal' as const,
+        startTimeUnixNano: start,
+        endTimeUnixNano: String(BigInt(start) + 1_000_000n),
+        durationMs: 1,
+        status: { code: 'ok' as const },
+        attributes: { 'openinference.span.kind': 'CHAIN', 'llm.token_count.total': 12, 'gen_ai.response.finish_reasons': ['stop'] },
+      });
+      // A later start with fewer digits must not sort first; a span sent twice is kept once.
+      const root = span('1'.repeat(16), '1790000000000000000');
+      const child = span('2'.repeat(16), '1790000000500000000', root.spanId);
+      const early = span('3'.repeat(16), '999999999', root.spanId);
+      await store.spans.record([child, root]);
+      await store.spans.record([early, child]);
+      await store.spans.record([]);
+      expect(await store.spans.trace(traceId, { limit: 10 })).toEqual([early, root, child]);
+      expect(await store.spans.trace(traceId, { limit: 2 })).toEqual([early, root]);
+      expect(await store.spans.trace('b'.repeat(32), { limit: 10 })).toEqual([]);
+    });
+
     it('answers a readiness check', async () => {
       const store = await fresh();
       await expect(store.check()).resolves.toBeUndefined();

@@ -42,6 +42,10 @@ interface ServeFlags {
   oidcClientId?: string;
   policy?: string;
   publicUrl?: string;
+  tracing?: string;
+  traceContent?: boolean;
+  otlpEndpoint?: string;
+  traceProject?: string;
 }
 
 async function serveCommand(flags: ServeFlags): Promise<number> {
@@ -74,6 +78,10 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         oidcClientId: flags.oidcClientId,
         policy: flags.policy,
         publicUrl: flags.publicUrl,
+        tracing: flags.tracing,
+        traceContent: flags.traceContent,
+        otlpEndpoint: flags.otlpEndpoint,
+        traceProject: flags.traceProject,
       },
     }));
     // Checked here, under the names the user gave them; startServer checks again, before it opens anything.
@@ -153,6 +161,13 @@ export function registerServeCommand(program: Command): void {
       collect,
       [],
     )
+    .option('--tracing <on|off>', "spans of every run, kept in the store and shown on the run's page (default on; env UMCA_TRACING)")
+    .option('--trace-content', 'record prompts, completions, code and program output on spans (default off; env UMCA_TRACE_CONTENT=1)')
+    .option(
+      '--otlp-endpoint <url>',
+      'also send spans over OTLP/HTTP to this collector, e.g. Phoenix at http://127.0.0.1:6006 (env UMCA_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT)',
+    )
+    .option('--trace-project <name>', 'the Phoenix project spans are filed under (default umca; env UMCA_TRACE_PROJECT)')
     .option('--log-level <level>', 'debug, info (default), warn, error or silent (env UMCA_LOG_LEVEL)')
     .option('--log-format <format>', 'pretty (default on a terminal) or json (env UMCA_LOG_FORMAT)')
     .action(async (flags: ServeFlags) => {

@@ -21,6 +21,10 @@ interface WorkerFlags {
   logLevel?: string;
   logFormat?: string;
   leaseSeconds?: string;
+  tracing?: string;
+  traceContent?: boolean;
+  otlpEndpoint?: string;
+  traceProject?: string;
 }
 
 async function workerCommand(flags: WorkerFlags): Promise<number> {
@@ -38,6 +42,10 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
         wheelhouse: flags.wheelhouse,
         logLevel: flags.logLevel,
         logFormat: flags.logFormat,
+        tracing: flags.tracing,
+        traceContent: flags.traceContent,
+        otlpEndpoint: flags.otlpEndpoint,
+        traceProject: flags.traceProject,
       },
     }));
   } catch (error) {
@@ -68,6 +76,10 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
         ...(config.containerLane ? { containerLane: true } : {}),
         ...(config.wheelhouse ? { wheelhouse: config.wheelhouse } : {}),
         leaseMs: leaseSeconds * 1000,
+        tracing: config.tracing,
+        traceContent: config.traceContent,
+        traceProject: config.traceProject,
+        ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}),
       },
       { logger },
     );
@@ -105,6 +117,13 @@ export function registerWorkerCommand(program: Command): void {
     .option('--wheelhouse <dir>', 'folder of pure-Python wheels programs may import')
     .option('--allow-reduced-isolation', 'run even without the OS sandbox (bubblewrap); weaker isolation')
     .option('--container-lane', 'offer the container lane to runs whose callers may use it')
+    .option('--tracing <on|off>', 'spans of each execution, in the trace of the server that sent it (default on; env UMCA_TRACING)')
+    .option('--trace-content', 'record code and program output on spans (default off; env UMCA_TRACE_CONTENT=1)')
+    .option(
+      '--otlp-endpoint <url>',
+      'also send spans over OTLP/HTTP to this collector (env UMCA_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT)',
+    )
+    .option('--trace-project <name>', 'the Phoenix project spans are filed under (default umca; env UMCA_TRACE_PROJECT)')
     .option(
       '--lease-seconds <n>',
       'how long a run stays with a worker that stopped answering before another takes it over (default 30; env UMCA_WORKER_LEASE_SECONDS)',

@@ -14,6 +14,7 @@ import { isPolicyRefusal, publishPolicyDenied } from '../auth/publish-policy-den
 import { createOpenApiDocument } from '../openapi/create-openapi-document.js';
 import { authConfig, registerAuthConfigRoutes } from '../routes/auth-config-routes.js';
 import { registerExecutionRoutes } from '../routes/execution-routes.js';
+import { registerGateRoutes } from '../routes/gate-routes.js';
 import { registerProtectedResourceRoutes } from '../routes/protected-resource-routes.js';
 import { registerRunRoutes } from '../routes/run-routes.js';
 import { registerServiceRoutes } from '../routes/service-routes.js';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
 
   registerExecutionRoutes(app, deps);
   registerRunRoutes(app, deps);
+  registerGateRoutes(app, deps);
   registerTaskRoutes(app, deps);
   registerServiceRoutes(app, deps);
   registerProtectedResourceRoutes(app, deps);

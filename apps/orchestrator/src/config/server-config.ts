@@ -98,6 +98,28 @@ export const serverConfigSchema = z
       .url({ protocol: /^https?$/, error: 'must be the URL clients use to reach this server, e.g. https://umca.example.com' })
       .optional()
       .describe('The URL clients reach this server at, when a proxy stands in front. Env UMCA_PUBLIC_URL.'),
+    tracing: z
+      .enum(['on', 'off'])
+      .default('on')
+      .describe("Spans for every run, step, model call and execution, kept in the store (the run page's trace). Env UMCA_TRACING."),
+    traceContent: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Record prompts, completions, code and program output on spans (off: sizes, models, tokens, timings only). Env UMCA_TRACE_CONTENT=1.',
+      ),
+    otlpEndpoint: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:6006 (Phoenix)' })
+      .optional()
+      .describe(
+        'Also send spans to this OTLP/HTTP (protobuf) collector; /v1/traces is added to a base URL. Env UMCA_OTLP_ENDPOINT, or the standard OTEL_EXPORTER_OTLP_ENDPOINT.',
+      ),
+    traceProject: z
+      .string()
+      .min(1)
+      .max(200)
+      .default('umca')
+      .describe('The project spans are filed under in Phoenix (openinference.project.name). Env UMCA_TRACE_PROJECT.'),
   })
   .strict();
 
@@ -150,6 +172,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_OIDC_CLIENT_ID) values.oidcClientId = env.UMCA_OIDC_CLIENT_ID;
   if (env.UMCA_POLICY) values.policy = env.UMCA_POLICY;
   if (env.UMCA_PUBLIC_URL) values.publicUrl = env.UMCA_PUBLIC_URL;
+  if (env.UMCA_TRACING) values.tracing = env.UMCA_TRACING;
+  if (env.UMCA_TRACE_CONTENT === '1') values.traceContent = true;
+  if (env.UMCA_OTLP_ENDPOINT) values.otlpEndpoint = env.UMCA_OTLP_ENDPOINT;
+  if (env.UMCA_TRACE_PROJECT) values.traceProject = env.UMCA_TRACE_PROJECT;
   Object.assign(values, modelSettingsFromEnvironment(env));
   if (env.UMCA_MCP_SAMPLING) values.mcpSampling = env.UMCA_MCP_SAMPLING;
   if (env.UMCA_LOG_LEVEL) values.logLevel = env.UMCA_LOG_LEVEL;
@@ -203,6 +229,10 @@ const SETTING_NAMES: Readonly<Record<keyof ServerConfig, { flag?: string; env: s
   oidcClientId: { flag: '--oidc-client-id', env: 'UMCA_OIDC_CLIENT_ID' },
   policy: { flag: '--policy', env: 'UMCA_POLICY' },
   publicUrl: { flag: '--public-url', env: 'UMCA_PUBLIC_URL' },
+  tracing: { flag: '--tracing', env: 'UMCA_TRACING' },
+  traceContent: { flag: '--trace-content', env: 'UMCA_TRACE_CONTENT' },
+  otlpEndpoint: { flag: '--otlp-endpoint', env: 'UMCA_OTLP_ENDPOINT' },
+  traceProject: { flag: '--trace-project', env: 'UMCA_TRACE_PROJECT' },
 };
 
 /** Where each setting came from, as the user wrote it: `--port "eighty"`, `UMCA_PORT="eighty"`, `"port" in FILE`. */

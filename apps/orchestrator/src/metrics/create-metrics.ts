@@ -15,7 +15,12 @@ export interface ServiceMetrics {
   eventPublishFailed(type: string): void;
 }
 
-export function createMetrics(options: { activeRuns: () => number }): ServiceMetrics {
+/** Spans exported and dropped so far, by destination (`store`, `otlp`). */
+export type SpanCountsByDestination = Readonly<
+  Record<string, { readonly exported: number; readonly dropped: Readonly<Record<string, number>> }>
+>;
+
+export function createMetrics(options: { activeRuns: () => number; spanCounts?: () => SpanCountsByDestination }): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'umca_' });
   const runs = new Counter({
@@ -57,6 +62,29 @@ export function createMetrics(options: { activeRuns: () => number }): ServiceMet
     help: 'Events that could not be published, by type; each run concerned lists them in its warnings.',
     labelNames: ['type'] as const,
     registers: [registry],
+  });
+  const spanCounts: () => SpanCountsByDestination = options.spanCounts ?? (() => ({}));
+  new Counter({
+    name: 'umca_trace_spans_exported_total',
+    help: 'Spans sent to where traces go, by destination: store (the run page) or otlp (a collector such as Phoenix).',
+    labelNames: ['destination'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [destination, counts] of Object.entries(spanCounts())) this.inc({ destination }, counts.exported);
+    },
+  });
+  new Counter({
+    name: 'umca_trace_spans_dropped_total',
+    help: 'Spans lost without harm to any run, by destination and reason: export_failed (it refused or did not answer) or queue_full.',
+    labelNames: ['destination', 'reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [destination, counts] of Object.entries(spanCounts())) {
+        for (const [reason, count] of Object.entries(counts.dropped)) this.inc({ destination, reason }, count);
+      }
+    },
   });
   return {
     registry,

@@ -5,6 +5,7 @@
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { executionStatusSchema, type RunRecord, type RunSummary, runIdSchema, runListQuerySchema } from '@umca/contracts';
+import { RunError } from '@umca/runs';
 
 import type { AppDeps } from '../app/app-deps.js';
 import { readRequestPart } from '../app/read-request-part.js';
@@ -101,8 +102,27 @@ const runEvents = createRoute({
   },
 });
 
+const runTrace = createRoute({
+  method: 'get',
+  path: '/v1/runs/{id}/trace',
+  operationId: 'getRunTrace',
+  tags: ['runs'],
+  summary: "A run's spans: the trace of its steps, model calls and executions",
+  description:
+    'The OpenTelemetry spans this server kept for the run (OpenTelemetry GenAI and OpenInference attributes), by start time. Spans are written a moment after they end, so a running run shows fewer. The same trace id finds the run in any OTLP backend the spans were sent to.',
+  request: { params: runIdParam },
+  responses: {
+    200: jsonAnswer('The run and its spans.', 'RunTrace'),
+    400: badRunId,
+    404: problemAnswer('No such run, or it has no trace (tracing was off when it ran).'),
+  },
+});
+
+/** The most spans one trace answer holds (a task of 10 rounds has about 50). */
+const MAX_TRACE_SPANS = 2_000;
+
 export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
-  for (const route of [listRuns, getRun, cancelRun, runEvents]) app.openAPIRegistry.registerPath(route);
+  for (const route of [listRuns, getRun, cancelRun, runEvents, runTrace]) app.openAPIRegistry.registerPath(route);
 
   app.get('/v1/runs', async (context) => {
     const grant = grantWith(context, 'list_runs');
@@ -121,6 +141,20 @@ export function registerRunRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): voi
     const grant = grantWith(context, 'get_run');
     const { id } = readRequestPart(context, 'param', runIdParam);
     return context.json(visibleRun(grant, await deps.runs.get(id)), 200);
+  });
+
+  app.get('/v1/runs/:id/trace', async (context) => {
+    const grant = grantWith(context, 'get_run');
+    const { id } = readRequestPart(context, 'param', runIdParam);
+    const run = visibleRun(grant, await deps.runs.get(id));
+    if (!run.traceId || !deps.spans) {
+      throw new RunError(
+        'not_found',
+        `run ${id} has no trace: tracing was off when it ran (umca serve --tracing on, the default, keeps one)`,
+      );
+    }
+    const spans = await deps.spans.trace(run.traceId, { limit: MAX_TRACE_SPANS });
+    return context.json({ runId: id, traceId: run.traceId, spans }, 200);
   });
 
   app.post('/v1/runs/:id/cancel', async (context) => {

@@ -21,9 +21,11 @@ import {
 } from '@umca/runs';
 import type { DependencyState } from '../app/app-deps.js';
 import { checkModelSettings } from '../config/check-model-settings.js';
+import { type OpenTracing, openTracing } from '../tracing/open-tracing.js';
+import { resolveTracing, type TraceSettings } from '../tracing/trace-settings.js';
 import { openBackends } from './open-backends.js';
 
-export interface ServiceSettings {
+export interface ServiceSettings extends TraceSettings {
   dataDir: string;
   /** `embedded` (default) or a postgres:// URL. */
   store?: string;
@@ -48,6 +50,8 @@ export interface Service {
   /** Absent when runs execute on remote workers. */
   readonly runner?: RunnerV1;
   readonly runs: RunService;
+  /** Where spans go, and how many went. */
+  readonly tracing: OpenTracing;
   /** The store, the bus and (with remote workers) the work queue, as readiness reports them. */
   dependencies(): Promise<DependencyState[]>;
   /** Ends runs in progress (recorded as cancelled), then closes the runner (unless it was given) and the store. */
@@ -62,6 +66,15 @@ export interface OpenServiceOptions {
   onPublishFailed?: RunServiceOptions['onPublishFailed'];
   /** Where model providers' addresses and keys are read (default process.env). */
   modelEnv?: NodeJS.ProcessEnv;
+  /** Where OpenTelemetry's OTEL_* variables are read (default process.env). */
+  otelEnv?: NodeJS.ProcessEnv;
+  /** How often span batches go out (default 1 s). */
+  traceDelayMs?: number;
+  /**
+   * End runs a stopped process left unfinished (default true). False for a process that opens a
+   * data directory a running `umca serve` may use too (`umca eval run`): its runs are not ours.
+   */
+  recoverInterrupted?: boolean;
 }
 
 export async function openService(settings: ServiceSettings, options: OpenServiceOptions = {}): Promise<Service> {
@@ -73,7 +86,7 @@ export async function openService(settings: ServiceSettings, options: OpenServic
   let queue: WorkQueueV1 | undefined;
   let remote: RemoteRuns | undefined;
   try {
-    if (!backends.shared) {
+    if (!backends.shared && options.recoverInterrupted !== false) {
       const recovered = await recoverInterruptedRuns(store, bus);
       if (recovered > 0) logger.warn(`${recovered} run(s) left unfinished by a previous process were recorded as cancelled`);
     }
@@ -100,7 +113,15 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     await backends.close();
     throw error;
   }
+  const tracing = openTracing({
+    settings: resolveTracing(settings, options.otelEnv),
+    spans: store.spans,
+    logger,
+    serviceName: 'umca',
+    ...(options.traceDelayMs ? { scheduledDelayMillis: options.traceDelayMs } : {}),
+  });
   const runs = createRunService({
+    tracing: tracing.tracing,
     ...(runner ? { runner } : {}),
     ...(remote ? { remote } : {}),
     store,
@@ -120,6 +141,7 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     bus,
     ...(runner ? { runner } : {}),
     runs,
+    tracing,
     async dependencies() {
       const states = await backends.dependencies();
       if (!remote) return states;
@@ -138,6 +160,7 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     },
     async close() {
       await runs.shutdown();
+      await tracing.shutdown();
       if (runner && !options.runner) await runner.close();
       await remote?.close();
       await queue?.close().catch(() => {});

@@ -95,7 +95,7 @@ export async function startServer(
     onPublishFailed: (type) => metrics?.eventPublishFailed(type),
   });
   const { store, bus, runner, runs } = service;
-  metrics = createMetrics({ activeRuns: () => runs.activeCount() });
+  metrics = createMetrics({ activeRuns: () => runs.activeCount(), spanCounts: () => service.tracing.counts() });
   const access = accessFromConfig(config, logger);
   const mcp = createMcpHttpHandler({
     createServer: (grant) =>
@@ -117,6 +117,7 @@ export async function startServer(
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     runs,
     bus,
+    spans: store.spans,
     ...(runner ? { runner } : {}),
     dependencies: () => service.dependencies(),
     metrics,

@@ -13,9 +13,11 @@ import { createRunner } from '@umca/runner';
 import { type RunWorker, type RunWorkerStats, startRunWorker } from '@umca/runs';
 import { checkScaleOut } from '../config/check-scale-out.js';
 import { ConfigError } from '../config/server-config.js';
+import { openTracing } from '../tracing/open-tracing.js';
+import { resolveTracing, type TraceSettings } from '../tracing/trace-settings.js';
 import { openBackends } from './open-backends.js';
 
-export interface WorkerSettings {
+export interface WorkerSettings extends TraceSettings {
   readonly dataDir: string;
   readonly store: string;
   readonly bus: string;
@@ -39,6 +41,8 @@ export async function startWorker(settings: WorkerSettings, options: { logger: L
   if (problems.length > 0) throw new ConfigError(`the worker configuration is invalid:\n  ${problems.join('\n  ')}`);
   const { logger } = options;
   const backends = await openBackends(settings, logger);
+  // The worker's spans (each execution) join the trace of the server that sent the run.
+  const tracing = openTracing({ settings: resolveTracing(settings), spans: backends.store.spans, logger, serviceName: 'umca-worker' });
   let runner: RunnerV1 | undefined;
   let worker: RunWorker | undefined;
   let source: Awaited<ReturnType<typeof openRocketMqWorkSource>> | undefined;
@@ -61,11 +65,13 @@ export async function startWorker(settings: WorkerSettings, options: { logger: L
       source,
       logger,
       concurrency,
+      tracing: tracing.tracing,
       ...(settings.leaseMs ? { leaseMs: settings.leaseMs } : {}),
     });
   } catch (error) {
     await source?.close().catch(() => {});
     if (runner && !options.runner) await runner.close();
+    await tracing.shutdown();
     await backends.close();
     throw error;
   }
@@ -78,6 +84,7 @@ export async function startWorker(settings: WorkerSettings, options: { logger: L
         await running.close();
         await source?.close().catch(() => {});
         if (runner && !options.runner) await runner.close();
+        await tracing.shutdown();
         await backends.close();
       })();
       return closing;

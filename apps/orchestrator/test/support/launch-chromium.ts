@@ -2,7 +2,8 @@
  * Debian's Chromium, headless, for the web page's tests (through playwright-core, which brings no
  * browser of its own). `UMCA_CHROMIUM` names another binary.
  */
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll } from 'vitest';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -18,4 +19,18 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A browser and one desktop-sized page for a test file, its uncaught page errors collected, the
+ * browser closed after the file: `const { page, pageErrors } = await openChromiumPage();` at the
+ * top of the file.
+ */
+export async function openChromiumPage(): Promise<{ browser: Browser; page: Page; pageErrors: string[] }> {
+  const browser = await launchChromium();
+  afterAll(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return { browser, page, pageErrors };
 }

@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EventBusV1 } from '@umca/contracts';
 import { afterAll, beforeAll } from 'vitest';
 import { type RunningServer, resolveServerConfig, startServer } from '../../src/index.js';
 
@@ -14,6 +15,8 @@ const quiet = { info() {}, warn() {}, error() {} };
 export interface TestServer {
   readonly url: string;
   readonly dataDir: string;
+  /** The running server's event bus: to publish what a test cannot make through the API (a gate's verdict). */
+  readonly bus: EventBusV1;
   restart(): Promise<void>;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -24,8 +27,8 @@ export function useServer(
     sse?: { heartbeatMs?: number; retryMs?: number };
     /** Model provider settings, read when the server starts. */
     modelEnv?: () => NodeJS.ProcessEnv;
-    /** More server configuration (as flags). */
-    config?: Record<string, unknown>;
+    /** More server configuration (as flags); a function is read when the server starts (a collector started first, say). */
+    config?: Record<string, unknown> | (() => Record<string, unknown>);
   } = {},
 ): () => TestServer {
   const dataDir = mkdtempSync(join(tmpdir(), 'umca-serve-'));
@@ -37,8 +40,13 @@ export function useServer(
       return server.url;
     },
     dataDir,
+    get bus() {
+      if (!server) throw new Error('the server is not running');
+      return server.bus;
+    },
     async start() {
-      server = await startServer(resolveServerConfig({ flags: { ...options.config, port, dataDir }, env: {} }), {
+      const config = typeof options.config === 'function' ? options.config() : options.config;
+      server = await startServer(resolveServerConfig({ flags: { ...config, port, dataDir }, env: {} }), {
         logger: quiet,
         ...(options.modelEnv ? { modelEnv: options.modelEnv() } : {}),
         ...(options.sse ? { sse: options.sse } : {}),

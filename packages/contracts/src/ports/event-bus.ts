@@ -37,12 +37,15 @@ export interface SubscribeOptions {
 
 export interface EventBusV1 {
   readonly specificationVersion: 'v1';
-  /** Persists an event and returns it with its offset. `principal`: the `sub` of who the event is about, carried on the envelope. */
+  /**
+   * Persists an event and returns it with its offset. `principal`: the `sub` of who the event is
+   * about; `traceparent`: the W3C trace context of its run; both carried on the envelope.
+   */
   publish<Type extends UmcaEventType>(
     type: Type,
     subject: string,
     data: UmcaEventData<Type>,
-    options?: { readonly principal?: string },
+    options?: { readonly principal?: string; readonly traceparent?: string },
   ): Promise<StoredEvent>;
   /** Events after an offset, oldest first. */
   read(query: EventQuery): Promise<StoredEvent[]>;

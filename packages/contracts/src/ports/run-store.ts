@@ -7,6 +7,7 @@
 import type { Run } from '../http-api.js';
 import type { RunStatus } from '../umca-event.js';
 import type { EventLogV1 } from './event-bus.js';
+import type { SpanStoreV1 } from './span-store.js';
 
 /** A run of code or of an agent task, as stored; `kind` says which request and result it holds. */
 export type RunRecord = Run;
@@ -86,6 +87,8 @@ export interface StoreV1 {
   readonly runs: RunStoreV1;
   readonly events: EventLogV1;
   readonly streams: StreamEventLogV1;
+  /** Spans of runs' traces (the embedded trace view). */
+  readonly spans: SpanStoreV1;
   /** Where the data lives, for messages (never with a password). */
   readonly location: string;
   /** Resolves when the store answers now; rejects with a message that says what is wrong (readiness). */

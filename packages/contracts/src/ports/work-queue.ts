@@ -18,6 +18,8 @@ export interface WorkItemV1 {
   readonly lanes?: readonly Lane[];
   /** The `sub` of who started it, carried on its events. */
   readonly principal?: string;
+  /** The W3C trace context of the run's span on the server: the worker's spans join that trace. */
+  readonly traceparent?: string;
 }
 
 export interface WorkDeliveryV1 {

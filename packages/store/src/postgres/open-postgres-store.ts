@@ -9,6 +9,7 @@
 import type { RunRecord, StoredEvent, StoreV1, UmcaEvent } from '@umca/contracts';
 import pg from 'pg';
 import { patchColumns, type RunRow, toRunRecord } from '../run-row.js';
+import { type SpanRow, toSpanRows, toTraceSpan } from '../span-row.js';
 import { StoreError } from '../store-error.js';
 import { type MigrationReport, migratePostgres } from './postgres-migrations.js';
 import { describePostgresUrl } from './postgres-url.js';
@@ -90,8 +91,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       specificationVersion: 'v1',
       async create(run) {
         await query(
-          `INSERT INTO runs (id, kind, status, language, created_at, request, principal, owner)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          `INSERT INTO runs (id, kind, status, language, created_at, request, principal, owner, trace_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
           [
             run.id,
             run.kind,
@@ -101,6 +102,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             JSON.stringify(run.request),
             run.principal ? JSON.stringify(run.principal) : null,
             run.principal?.sub ?? null,
+            run.traceId ?? null,
           ],
         );
         return run as RunRecord;
@@ -220,6 +222,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           [eventId],
         );
         return result.rows.map((row) => ({ eventId: String(row.id), message: JSON.parse(row.message) as unknown }));
+      },
+    },
+    spans: {
+      specificationVersion: 'v1',
+      async record(spans) {
+        const rows = toSpanRows(spans);
+        if (rows.length === 0) return;
+        // One statement, so a batch is kept whole or not at all.
+        await query(
+          `INSERT INTO spans (trace_id, span_id, start_ns, body)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+           ON CONFLICT (trace_id, span_id) DO NOTHING`,
+          [rows.map((row) => row.traceId), rows.map((row) => row.spanId), rows.map((row) => row.startNs), rows.map((row) => row.body)],
+        );
+      },
+      async trace(traceId, { limit }) {
+        const result = await query<SpanRow>('SELECT body FROM spans WHERE trace_id = $1 ORDER BY start_ns, span_id LIMIT $2', [
+          traceId,
+          limit,
+        ]);
+        return result.rows.map(toTraceSpan);
       },
     },
     async check() {

@@ -6,6 +6,7 @@
  * that has shipped.
  */
 import type pg from 'pg';
+import { SPANS_TABLE } from '../span-row.js';
 import { StoreError } from '../store-error.js';
 
 export const POSTGRES_MIGRATIONS: readonly string[] = [
@@ -52,6 +53,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      message TEXT NOT NULL
    );
    CREATE INDEX stream_events_stream ON stream_events (stream_id, id);`,
+  // 2: traces: each run's trace id, and the spans the embedded trace view shows.
+  `ALTER TABLE runs ADD COLUMN trace_id TEXT;
+   ${SPANS_TABLE}`,
 ];
 
 /** Any fixed number: the advisory lock replicas take turns on while migrating. */
