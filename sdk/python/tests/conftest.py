@@ -20,8 +20,24 @@ from umca import AsyncUmca, Umca
 
 REPO = Path(__file__).resolve().parents[3]
 CLI = REPO / "apps" / "cli" / "dist" / "main.js"
-#: Settings of the environment the server must not pick up: the tests expect its defaults, no model.
-SERVER_SETTINGS = ("UMCA_HOST", "UMCA_PORT", "UMCA_DATA_DIR", "UMCA_MODEL", "UMCA_MODEL_FALLBACKS", "UMCA_ALLOWED_HOSTS")
+#: Settings of the environment the server must not pick up: the tests expect its defaults, no model,
+#: and tracing on with spans kept in its own store only (none sent to a developer's collector).
+SERVER_SETTINGS = (
+    "UMCA_HOST",
+    "UMCA_PORT",
+    "UMCA_DATA_DIR",
+    "UMCA_MODEL",
+    "UMCA_MODEL_FALLBACKS",
+    "UMCA_ALLOWED_HOSTS",
+    "UMCA_TRACING",
+    "UMCA_TRACE_CONTENT",
+    "UMCA_TRACE_PROJECT",
+    "UMCA_OTLP_ENDPOINT",
+    "OTEL_SDK_DISABLED",
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+)
 #: A bound on waiting for the server to print its URL, not a measurement: it starts in ~1 s.
 STARTUP_BOUND_S = 120
 

@@ -1,5 +1,5 @@
 """`AsyncUmca` against the same real server: the same guarantees, awaited, with coroutine
-callbacks, and cancelling the awaiting task cancelling the run."""
+callbacks, and cancelling the awaiting task cancelling the run; runs' traces and gate verdicts."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import asyncio
 import pytest
 from dropping_transport import AsyncDroppingTransport
 
-from umca import AsyncUmca, CloudEvent, ExecutionResult, OutputChunk, StreamedEvent, UmcaApiError
+from umca import AsyncUmca, CloudEvent, ExecutionResult, OutputChunk, RunTrace, StreamedEvent, UmcaApiError
 
 PYTHON_LINES = "import time\nfor i in range(4):\n    print(f'line {i}', flush=True)\n    time.sleep(0.3)\n"
+CODE_RUN_SPANS = {"run python", "execute_tool run_code"}
+#: A bound on looking for a run's spans, which the server writes about a second after they end.
+TRACE_LOOKS = 100
+TRACE_PAUSE_S = 0.1
 
 
 async def test_python_output_reaches_a_coroutine_callback_live(async_umca: AsyncUmca) -> None:
@@ -99,3 +103,40 @@ async def test_iter_runs_pages_through_every_run(async_umca: AsyncUmca) -> None:
     everything = [run.id for run in (await async_umca.list_runs(limit=500)).runs]
     paged = [run.id async for run in async_umca.iter_runs(page_size=2)]
     assert paged == everything and len(everything) >= 3 and len(set(paged)) == len(paged)
+
+
+async def _trace_with(umca: AsyncUmca, run_id: str, names: set[str]) -> RunTrace:
+    """The run's trace once it holds spans with these names, looking a bounded number of times."""
+    trace = await umca.get_run_trace(run_id)
+    for _ in range(TRACE_LOOKS):
+        if names <= {span.name for span in trace.spans}:
+            break
+        await asyncio.sleep(TRACE_PAUSE_S)
+        trace = await umca.get_run_trace(run_id)
+    return trace
+
+
+async def test_a_runs_trace_holds_its_spans_under_the_runs_trace_id(async_umca: AsyncUmca) -> None:
+    result = await async_umca.run_code("print(6 * 7)")
+    run = await async_umca.get_run(result.run_id)
+    assert run.trace_id is not None and len(run.trace_id) == 32
+    trace = await _trace_with(async_umca, run.id, CODE_RUN_SPANS)
+    assert (trace.run_id, trace.trace_id) == (run.id, run.trace_id)
+    spans = {span.name: span for span in trace.spans}
+    assert CODE_RUN_SPANS <= set(spans), f"the spans are {sorted(spans)}"
+    assert spans["execute_tool run_code"].parent_span_id == spans["run python"].span_id
+    assert {span.trace_id for span in trace.spans} == {run.trace_id}
+
+
+async def test_the_trace_of_an_unknown_run_is_a_404(async_umca: AsyncUmca) -> None:
+    with pytest.raises(UmcaApiError) as caught:
+        await async_umca.get_run_trace("run_missing")
+    assert caught.value.status == 404 and caught.value.detail == "there is no run run_missing"
+
+
+async def test_gate_verdicts_none_yet_and_the_limit_goes_to_the_server(async_umca: AsyncUmca) -> None:
+    assert await async_umca.list_gate_verdicts() == []
+    assert await async_umca.list_gate_verdicts(limit=1) == []
+    with pytest.raises(UmcaApiError) as caught:
+        await async_umca.list_gate_verdicts(limit=101)
+    assert caught.value.status == 400 and caught.value.issues[0]["path"] == ["limit"]

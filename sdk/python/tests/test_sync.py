@@ -1,24 +1,38 @@
 """`Umca` against a real `umca serve`: runs with live output, the iterator form, errors in the
-server's words, cancellation, exact resume of event streams, paging, and tasks without a model."""
+server's words, cancellation, exact resume of event streams, paging, runs' traces, gate verdicts,
+and tasks without a model."""
 
 from __future__ import annotations
 
 import http.server
+import json
+import re
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
+import time
+from pathlib import Path
 
+import httpx
 import pytest
+from conftest import serving
 from dropping_transport import DroppingTransport
 
 from umca import (
     CloudEvent,
     ExecutionResult,
+    GateVerdict,
+    NamedRevision,
     OutputChunk,
+    RunTrace,
+    SpanEvent,
+    SpanStatus,
     StreamedEvent,
+    ThresholdResult,
+    TraceSpan,
     Umca,
     UmcaApiError,
     UmcaConnectionError,
@@ -32,6 +46,11 @@ JAVASCRIPT_LINES = (
     "for (let i = 0; i < 4; i++) { console.log(`line ${i}`); console.error(`warn ${i}`);"
     " await new Promise((resolve) => setTimeout(resolve, 300)); }"
 )
+#: The spans of a code run: the run, and the execution within it.
+CODE_RUN_SPANS = {"run python", "execute_tool run_code"}
+#: A bound on looking for a run's spans, which the server writes about a second after they end.
+TRACE_LOOKS = 100
+TRACE_PAUSE_S = 0.1
 
 
 def test_python_output_reaches_the_callbacks_live_and_in_order(umca: Umca) -> None:
@@ -247,6 +266,150 @@ def test_list_runs_pages_back_without_gaps_or_repeats(umca: Umca) -> None:
     paged = [run.id for run in umca.iter_runs(page_size=2)]
     assert paged == everything and len(paged) == len(set(paged))
     assert all(run.status == "ok" for run in umca.iter_runs(status="ok", page_size=3))
+
+
+def _trace_with(umca: Umca, run_id: str, names: set[str]) -> RunTrace:
+    """The run's trace once it holds spans with these names, looking a bounded number of times;
+    the caller's assertions say what is missing if they never come."""
+    trace = umca.get_run_trace(run_id)
+    for _ in range(TRACE_LOOKS):
+        if names <= {span.name for span in trace.spans}:
+            break
+        time.sleep(TRACE_PAUSE_S)
+        trace = umca.get_run_trace(run_id)
+    return trace
+
+
+def test_a_runs_trace_holds_its_spans_under_the_runs_trace_id(umca: Umca) -> None:
+    result = umca.run_code("print(6 * 7)")
+    run = umca.get_run(result.run_id)
+    assert run.trace_id is not None and re.fullmatch(r"[0-9a-f]{32}", run.trace_id)
+
+    trace = _trace_with(umca, run.id, CODE_RUN_SPANS)
+    assert isinstance(trace, RunTrace) and (trace.run_id, trace.trace_id) == (run.id, run.trace_id)
+    spans = {span.name: span for span in trace.spans}
+    assert CODE_RUN_SPANS <= set(spans), f"the spans are {sorted(spans)}"
+    root, tool = spans["run python"], spans["execute_tool run_code"]
+    assert root.parent_span_id is None and tool.parent_span_id == root.span_id
+    for span in trace.spans:
+        assert isinstance(span, TraceSpan) and span.trace_id == run.trace_id and re.fullmatch(r"[0-9a-f]{16}", span.span_id)
+        assert (span.kind, span.status) == ("internal", SpanStatus(code="ok"))
+        assert 0 < span.start_time_unix_nano <= span.end_time_unix_nano and span.duration_ms >= 0
+        assert span.raw["spanId"] == span.span_id and span.raw["startTimeUnixNano"] == str(span.start_time_unix_nano)
+    assert root.attributes["umca.run.id"] == run.id and root.attributes["umca.run.status"] == "ok"
+    assert tool.attributes["gen_ai.tool.name"] == "run_code" and tool.attributes["umca.exit_code"] == 0
+
+
+def test_the_trace_of_an_unknown_run_is_a_404_in_the_servers_words(umca: Umca) -> None:
+    with pytest.raises(UmcaApiError) as caught:
+        umca.get_run_trace("run_missing")
+    assert caught.value.status == 404 and caught.value.detail == "there is no run run_missing"
+
+
+def test_on_a_server_with_tracing_off_a_run_has_no_trace(tmp_path: Path) -> None:
+    with serving(tmp_path, "--tracing", "off") as url, Umca(url) as untraced:
+        result = untraced.run_code("print(1)")
+        assert result.status == "ok" and untraced.get_run(result.run_id).trace_id is None
+        with pytest.raises(UmcaApiError) as caught:
+            untraced.get_run_trace(result.run_id)
+    assert caught.value.status == 404 and "tracing was off" in caught.value.detail
+
+
+def test_a_server_without_gate_checks_has_no_verdicts(umca: Umca) -> None:
+    assert umca.list_gate_verdicts() == []
+    assert umca.list_gate_verdicts(limit=100) == []
+
+
+def test_a_gate_verdict_limit_out_of_range_is_refused_in_the_servers_words(umca: Umca) -> None:
+    for limit in (0, 101):
+        with pytest.raises(UmcaApiError) as caught:
+            umca.list_gate_verdicts(limit=limit)
+        assert caught.value.status == 400 and caught.value.issues[0]["path"] == ["limit"], caught.value.detail
+
+
+def _answering(body: dict[str, object], sent: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=json.dumps(body), headers={"content-type": "application/json"})
+
+    return httpx.MockTransport(handler)
+
+
+def test_gate_verdicts_read_every_field_of_the_api_answer() -> None:
+    """Only `umca gate check` makes verdicts (a suite run on a model), so this reads the answer the
+    API documents (GateVerdictList) from a stand-in: a fail, its thresholds missed, met and skipped."""
+    verdict = {
+        "evaluationId": "eval_1",
+        "gate": {"name": "release", "revision": 2},
+        "suite": {"name": "smoke", "revision": 3},
+        "model": "ollama:qwen",
+        "verdict": "fail",
+        "thresholds": [
+            {"metric": "task_success", "min": 0.8, "value": 0.5, "passed": False, "message": "task_success 0.5 is below the minimum 0.8"},
+            {"metric": "g3_violations", "max": 0, "value": 0, "passed": True, "message": "g3_violations 0 is ≤ 0"},
+            {"metric": "judge_quality", "min": 0.7, "value": None, "passed": True, "skipped": True, "message": "not measured"},
+        ],
+        "runs": 3,
+        "time": "2026-01-02T03:04:05.000Z",
+        "someday": "a field a newer server adds",
+    }
+    sent: list[httpx.Request] = []
+    with Umca("http://umca.invalid", transport=_answering({"verdicts": [verdict]}, sent)) as umca:
+        verdicts = umca.list_gate_verdicts(limit=5)
+        umca.list_gate_verdicts()
+    assert [(request.url.path, request.url.query) for request in sent] == [("/v1/gates/verdicts", b"limit=5"), ("/v1/gates/verdicts", b"")]
+    assert verdicts == [
+        GateVerdict(
+            evaluation_id="eval_1",
+            gate=NamedRevision(name="release", revision=2),
+            suite=NamedRevision(name="smoke", revision=3),
+            model="ollama:qwen",
+            verdict="fail",
+            thresholds=[
+                ThresholdResult(
+                    metric="task_success", value=0.5, passed=False, message="task_success 0.5 is below the minimum 0.8", min=0.8
+                ),
+                ThresholdResult(metric="g3_violations", value=0, passed=True, message="g3_violations 0 is ≤ 0", max=0),
+                ThresholdResult(metric="judge_quality", value=None, passed=True, message="not measured", min=0.7, skipped=True),
+            ],
+            runs=3,
+            time="2026-01-02T03:04:05.000Z",
+        )
+    ]
+    assert verdicts[0].raw["someday"] == "a field a newer server adds"
+
+
+def test_a_span_reads_its_events_and_an_error_status() -> None:
+    """A code run's spans carry neither; a failed task step's do. Read from a stand-in answer."""
+    span = {
+        "traceId": "0" * 31 + "1",
+        "spanId": "0" * 15 + "2",
+        "parentSpanId": "0" * 15 + "1",
+        "name": "execute",
+        "kind": "internal",
+        "startTimeUnixNano": "1796361697935000000",
+        "endTimeUnixNano": "1796361697971506941",
+        "durationMs": 36.506941,
+        "status": {"code": "error", "message": "the program raised ZeroDivisionError"},
+        "attributes": {"umca.language": "python", "umca.code.bytes": 8, "umca.retry": False, "umca.models": ["a", "b"]},
+        "events": [{"name": "exception", "timeUnixNano": "1796361697970000000", "attributes": {"exception.type": "ZeroDivisionError"}}],
+    }
+    sent: list[httpx.Request] = []
+    answer = {"runId": "run_x", "traceId": span["traceId"], "spans": [span]}
+    with Umca("http://umca.invalid", transport=_answering(answer, sent)) as umca:
+        trace = umca.get_run_trace("run_x")
+    assert sent[0].url.path == "/v1/runs/run_x/trace"
+    (read,) = trace.spans
+    assert read.status == SpanStatus(code="error", message="the program raised ZeroDivisionError")
+    assert (read.parent_span_id, read.start_time_unix_nano, read.end_time_unix_nano) == (
+        span["parentSpanId"],
+        1796361697935000000,
+        1796361697971506941,
+    )
+    assert read.attributes == span["attributes"]
+    assert read.events == [
+        SpanEvent(name="exception", time_unix_nano=1796361697970000000, attributes={"exception.type": "ZeroDivisionError"})
+    ]
 
 
 def test_run_task_without_a_model_is_refused_clearly(umca: Umca) -> None:

@@ -20,6 +20,7 @@ from ._errors import UmcaConnectionError, UmcaError, UmcaTimeoutError
 from ._models import (
     CloudEvent,
     ExecutionResult,
+    GateVerdict,
     Language,
     Limits,
     OutputChunk,
@@ -30,6 +31,7 @@ from ._models import (
     RunPage,
     RunStatus,
     RunSummary,
+    RunTrace,
     StreamedEvent,
     TaskResult,
 )
@@ -219,6 +221,10 @@ class AsyncUmca:
     async def get_run(self, run_id: str) -> Run:
         return _wire.read_run(await self._request("GET", f"/v1/runs/{quote(run_id, safe='')}"))
 
+    async def get_run_trace(self, run_id: str) -> RunTrace:
+        """A run's spans, by start time; see `Umca.get_run_trace`."""
+        return _wire.read_run_trace(await self._request("GET", f"/v1/runs/{quote(run_id, safe='')}/trace"))
+
     async def list_runs(self, *, limit: int = 50, before: str | None = None, status: RunStatus | None = None) -> RunPage:
         params: dict[str, str | int] = {"limit": limit}
         if before is not None:
@@ -243,6 +249,13 @@ class AsyncUmca:
 
     async def readiness(self) -> Readiness:
         return _wire.read_readiness(await self._request("GET", "/readyz"))
+
+    # --- gates --------------------------------------------------------------------------------
+
+    async def list_gate_verdicts(self, *, limit: int | None = None) -> list[GateVerdict]:
+        """The gates' newest verdicts, newest first; see `Umca.list_gate_verdicts`."""
+        params: dict[str, str | int] = {} if limit is None else {"limit": limit}
+        return _wire.read_gate_verdicts(await self._request("GET", "/v1/gates/verdicts", params=params))
 
     # --- events -------------------------------------------------------------------------------
 

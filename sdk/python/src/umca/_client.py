@@ -19,6 +19,7 @@ from ._errors import UmcaConnectionError, UmcaError, UmcaTimeoutError
 from ._models import (
     CloudEvent,
     ExecutionResult,
+    GateVerdict,
     Language,
     Limits,
     OutputChunk,
@@ -29,6 +30,7 @@ from ._models import (
     RunPage,
     RunStatus,
     RunSummary,
+    RunTrace,
     StreamedEvent,
     TaskResult,
 )
@@ -241,6 +243,13 @@ class Umca:
         """One run: its request, status, times and, once it ended, its result."""
         return _wire.read_run(self._request("GET", f"/v1/runs/{_path(run_id)}"))
 
+    def get_run_trace(self, run_id: str) -> RunTrace:
+        """A run's spans (its steps, model calls and executions), by start time, under the run's
+        `trace_id`. Spans are written a moment (about a second) after they end, so a run that is
+        running or has just ended shows fewer. `UmcaApiError` 404 when there is no such run, or it
+        has no trace (the server's tracing was off when it ran)."""
+        return _wire.read_run_trace(self._request("GET", f"/v1/runs/{_path(run_id)}/trace"))
+
     def list_runs(self, *, limit: int = 50, before: str | None = None, status: RunStatus | None = None) -> RunPage:
         """One page of runs, newest first; pass the page's `next` as `before` for the next one."""
         params: dict[str, str | int] = {"limit": limit}
@@ -268,6 +277,15 @@ class Umca:
         """Whether the server can run code: isolation, active runs, idle sandboxes, last event
         offset, the runtimes it can use now and those it cannot (with the reason)."""
         return _wire.read_readiness(self._request("GET", "/readyz"))
+
+    # --- gates --------------------------------------------------------------------------------
+
+    def list_gate_verdicts(self, *, limit: int | None = None) -> list[GateVerdict]:
+        """The gates' newest verdicts (``umca gate check``), newest first: the gate, the suite, the
+        model, pass or fail, and each threshold with its figure. `limit`: 1 to 100, the server's
+        default (20) without it; out of range it is `UmcaApiError` 400."""
+        params: dict[str, str | int] = {} if limit is None else {"limit": limit}
+        return _wire.read_gate_verdicts(self._request("GET", "/v1/gates/verdicts", params=params))
 
     # --- events -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, TypedDict
+from typing import Any, Literal, NamedTuple, TypeAlias, TypedDict
 
 Language = Literal["python", "javascript"]
 """Languages `run_code` takes (the API's `wasi` modules are not wrapped by this SDK yet)."""
@@ -254,6 +254,9 @@ class Run:
     started_at: str | None = None
     ended_at: str | None = None
     duration_ms: float | None = None
+    trace_id: str | None = None
+    """The run's OpenTelemetry trace (32 hex digits): its spans are at `get_run_trace`, and in any
+    OTLP backend the server sent them to. None when the server's tracing was off."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -306,4 +309,100 @@ class Readiness:
     """The runtimes that can run code now (``"pyodide"``, ``"wasi-python"``, ...); empty from an older server."""
     unavailable_runtimes: list[UnavailableRuntime] = field(default_factory=list)
     """Runtimes the server has but cannot use now, with the reason; empty from an older server."""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+SpanAttributeValue: TypeAlias = str | int | float | bool | list[str] | list[int] | list[float] | list[bool]
+"""A span attribute's value, as OpenTelemetry allows: a scalar or a list of one kind of scalar."""
+
+
+@dataclass(frozen=True)
+class SpanStatus:
+    code: Literal["unset", "ok", "error"]
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class SpanEvent:
+    """Something that happened at one moment within a span."""
+
+    name: str
+    time_unix_nano: int
+    attributes: dict[str, SpanAttributeValue]
+
+
+@dataclass(frozen=True)
+class TraceSpan:
+    """umca.trace.span.v1: one OpenTelemetry span as the server keeps it. Attribute names follow the
+    OpenTelemetry GenAI conventions (``gen_ai.*``) and OpenInference's (``openinference.*``); UMCA's
+    own are ``umca.*``. The times are nanoseconds since the epoch (decimal text on the wire)."""
+
+    trace_id: str
+    span_id: str
+    name: str
+    """E.g. ``"run python"``, ``"execute_tool run_code"``, ``"plan"``, ``"chat coder"``."""
+    kind: Literal["internal", "server", "client", "producer", "consumer"]
+    start_time_unix_nano: int
+    end_time_unix_nano: int
+    duration_ms: float
+    status: SpanStatus
+    attributes: dict[str, SpanAttributeValue]
+    parent_span_id: str | None = None
+    """None on the root span."""
+    events: list[SpanEvent] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RunTrace:
+    """A run's spans: its steps, model calls and executions, by start time."""
+
+    run_id: str
+    trace_id: str
+    spans: list[TraceSpan]
+    """The spans kept so far. Spans are written a moment after they end, so a running run (or one
+    that ended a moment ago) shows fewer."""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class NamedRevision:
+    """A gate or a suite: its name and the revision that was used."""
+
+    name: str
+    revision: int
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    """One threshold of a gate held against the metric an evaluation measured."""
+
+    metric: str
+    """E.g. ``"task_success"``, ``"latency_p95_s"``, ``"g3_violations"``."""
+    value: float | None
+    """The measured value; None when nothing measured it."""
+    passed: bool
+    message: str
+    """The comparison in words, e.g. ``"task_success 0.67 is below the minimum 0.8"``."""
+    min: float | None = None
+    max: float | None = None
+    skipped: bool = False
+    """Nothing measured the metric and the threshold says to skip it."""
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """A gate's verdict on an evaluation (``umca gate check``): pass or fail, and every threshold."""
+
+    evaluation_id: str
+    gate: NamedRevision
+    suite: NamedRevision
+    model: str
+    """The model the suite ran on, ``provider:model``."""
+    verdict: Literal["pass", "fail"]
+    thresholds: list[ThresholdResult]
+    runs: int
+    """Task runs the evaluation made."""
+    time: str
+    """When the verdict was given."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -23,8 +23,10 @@ from ._models import (
     EgressAttempt,
     ExecutionError,
     ExecutionResult,
+    GateVerdict,
     LaneSelection,
     Limits,
+    NamedRevision,
     OutputChunk,
     OutputFile,
     Readiness,
@@ -32,11 +34,16 @@ from ._models import (
     RunAccepted,
     RunPage,
     RunSummary,
+    RunTrace,
+    SpanEvent,
+    SpanStatus,
     StreamedEvent,
     TaskExecution,
     TaskIteration,
     TaskResult,
+    ThresholdResult,
     Timings,
+    TraceSpan,
     UnavailableRuntime,
     Usage,
 )
@@ -356,6 +363,7 @@ def read_run(raw: dict[str, Any]) -> Run:
         started_at=raw.get("startedAt"),
         ended_at=raw.get("endedAt"),
         duration_ms=raw.get("durationMs"),
+        trace_id=raw.get("traceId"),
         raw=raw,
     )
 
@@ -400,3 +408,57 @@ def read_readiness(raw: dict[str, Any]) -> Readiness:
         ],
         raw=raw,
     )
+
+
+def _span(raw: dict[str, Any]) -> TraceSpan:
+    status = raw["status"]
+    return TraceSpan(
+        trace_id=raw["traceId"],
+        span_id=raw["spanId"],
+        name=raw["name"],
+        kind=raw["kind"],
+        start_time_unix_nano=int(raw["startTimeUnixNano"]),
+        end_time_unix_nano=int(raw["endTimeUnixNano"]),
+        duration_ms=raw["durationMs"],
+        status=SpanStatus(code=status["code"], message=status.get("message")),
+        attributes=dict(raw.get("attributes", {})),
+        parent_span_id=raw.get("parentSpanId"),
+        events=[
+            SpanEvent(name=item["name"], time_unix_nano=int(item["timeUnixNano"]), attributes=dict(item.get("attributes", {})))
+            for item in raw.get("events", [])
+        ],
+        raw=raw,
+    )
+
+
+def read_run_trace(raw: dict[str, Any]) -> RunTrace:
+    return RunTrace(run_id=raw["runId"], trace_id=raw["traceId"], spans=[_span(item) for item in raw["spans"]], raw=raw)
+
+
+def _threshold(raw: dict[str, Any]) -> ThresholdResult:
+    return ThresholdResult(
+        metric=raw["metric"],
+        value=raw["value"],
+        passed=raw["passed"],
+        message=raw["message"],
+        min=raw.get("min"),
+        max=raw.get("max"),
+        skipped=raw.get("skipped", False),
+    )
+
+
+def read_gate_verdicts(raw: dict[str, Any]) -> list[GateVerdict]:
+    return [
+        GateVerdict(
+            evaluation_id=item["evaluationId"],
+            gate=NamedRevision(name=item["gate"]["name"], revision=item["gate"]["revision"]),
+            suite=NamedRevision(name=item["suite"]["name"], revision=item["suite"]["revision"]),
+            model=item["model"],
+            verdict=item["verdict"],
+            thresholds=[_threshold(threshold) for threshold in item["thresholds"]],
+            runs=item["runs"],
+            time=item["time"],
+            raw=item,
+        )
+        for item in raw["verdicts"]
+    ]
