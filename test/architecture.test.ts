@@ -99,6 +99,7 @@ describe('the architecture', () => {
       '@umca/policy',
       '@umca/client',
       '@umca/tracing',
+      '@umca/upstream-tools',
     ]) {
       const workspace = byName.get(name) as Workspace;
       expect(

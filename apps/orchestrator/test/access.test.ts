@@ -31,7 +31,8 @@ roles:
     languages: [python]
     allowedOutboundHosts: ["https://*.example.com"]
     runsPerMinute: 3
-  operator: { tools: ["*"], allRuns: true, allowedOutboundHosts: ["*://*:*"] }
+    upstreamTools: ["ragflow_retrieval"]
+  operator: { tools: ["*"], allRuns: true, allowedOutboundHosts: ["*://*:*"], upstreamTools: ["*"] }
 `);
 
 async function setUp() {
@@ -58,6 +59,17 @@ async function setUp() {
     runner,
     metrics,
     logger,
+    upstream: {
+      servers: () => [{ name: 'ragflow', transport: 'http', status: 'up', tools: 2, since: '2026-01-01T00:00:00Z' }],
+      tools: () =>
+        ['retrieval', 'delete_dataset'].map((tool) => ({
+          name: `ragflow_${tool}`,
+          server: 'ragflow',
+          tool,
+          description: '',
+          inputSchema: {},
+        })),
+    },
     allowedHosts: () => new Set([HOST]),
     // The same mount as `umca serve` (start-server.ts).
     mount: (routes) =>
@@ -221,6 +233,19 @@ describe('each role', () => {
     expect(capped.status).toBe(429);
     expect(Number(capped.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await capped.json()).toMatchObject({ code: 'quota_exceeded', rule: 'runsPerMinute' });
+  });
+});
+
+describe('upstream MCP tools', () => {
+  it('are listed to each caller as its roles allow, none unless the policy names them', async () => {
+    const { request, token } = await setUp();
+    const names = async (roles: string[]) =>
+      (
+        (await (await request('/v1/tools', { token: await token('someone', roles) })).json()) as { tools: Array<{ name: string }> }
+      ).tools.map((tool) => tool.name);
+    expect(await names(['developer'])).toEqual(['ragflow_retrieval']);
+    expect(await names(['viewer'])).toEqual([]);
+    expect(await names(['operator'])).toEqual(['ragflow_retrieval', 'ragflow_delete_dataset']);
   });
 });
 

@@ -280,6 +280,7 @@ describe('the OpenAPI document', () => {
       'listGateVerdicts',
       'listRuns',
       'listSchemas',
+      'listUpstreamTools',
       'streamEvents',
       'streamRunEvents',
     ]);

@@ -90,6 +90,27 @@ describe('the server configuration', () => {
     );
   });
 
+  it('names an upstream MCP server it cannot use, and a secret its file needs that is not set', () => {
+    const file = join(cwd, 'mcp.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 'umca.mcp-servers.v1',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is the file format's reference to an environment variable
+        servers: [{ name: 'ragflow', transport: 'http', url: 'http://r/mcp', auth: { type: 'bearer', token: '${RAGFLOW_TOKEN}' } }],
+      }),
+    );
+    const text = problems({ flags: { mcpConfig: file, mcpServers: ['nourl', 'ragflow=http://other/mcp'] } });
+    expect(text).toContain(
+      `--mcp-config "${file}": the MCP servers file ${file}: servers[0].auth.token needs the environment variable RAGFLOW_TOKEN, which is not set`,
+    );
+    expect(text).toContain('--mcp-server "nourl" must be name=url, e.g. ragflow=http://127.0.0.1:9382/mcp');
+    expect(resolveServerConfig({ cwd, env: { RAGFLOW_TOKEN: 't' }, flags: { mcpConfig: file } }).mcpConfig).toBe(file);
+    expect(problems({ env: { RAGFLOW_TOKEN: 't' }, flags: { mcpConfig: file, mcpServers: ['ragflow=http://other/mcp'] } })).toContain(
+      'the MCP server name ragflow is given twice',
+    );
+  });
+
   it('refuses a wheelhouse that is not a folder, saying where it looked', () => {
     expect(problems({ flags: { wheelhouse: 'nowhere' } })).toContain(
       `--wheelhouse "nowhere": there is no such folder (looked for ${join(cwd, 'nowhere')})`,

@@ -48,6 +48,18 @@ export const rolePolicySchema = z
       .default(['*'])
       .describe('The languages its code may be in.'),
     models: z.array(modelPatternSchema).default([]).describe('The models its tasks may use; none unless listed.'),
+    upstreamTools: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(200)
+          .describe("An upstream tool's name in UMCA (`ragflow_retrieval`), where `*` matches any run of characters."),
+      )
+      .default([])
+      .describe(
+        'The tools of upstream MCP servers (docs/mcp-client.md) it sees and its agents and programs may call: `ragflow_*`, `*`; none unless listed.',
+      ),
     lanes: z.array(laneSchema).default(['wasm']).describe('The lanes its code may run in.'),
     allowedOutboundHosts: allowedOutboundHostsSchema
       .default([])

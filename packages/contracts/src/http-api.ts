@@ -132,13 +132,16 @@ export const readinessSchema = z.object({
   dependencies: z
     .array(
       z.object({
-        name: z.enum(['store', 'bus', 'work queue']),
-        kind: z.enum(['sqlite', 'postgres', 'embedded', 'rocketmq', 'polling']),
+        name: z.enum(['store', 'bus', 'work queue', 'mcp server']),
+        kind: z.enum(['sqlite', 'postgres', 'embedded', 'rocketmq', 'polling', 'mcp']),
         status: z.enum(['up', 'down']),
+        server: z.string().optional().describe('For an MCP server: its name (a server still connecting is down).'),
         detail: z.string().optional().describe('What failed, when down.'),
       }),
     )
-    .describe('Each service this server depends on and whether it answers now. The store down makes the server not ready (503).'),
+    .describe(
+      'Each service this server depends on and whether it answers now. The store down makes the server not ready (503); an upstream MCP server down does not.',
+    ),
 });
 
 export const gateVerdictListSchema = z.object({

@@ -97,6 +97,21 @@ export {
 export { type IssueLike, issueSentence } from './issue-sentence.js';
 export { type ContractName, toJsonSchemas } from './json-schemas.js';
 export { DEFAULT_LIMITS, type ExecutionLimits, executionLimitsSchema, MAX_LIMITS, MIN_LIMITS, resolveLimits } from './limits.js';
+export {
+  type McpServersConfig,
+  mcpServersConfigSchema,
+  type UpstreamAuth,
+  type UpstreamServer,
+  type UpstreamServerState,
+  type UpstreamTool,
+  type UpstreamToolList,
+  upstreamAuthSchema,
+  upstreamNameSchema,
+  upstreamServerSchema,
+  upstreamServerStateSchema,
+  upstreamToolListSchema,
+  upstreamToolSchema,
+} from './mcp-servers.js';
 export type { AuthenticatedPrincipal, AuthenticatorV1 } from './ports/authenticator.js';
 export type {
   ChatMessage,
@@ -130,6 +145,7 @@ export type {
 export type { AcceptedExecutionV1, ExecuteOptionsV1, LaneStatsV1, LaneV1, RunnerStatsV1, RunnerV1 } from './ports/runner.js';
 export type { SpanStoreV1 } from './ports/span-store.js';
 export { UmcaError, type UmcaErrorOptions } from './ports/umca-error.js';
+export type { UpstreamCallResult, UpstreamToolsV1 } from './ports/upstream-tools.js';
 export type { WorkDeliveryV1, WorkItemV1, WorkQueueV1, WorkSourceV1 } from './ports/work-queue.js';
 export { ANONYMOUS_PRINCIPAL, type Principal, principalSchema } from './principal.js';
 export {

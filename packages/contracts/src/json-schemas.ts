@@ -9,6 +9,7 @@ import { egressAttemptSchema } from './egress-attempt.js';
 import { evalReportSchema, evalSuiteSchema, gateSchema } from './evaluation.js';
 import { executionRequestSchema } from './execution-request.js';
 import { executionResultSchema } from './execution-result.js';
+import { mcpServersConfigSchema } from './mcp-servers.js';
 import { taskRequestSchema, taskResultSchema } from './task.js';
 import { runTraceSchema, traceSpanSchema } from './trace-span.js';
 import { type UmcaEventType, umcaEventDataSchemas, umcaEventSchema } from './umca-event.js';
@@ -24,6 +25,7 @@ const contracts = {
   'umca.trace.span.v1': { schema: traceSpanSchema, io: 'output' },
   'umca.eval.suite.v1': { schema: evalSuiteSchema, io: 'input' },
   'umca.gate.v1': { schema: gateSchema, io: 'input' },
+  'umca.mcp-servers.v1': { schema: mcpServersConfigSchema, io: 'input' },
   'umca.eval.report.v1': { schema: evalReportSchema, io: 'output' },
   'umca.run.trace.v1': { schema: runTraceSchema, io: 'output' },
   ...(Object.fromEntries(

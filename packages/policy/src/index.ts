@@ -9,7 +9,14 @@
 export { acceptExecutionRequest, parseOrThrow } from './accept-execution-request.js';
 export { type AcceptedTask, acceptTaskRequest } from './accept-task-request.js';
 export { type AccessGrant, grantFor, unrestrictedGrant } from './access/access-grant.js';
-export { authorizeExecution, authorizeModels, authorizeTask, policyDenied, requireTool } from './access/authorize-request.js';
+export {
+  allowsUpstreamTool,
+  authorizeExecution,
+  authorizeModels,
+  authorizeTask,
+  policyDenied,
+  requireTool,
+} from './access/authorize-request.js';
 export { DEFAULT_ACCESS_POLICY } from './access/default-access-policy.js';
 export { readAccessPolicy } from './access/read-access-policy.js';
 export { createRunQuota, type RunQuota } from './access/run-quota.js';

@@ -22,6 +22,7 @@ function explainRole(name: string, role: AccessPolicy['roles'][string]): string[
     lines.push(`  runs: ${role.concurrentRuns ?? 'any number'} at once, ${role.runsPerMinute ?? 'any number'} a minute (per principal)`);
   }
   if (tools.includes('run_task')) lines.push(`  models: ${role.models.length ? role.models.join(', ') : 'none'}`);
+  lines.push(`  upstream MCP tools: ${role.upstreamTools.length ? role.upstreamTools.join(', ') : 'none'}`);
   return lines;
 }
 

@@ -46,6 +46,8 @@ interface ServeFlags {
   traceContent?: boolean;
   otlpEndpoint?: string;
   traceProject?: string;
+  mcpConfig?: string;
+  mcpServer: string[];
 }
 
 async function serveCommand(flags: ServeFlags): Promise<number> {
@@ -82,6 +84,8 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         traceContent: flags.traceContent,
         otlpEndpoint: flags.otlpEndpoint,
         traceProject: flags.traceProject,
+        mcpConfig: flags.mcpConfig,
+        mcpServers: flags.mcpServer.length > 0 ? flags.mcpServer : undefined,
       },
     }));
     // Checked here, under the names the user gave them; startServer checks again, before it opens anything.
@@ -168,6 +172,16 @@ export function registerServeCommand(program: Command): void {
       'also send spans over OTLP/HTTP to this collector, e.g. Phoenix at http://127.0.0.1:6006 (env UMCA_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT)',
     )
     .option('--trace-project <name>', 'the Phoenix project spans are filed under (default umca; env UMCA_TRACE_PROJECT)')
+    .option(
+      '--mcp-config <file>',
+      'upstream MCP servers whose tools agents and programs may call: a umca.mcp-servers.v1 file (env UMCA_MCP_CONFIG); docs/mcp-client.md',
+    )
+    .option(
+      '--mcp-server <name=url>',
+      'an upstream MCP server over Streamable HTTP (repeatable; env UMCA_MCP_SERVERS, comma-separated)',
+      collect,
+      [],
+    )
     .option('--log-level <level>', 'debug, info (default), warn, error or silent (env UMCA_LOG_LEVEL)')
     .option('--log-format <format>', 'pretty (default on a terminal) or json (env UMCA_LOG_FORMAT)')
     .action(async (flags: ServeFlags) => {

@@ -5,7 +5,7 @@
  * the ports, and the server wires the real ones.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { EventBusV1, Logger, Readiness, RunnerV1, SpanStoreV1 } from '@umca/contracts';
+import type { EventBusV1, Logger, Readiness, RunnerV1, SpanStoreV1, UpstreamToolsV1 } from '@umca/contracts';
 import type { RunService, TaskContext } from '@umca/runs';
 import type { AccessControl } from '../auth/access-control.js';
 import type { ServiceMetrics } from '../metrics/create-metrics.js';
@@ -20,6 +20,8 @@ export interface AppDeps {
   bus: EventBusV1;
   /** Where runs' spans are kept (`/v1/runs/{id}/trace`); absent: no run has a trace here. */
   spans?: Pick<SpanStoreV1, 'trace'>;
+  /** The upstream MCP servers' tools (`/v1/tools`); absent when none is configured. */
+  upstream?: Pick<UpstreamToolsV1, 'servers' | 'tools'>;
   /** The local runner; absent when runs execute on remote workers. */
   runner?: Pick<RunnerV1, 'stats'>;
   /** The store, the bus and the work queue as readiness reports them (default: the store and bus are assumed up). */

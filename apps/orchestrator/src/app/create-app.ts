@@ -19,6 +19,7 @@ import { registerProtectedResourceRoutes } from '../routes/protected-resource-ro
 import { registerRunRoutes } from '../routes/run-routes.js';
 import { registerServiceRoutes } from '../routes/service-routes.js';
 import { registerTaskRoutes } from '../routes/task-routes.js';
+import { registerToolRoutes } from '../routes/tool-routes.js';
 import { registerUiRoutes } from '../routes/ui-routes.js';
 import type { AppDeps } from './app-deps.js';
 import { API_VERSION } from './app-version.js';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
   registerExecutionRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerGateRoutes(app, deps);
+  registerToolRoutes(app, deps);
   registerTaskRoutes(app, deps);
   registerServiceRoutes(app, deps);
   registerProtectedResourceRoutes(app, deps);

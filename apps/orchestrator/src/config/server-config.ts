@@ -10,6 +10,7 @@ import { UmcaError } from '@umca/contracts';
 import { readAccessPolicy } from '@umca/policy';
 import { z } from 'zod';
 import { checkScaleOut, type ScaleOutSettings } from './check-scale-out.js';
+import { upstreamServerProblems } from './upstream-servers.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -114,6 +115,11 @@ export const serverConfigSchema = z
       .describe(
         'Also send spans to this OTLP/HTTP (protobuf) collector; /v1/traces is added to a base URL. Env UMCA_OTLP_ENDPOINT, or the standard OTEL_EXPORTER_OTLP_ENDPOINT.',
       ),
+    mcpConfig: z.string().min(1).optional().describe('The upstream MCP servers file (umca.mcp-servers.v1). Env UMCA_MCP_CONFIG.'),
+    mcpServers: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Upstream MCP servers over Streamable HTTP, name=url. Env UMCA_MCP_SERVERS (comma-separated).'),
     traceProject: z
       .string()
       .min(1)
@@ -176,6 +182,8 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_TRACE_CONTENT === '1') values.traceContent = true;
   if (env.UMCA_OTLP_ENDPOINT) values.otlpEndpoint = env.UMCA_OTLP_ENDPOINT;
   if (env.UMCA_TRACE_PROJECT) values.traceProject = env.UMCA_TRACE_PROJECT;
+  if (env.UMCA_MCP_CONFIG) values.mcpConfig = env.UMCA_MCP_CONFIG;
+  if (env.UMCA_MCP_SERVERS) values.mcpServers = commaList(env.UMCA_MCP_SERVERS);
   Object.assign(values, modelSettingsFromEnvironment(env));
   if (env.UMCA_MCP_SAMPLING) values.mcpSampling = env.UMCA_MCP_SAMPLING;
   if (env.UMCA_LOG_LEVEL) values.logLevel = env.UMCA_LOG_LEVEL;
@@ -233,6 +241,8 @@ const SETTING_NAMES: Readonly<Record<keyof ServerConfig, { flag?: string; env: s
   traceContent: { flag: '--trace-content', env: 'UMCA_TRACE_CONTENT' },
   otlpEndpoint: { flag: '--otlp-endpoint', env: 'UMCA_OTLP_ENDPOINT' },
   traceProject: { flag: '--trace-project', env: 'UMCA_TRACE_PROJECT' },
+  mcpConfig: { flag: '--mcp-config', env: 'UMCA_MCP_CONFIG' },
+  mcpServers: { flag: '--mcp-server', env: 'UMCA_MCP_SERVERS' },
 };
 
 /** Where each setting came from, as the user wrote it: `--port "eighty"`, `UMCA_PORT="eighty"`, `"port" in FILE`. */
@@ -303,6 +313,7 @@ export function resolveServerConfigWithSources(options: {
     problems.push(`${sources.wheelhouse ?? 'wheelhouse'}: there is no such folder (looked for ${resolve(cwd, parsed.data.wheelhouse)})`);
   }
   if (parsed.success) problems.push(...authProblems(parsed.data, sources, cwd));
+  if (parsed.success) problems.push(...upstreamServerProblems(parsed.data, sources, cwd, env));
   // Named even when another setting is wrong too, so that one start shows every problem.
   problems.push(...checkScaleOut(scaleOutOf(merged), sources));
   if (!parsed.success || problems.length > 0) {
@@ -312,6 +323,7 @@ export function resolveServerConfigWithSources(options: {
     config: {
       ...parsed.data,
       dataDir: resolve(cwd, parsed.data.dataDir),
+      ...(parsed.data.mcpConfig ? { mcpConfig: resolve(cwd, parsed.data.mcpConfig) } : {}),
       ...(parsed.data.policy ? { policy: resolve(cwd, parsed.data.policy) } : {}),
     },
     sources,

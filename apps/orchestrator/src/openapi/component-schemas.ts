@@ -28,6 +28,7 @@ import {
   taskResultSchema,
   UMCA_EVENT_TYPES,
   umcaEventSchema,
+  upstreamToolListSchema,
   wasiRequestSchema,
 } from '@umca/contracts';
 import { z } from 'zod';
@@ -74,6 +75,7 @@ const OUTPUTS = {
   RunList: runListSchema,
   RunTrace: runTraceSchema,
   GateVerdictList: gateVerdictListSchema,
+  UpstreamToolList: upstreamToolListSchema,
   TaskResult: taskResultSchema,
   Problem: problemSchema,
   Health: healthSchema,

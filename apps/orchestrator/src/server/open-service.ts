@@ -7,7 +7,7 @@
  * store's unfinished runs belong to live workers); and the run service over them. Model settings
  * are checked first (ConfigError names the problem).
  */
-import type { EventBusV1, Logger, RunnerV1, StoreV1, WorkQueueV1 } from '@umca/contracts';
+import type { EventBusV1, Logger, RunnerV1, StoreV1, UpstreamServer, UpstreamToolsV1, WorkQueueV1 } from '@umca/contracts';
 import { openRocketMqWorkQueue, parseRocketMqAddress } from '@umca/events';
 import { createModelGateway } from '@umca/models';
 import { createRunner, stderrLogger } from '@umca/runner';
@@ -19,6 +19,7 @@ import {
   type RunServiceOptions,
   recoverInterruptedRuns,
 } from '@umca/runs';
+import { openUpstreamTools } from '@umca/upstream-tools';
 import type { DependencyState } from '../app/app-deps.js';
 import { checkModelSettings } from '../config/check-model-settings.js';
 import { type OpenTracing, openTracing } from '../tracing/open-tracing.js';
@@ -42,6 +43,8 @@ export interface ServiceSettings extends TraceSettings {
   wheelhouse?: string;
   model?: string;
   fallbackModels?: readonly string[];
+  /** Upstream MCP servers whose tools agents and programs may call (checked by the configuration). */
+  upstreamServers?: readonly UpstreamServer[];
 }
 
 export interface Service {
@@ -52,6 +55,8 @@ export interface Service {
   readonly runs: RunService;
   /** Where spans go, and how many went. */
   readonly tracing: OpenTracing;
+  /** The upstream MCP servers' tools; absent when none is configured. */
+  readonly upstream?: UpstreamToolsV1;
   /** The store, the bus and (with remote workers) the work queue, as readiness reports them. */
   dependencies(): Promise<DependencyState[]>;
   /** Ends runs in progress (recorded as cancelled), then closes the runner (unless it was given) and the store. */
@@ -113,6 +118,8 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     await backends.close();
     throw error;
   }
+  // Connected in the background: a server that is down does not stop this one (readiness says so).
+  const upstream = settings.upstreamServers?.length ? openUpstreamTools({ servers: settings.upstreamServers, logger }) : undefined;
   const tracing = openTracing({
     settings: resolveTracing(settings, options.otelEnv),
     spans: store.spans,
@@ -142,8 +149,20 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     ...(runner ? { runner } : {}),
     runs,
     tracing,
+    ...(upstream ? { upstream } : {}),
     async dependencies() {
-      const states = await backends.dependencies();
+      const states = [
+        ...(await backends.dependencies()),
+        ...(upstream?.servers() ?? []).map(
+          (server): DependencyState => ({
+            name: 'mcp server',
+            kind: 'mcp',
+            server: server.name,
+            status: server.status === 'up' ? 'up' : 'down',
+            ...(server.status === 'up' ? {} : { detail: server.detail ?? 'connecting' }),
+          }),
+        ),
+      ];
       if (!remote) return states;
       const unsent = remote.unsent();
       return [
@@ -161,6 +180,7 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     async close() {
       await runs.shutdown();
       await tracing.shutdown();
+      await upstream?.close();
       if (runner && !options.runner) await runner.close();
       await remote?.close();
       await queue?.close().catch(() => {});

@@ -13,6 +13,7 @@ import type { EventBusV1, Logger, RunnerV1 } from '@umca/contracts';
 import { createApp } from '../app/create-app.js';
 import { accessFromConfig } from '../auth/access-from-config.js';
 import type { ServerConfig } from '../config/server-config.js';
+import { upstreamServersFrom } from '../config/upstream-servers.js';
 import { createMcpHttpHandler } from '../mcp/create-mcp-http-handler.js';
 import { createMcpServer } from '../mcp/create-mcp-server.js';
 import { createMetrics } from '../metrics/create-metrics.js';
@@ -83,17 +84,20 @@ export async function startServer(
   const logger = options.logger ?? createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}) });
   await checkCanListen(config.host, config.port);
   let metrics: ReturnType<typeof createMetrics> | undefined;
-  const service = await openService(config, {
-    logger,
-    ...(options.runner ? { runner: options.runner } : {}),
-    ...(options.modelEnv ? { modelEnv: options.modelEnv } : {}),
-    onRunEnded: (run, language) =>
-      metrics?.runEnded(
-        { status: run.status, language, ...(run.lane ? { lane: run.lane } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) },
-        run.durationMs / 1000,
-      ),
-    onPublishFailed: (type) => metrics?.eventPublishFailed(type),
-  });
+  const service = await openService(
+    { ...config, upstreamServers: upstreamServersFrom(config, options.modelEnv ?? process.env) },
+    {
+      logger,
+      ...(options.runner ? { runner: options.runner } : {}),
+      ...(options.modelEnv ? { modelEnv: options.modelEnv } : {}),
+      onRunEnded: (run, language) =>
+        metrics?.runEnded(
+          { status: run.status, language, ...(run.lane ? { lane: run.lane } : {}), ...(run.runtime ? { runtime: run.runtime } : {}) },
+          run.durationMs / 1000,
+        ),
+      onPublishFailed: (type) => metrics?.eventPublishFailed(type),
+    },
+  );
   const { store, bus, runner, runs } = service;
   metrics = createMetrics({ activeRuns: () => runs.activeCount(), spanCounts: () => service.tracing.counts() });
   const access = accessFromConfig(config, logger);
@@ -118,6 +122,7 @@ export async function startServer(
     runs,
     bus,
     spans: store.spans,
+    ...(service.upstream ? { upstream: service.upstream } : {}),
     ...(runner ? { runner } : {}),
     dependencies: () => service.dependencies(),
     metrics,

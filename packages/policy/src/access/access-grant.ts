@@ -21,6 +21,8 @@ export interface AccessGrant {
   readonly languages: ReadonlySet<Language> | 'any';
   /** provider:model patterns, `*` a wildcard, as written. */
   readonly models: readonly string[];
+  /** Upstream MCP tools by UMCA's names, `*` a wildcard, as written. */
+  readonly upstreamTools: readonly string[];
   readonly lanes: ReadonlySet<Lane>;
   /** The most a request's allowedOutboundHosts may reach. */
   readonly egressCeiling: readonly AllowedHostRule[];
@@ -39,6 +41,7 @@ export function unrestrictedGrant(principal: Principal): AccessGrant {
     allRuns: true,
     languages: 'any',
     models: ['*'],
+    upstreamTools: ['*'],
     lanes: new Set<Lane>(['wasm', 'container']),
     egressCeiling: [parseAllowedHostRule('*://*:*')],
     limits: { ...MAX_LIMITS },
@@ -70,6 +73,7 @@ export function grantFor(policy: AccessPolicy, principal: AuthenticatedPrincipal
     allRuns: granted.some((role) => role.allRuns),
     languages,
     models: [...new Set(granted.flatMap((role) => role.models))],
+    upstreamTools: [...new Set(granted.flatMap((role) => role.upstreamTools))],
     lanes: new Set(granted.flatMap((role) => role.lanes)),
     egressCeiling: granted.flatMap((role) => role.allowedOutboundHosts.map((entry) => parseAllowedHostRule(entry))),
     limits: { timeoutMs: most('timeoutMs'), memoryMb: most('memoryMb'), outputBytes: most('outputBytes') },

@@ -111,6 +111,11 @@ function globToRegExp(pattern: string): RegExp {
   );
 }
 
+/** Whether the grant lets its holder see and call an upstream MCP tool (by UMCA's name). */
+export function allowsUpstreamTool(grant: AccessGrant, name: string): boolean {
+  return grant.unrestricted || grant.upstreamTools.some((pattern) => globToRegExp(pattern).test(name));
+}
+
 /** Throws unless every model a task would call (its model, then its fallbacks) matches one of the grant's patterns. */
 export function authorizeModels(grant: AccessGrant, models: readonly string[]): void {
   if (grant.unrestricted) return;

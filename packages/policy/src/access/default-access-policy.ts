@@ -25,6 +25,7 @@ export const DEFAULT_ACCESS_POLICY: AccessPolicyInput = {
       tools: ['*'],
       allRuns: true,
       models: ['*'],
+      upstreamTools: ['*'],
       allowedOutboundHosts: ['*://*:*'],
     },
   },
