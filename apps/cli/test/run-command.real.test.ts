@@ -39,6 +39,20 @@ function umca(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
 }
 
 describe('umca run', () => {
+  it('runs in this process beside a live server on the same data directory, leaving its runs in progress alone', async () => {
+    const started = await fetch(`${server().url}/v1/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify({ language: 'python', code: 'import time\ntime.sleep(20)', limits: { timeoutMs: 60_000 } }),
+    });
+    const { runId } = (await started.json()) as { runId: string };
+    scriptAgent(model, ADD_PLAN, [ADD_GOOD]);
+    const { code } = await umca(['run', '--embedded', '--data-dir', server().dataDir, '-m', 'scripted:coder', 'write add(a, b)']);
+    expect(code).toBe(0);
+    expect(((await (await fetch(`${server().url}/v1/runs/${runId}`)).json()) as { status: string }).status).toBe('running');
+    await fetch(`${server().url}/v1/runs/${runId}/cancel`, { method: 'POST' });
+  });
+
   it('runs a task in this process and prints the final code, with the steps on stderr', async () => {
     scriptAgent(model, ADD_PLAN, [ADD_WRONG, ADD_GOOD]);
     const { code, stdout, stderr } = await umca(['run', '--embedded', '-m', 'scripted:coder', 'write add(a, b)']);

@@ -98,10 +98,14 @@ async function runEmbedded(
   } catch (error) {
     throw error instanceof ConfigError ? new UsageError(error.message) : error;
   }
-  const service = await openService({
-    dataDir: flags.dataDir ?? process.env.UMCA_DATA_DIR ?? '.umca',
-    ...(flags.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
-  }).catch((error) => {
+  // A `umca serve` may run on the same data directory: its runs in progress are not ours to end.
+  const service = await openService(
+    {
+      dataDir: flags.dataDir ?? process.env.UMCA_DATA_DIR ?? '.umca',
+      ...(flags.allowReducedIsolation ? { allowReducedIsolation: true } : {}),
+    },
+    { recoverInterrupted: false },
+  ).catch((error) => {
     throw error instanceof RunnerError ? new RunFailed(error.message) : error;
   });
   try {

@@ -27,7 +27,9 @@ export async function startStdioMcp(options: {
       ...(options.model ? { model: options.model } : {}),
       ...(options.fallbackModels ? { fallbackModels: options.fallbackModels } : {}),
     },
-    { logger: options.logger ?? stderrLogger },
+    // An editor starts this beside a `umca serve` on the same data directory, whose runs in
+    // progress are not ours to end; `umca serve` records stopped processes' runs when it starts.
+    { logger: options.logger ?? stderrLogger, recoverInterrupted: false },
   );
   const server = createMcpServer({
     runs: service.runs,
