@@ -4,21 +4,24 @@
  * progress, ended ok and in error; switching language; the task tab; a task refused, one whose
  * model call failed, one that passed; a run page of each kind, with its trace's waterfall (rows
  * opened, failed spans marked); the list of runs, empty and full; the gates' verdicts, none and
- * some, a failed one opened) and in each, at both widths, fails on anything `findLayoutProblems`
- * sees: sideways scrolling, an element poking out, an empty box or panel, touching badges, a label
- * wrapping. The task's model is the scripted OpenAI-compatible TEST DOUBLE (see its file).
+ * some, a failed one opened; the MCP servers, one up with its tools opened and one down) and in
+ * each, at both widths, fails on anything `findLayoutProblems` sees: sideways scrolling, an
+ * element poking out, an empty box or panel, touching badges, a label wrapping. The task's model
+ * is the scripted OpenAI-compatible TEST DOUBLE (see its file); the MCP server that is up is the
+ * stand-in for RAGFlow (a real MCP server), the one down an address where nothing listens.
  *
  * UMCA_UI_SCREENSHOTS=<directory> also saves a full-page screenshot of every state at both widths.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GATE_VERDICTS_SUBJECT } from '@umca/contracts';
+import { GATE_VERDICTS_SUBJECT, type UpstreamToolList } from '@umca/contracts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADD_GOOD, ADD_PLAN, scriptAgent } from '../../../packages/models/test/support/scripted-agent.js';
 import { type ScriptedOpenAiServer, startScriptedOpenAiServer } from '../../../packages/models/test/support/scripted-openai-server.js';
 import { launchChromium } from './support/launch-chromium.js';
 import { findLayoutProblems } from './support/layout-problems.js';
+import { useStandInMcpServer } from './support/stand-in-mcp-server.js';
 import { until } from './support/until.js';
 import { useServer } from './support/use-server.js';
 
@@ -33,8 +36,12 @@ beforeAll(async () => {
   model = await startScriptedOpenAiServer();
 });
 afterAll(() => model.close());
+const standIn = useStandInMcpServer();
 // Content tracing on: spans then hold whole prompts and code, the longest values a trace's rows show.
-const server = useServer({ modelEnv: () => ({ UMCA_PROVIDER_SCRIPTED_BASE_URL: model.baseUrl }), config: { traceContent: true } });
+const server = useServer({
+  modelEnv: () => ({ UMCA_PROVIDER_SCRIPTED_BASE_URL: model.baseUrl }),
+  config: () => ({ traceContent: true, mcpServers: [`ragflow=${standIn().url}`, `dify=${standIn().absentUrl}`] }),
+});
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -240,7 +247,7 @@ describe('the web UI at a phone and a laptop width', () => {
     await expectTidy('run page of a task, its trace with rows open, and the list of runs');
   });
 
-  it("the home page with the gates' verdicts above the list of runs, a failed one opened", async () => {
+  it("the home page with the MCP servers, one's tools opened, and the gates' verdicts above the list of runs, a failed one opened", async () => {
     // As `umca gate check` publishes them, with the longest words a verdict holds: a model name
     // with no place to break, and each kind of threshold message.
     const publish = (verdict: 'pass' | 'fail', model: string) =>
@@ -279,8 +286,20 @@ describe('the web UI at a phone and a laptop width', () => {
       });
     await publish('pass', 'scripted:coder');
     await publish('fail', 'openai-compatible:org-models/qwen2.5-coder-32b-instruct-q4_k_m-gguf-with-a-very-long-name');
+    // Once UMCA has found the stand-in up and the absent server down (with its reason).
+    await until(
+      async () => {
+        const { servers } = (await (await fetch(`${server().url}/v1/tools`)).json()) as UpstreamToolList;
+        return servers.map((entry) => entry.status).join() === 'up,down';
+      },
+      300,
+      100,
+    );
     await page.goto(`${server().url}/#/`);
     await until(async () => (await page.$$('[data-testid=gate-verdict]')).length >= 2, 100, 100);
+    await until(async () => (await page.$$('[data-testid=mcp-server][data-state=down]')).length === 1, 100, 100);
+    await page.click('[data-testid=mcp-server][data-server=ragflow] summary');
+    expect(await page.isVisible('[data-testid=mcp-tool][data-tool=ragflow_ragflow_retrieval]')).toBe(true);
     expect(await page.$$eval('[data-testid=gate-verdict]', (items) => items.map((item) => item.getAttribute('data-verdict')))).toEqual([
       'fail',
       'pass',

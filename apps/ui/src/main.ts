@@ -2,8 +2,8 @@
  * @module main
  * The UMCA page: a code editor with live output on `#/`, an agent task on `#/task`, a run's
  * details on `#/runs/{id}`, and the list of runs beside each, kept live by the all-runs stream;
- * on `#/`, the gates' last verdicts above the runs. On a server that needs tokens, the visitor
- * signs in first (session.ts).
+ * on `#/`, the upstream MCP servers (when any is registered) and the gates' last verdicts above
+ * the runs. On a server that needs tokens, the visitor signs in first (session.ts).
  */
 import { umca, useToken } from './api.js';
 import { el } from './dom.js';
@@ -11,6 +11,7 @@ import { followAllRuns } from './live.js';
 import { startSession } from './session.js';
 import { editorView } from './views/editor-view.js';
 import { gateVerdictsView } from './views/gate-verdicts-view.js';
+import { mcpServersView } from './views/mcp-servers-view.js';
 import { runView } from './views/run-view.js';
 import { runsView } from './views/runs-view.js';
 import { signInView } from './views/sign-in-view.js';
@@ -32,8 +33,10 @@ if (session.state === 'signed-in') {
 
 const runs = runsView();
 const gates = gateVerdictsView();
-// The column beside the page: the gates (on the home page only) above the runs.
-const side = el('aside', { class: 'side', 'aria-label': 'Gates and runs' }, gates.element, runs.element);
+const mcpServers = mcpServersView();
+// The column beside the page: on the home page only, the MCP servers (a line or two each, so the
+// verdicts' longer list does not push them out of sight) and the gates; then the runs.
+const side = el('aside', { class: 'side', 'aria-label': 'MCP servers, gates and runs' }, mcpServers.element, gates.element, runs.element);
 let current: { element: HTMLElement; dispose: () => void } | undefined;
 
 /** Marks the tab the page is under: Code or Task, and for a run page the tab of the run's kind. */
@@ -62,8 +65,11 @@ function route(): void {
     home = true;
   }
   gates.element.hidden = !home;
-  // Each time the home page opens, so a verdict given since (a `umca gate check` elsewhere) shows.
+  // Each time the home page opens, so a verdict given since (a `umca gate check` elsewhere) shows,
+  // and each MCP server's status as of now.
   if (home) void gates.refresh();
+  if (home) mcpServers.open();
+  else mcpServers.close();
   app.replaceChildren(current.element, side);
 }
 

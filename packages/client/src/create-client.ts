@@ -3,7 +3,17 @@
  * `createClient`: the typed client of UMCA's HTTP API v1, for Node 20 and browsers alike. It
  * needs only `fetch`, `ReadableStream` and `AbortSignal`.
  */
-import type { ExecutionRequest, GateVerdictList, Run, RunResult, RunSummary, RunTrace, TaskRequest, TaskResult } from '@umca/contracts';
+import type {
+  ExecutionRequest,
+  GateVerdictList,
+  Run,
+  RunResult,
+  RunSummary,
+  RunTrace,
+  TaskRequest,
+  TaskResult,
+  UpstreamToolList,
+} from '@umca/contracts';
 import type { Fetch, Readiness, RunAccepted, RunCancelling, RunPage } from './api-types.js';
 import { createHttp, type TokenSource } from './internal/create-http.js';
 import { followEventStream } from './internal/follow-event-stream.js';
@@ -122,6 +132,10 @@ export function createClient(options: ClientOptions = {}): UmcaClient {
     listGateVerdicts(query = {}) {
       const suffix = query.limit === undefined ? '' : `?${new URLSearchParams({ limit: String(query.limit) })}`;
       return http.json<GateVerdictList>('GET', `/v1/gates/verdicts${suffix}`, withSignal(query.signal));
+    },
+
+    listUpstreamTools(call = {}) {
+      return http.json<UpstreamToolList>('GET', '/v1/tools', withSignal(call.signal));
     },
 
     cancelRun(runId, call = {}) {

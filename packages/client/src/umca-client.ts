@@ -15,6 +15,7 @@ import type {
   TaskResult,
   UmcaEvent,
   UmcaEventData,
+  UpstreamToolList,
 } from '@umca/contracts';
 import type { Readiness, RunAccepted, RunCancelling, RunListStatus, RunPage } from './api-types.js';
 
@@ -108,6 +109,9 @@ export interface UmcaClient {
 
   /** The gates' newest verdicts (`umca gate check`), newest first: gate, suite, model, pass or fail, each threshold. */
   listGateVerdicts(options?: ListGateVerdictsOptions): Promise<GateVerdictList>;
+
+  /** The upstream MCP servers UMCA is a client of (status, since when, why one is down) and the tools of those that are up that the caller's roles allow. */
+  listUpstreamTools(options?: CallOptions): Promise<UpstreamToolList>;
 
   /** Asks the server to cancel a run; it ends `cancelled`. A run that has ended answers 409. */
   cancelRun(runId: string, options?: CallOptions): Promise<RunCancelling>;

@@ -22,7 +22,8 @@ export function findLayoutProblems(): string[] {
   };
   const isShown = (element: Element): boolean => {
     const box = element.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+    // checkVisibility: false too inside a closed <details>, whose content keeps a box but is not drawn.
+    return box.width > 0 && box.height > 0 && element.checkVisibility({ visibilityProperty: true });
   };
   // Inside a box that scrolls or clips sideways, content may be wider than the screen: the box
   // itself is what must fit.
