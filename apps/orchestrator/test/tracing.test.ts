@@ -166,7 +166,15 @@ describe('a traced agent task', () => {
         'umca.task.verdict': 'unverified',
       },
     });
-    const steps = spans.filter((span) => span.parentSpanId === agent?.spanId);
+    // In the flow's order: spans come sorted by start time, which the fake runner's instant steps
+    // can share to the millisecond, so the order within a round is the flow's, not the clock's.
+    const ORDER = ['plan', 'code', 'execute', 'test'];
+    const steps = spans
+      .filter((span) => span.parentSpanId === agent?.spanId)
+      .sort(
+        (a, b) =>
+          Number(a.attributes['umca.iteration']) - Number(b.attributes['umca.iteration']) || ORDER.indexOf(a.name) - ORDER.indexOf(b.name),
+      );
     expect(steps.map((span) => [span.name, span.attributes['umca.iteration']])).toEqual([
       ['plan', 0],
       ['code', 1],

@@ -5,7 +5,8 @@
  * up with its tools (each tool's arguments, the required ones marked, once opened) and dify down
  * with the reason; a tool whose name and description hold markup (added to the stand-in before
  * UMCA connects) shows it as text; the panel is the home page's only and loads again each time
- * it opens; a server with no MCP server registered has no panel at all.
+ * it opens; a program's calls of its tools are lines of the run's timeline; a server with no
+ * MCP server registered has no panel at all.
  */
 import type { UpstreamToolList } from '@umca/contracts';
 import type { Page } from 'playwright-core';
@@ -165,6 +166,35 @@ describe('the MCP servers panel on the home page', () => {
     expect((await serversOf(page)).map((shown) => `${shown.server} ${shown.state}`)).toEqual(['ragflow up', 'dify down']);
     // What the reader opened stays open across the reload.
     expect(await page.isVisible('[data-testid=mcp-tool][data-tool=ragflow_ragflow_retrieval]')).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a program’s tool calls in the run’s timeline as they happen, a failed one as an error', async () => {
+    await page.goto(server().url);
+    await page.waitForSelector('#connection[data-state=live]');
+    await page.selectOption('[data-testid=language]', 'python');
+    await page.fill(
+      '[data-testid=code]',
+      [
+        'import umca_tools',
+        'from umca_tools import ragflow',
+        'print(ragflow.ragflow_retrieval(question="How long do refunds take?", top_k=1)["chunks"][0]["title"])',
+        'try:',
+        '    umca_tools.call("ragflow_failing")',
+        'except umca_tools.ToolError as error:',
+        '    print("failed:", error)',
+      ].join('\n'),
+    );
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=run-status] [data-status=ok]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid=output]')).toMatch(/^Refunds\nfailed: .*the upstream tool broke/);
+    const calls = await page.$$eval('[data-testid=timeline] li[data-type="dev.umca.tool.called.v1"]', (items) =>
+      items.map((item) => ({ kind: item.getAttribute('data-kind'), text: item.querySelector('.type')?.textContent ?? '' })),
+    );
+    expect(calls).toEqual([
+      { kind: 'allowed', text: expect.stringMatching(/^tool ragflow_ragflow_retrieval: answered, /) },
+      { kind: 'error', text: expect.stringMatching(/^tool ragflow_failing: failed, .*: .*the upstream tool broke/) },
+    ]);
     expect(pageErrors).toEqual([]);
   });
 

@@ -18,8 +18,10 @@ import {
   type ParsedExecutionRequest,
   type ParsedTaskRequest,
   type RunnerV1,
+  type SandboxToolsV1,
   type TaskIteration,
   type TaskResult,
+  type ToolDefinition,
   UmcaError,
   type Verdict,
 } from '@umca/contracts';
@@ -34,9 +36,11 @@ import {
   startModelSpan,
   startStepSpan,
 } from '@umca/tracing';
+import { converseWithTools, findingsNote, type ToolFinding } from './agent-tools.js';
 import { buildHarness } from './check-harness.js';
 import { extractCode, extractJsonObject, stringList } from './parse-model-output.js';
 import { coderMessages, plannerMessages, plannerRepairMessages } from './prompts.js';
+import { toolNotes } from './tool-notes.js';
 
 export type Step = 'plan' | 'code' | 'execute' | 'test';
 
@@ -63,11 +67,23 @@ export interface FlowHooks {
   checksEvaluated?(iteration: number, checks: CheckResult[], verdict: Verdict): void;
 }
 
+/**
+ * The upstream MCP tools of one task (one budget for all): for a program, whose span is `parent`,
+ * and for the planner or coder, through the model's tool calls. Each view lists the tools the
+ * caller may call and makes the calls under its policy.
+ */
+export interface FlowTools {
+  forExecution(parent: Context): SandboxToolsV1;
+  forAgent(step: Step, parent: Context): SandboxToolsV1;
+}
+
 export interface TaskFlowOptions {
   gateway: ModelGatewayV1;
   runner: RunnerV1;
   /** Spans for each step, model call and execution. Default: none. */
   tracing?: RunTracing;
+  /** The upstream MCP tools the task's programs and its planner and coder may call. Absent: none. */
+  tools?: FlowTools;
   now?: () => number;
   nonce?: () => string;
 }
@@ -162,7 +178,13 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
         }
       }
 
-      async function ask(name: Step, iteration: number, messages: ChatMessage[], context: Context): Promise<GatewayResponse> {
+      async function ask(
+        name: Step,
+        iteration: number,
+        messages: ChatMessage[],
+        context: Context,
+        tools: readonly ToolDefinition[] = [],
+      ): Promise<GatewayResponse> {
         if (models.length === 0) {
           throw new TaskFlowError(
             'no_model',
@@ -173,7 +195,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
         try {
           const response = await options.gateway.chat(
             models,
-            { messages, temperature: 0, maxTokens: request.maxTokens },
+            { messages, temperature: 0, maxTokens: request.maxTokens, ...(tools.length ? { tools } : {}) },
             {
               ...(signal ? { signal } : {}),
               onText: (delta) => hooks.modelText?.(name, delta),
@@ -226,10 +248,25 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
         durationMs: now() - started,
       });
 
+      // Read once, when the task starts: the servers up now, and the tools the caller may call.
+      const notes = options.tools ? toolNotes(options.tools.forExecution(traceContext).tools, request.language) : '';
+      /** A step's model turn, answering the model's tool calls when the task has tools. */
+      const askAgent = async (name: Step, iteration: number, messages: ChatMessage[], context: Context) => {
+        if (!options.tools) return { response: await ask(name, iteration, messages, context), findings: [] as ToolFinding[] };
+        return converseWithTools({
+          ask: (turn, tools) => ask(name, iteration, turn, context, tools),
+          tools: (options.tools as FlowTools).forAgent(name, context),
+          messages,
+          ...(signal ? { signal } : {}),
+        });
+      };
+      let findings = '';
       try {
         await step('plan', 0, async (context) => {
-          const asked = plannerMessages(request.task, request.language);
-          const first = await ask('plan', 0, asked, context);
+          const asked = plannerMessages(request.task, request.language, notes);
+          const conversed = await askAgent('plan', 0, asked, context);
+          const first = conversed.response;
+          findings = findingsNote(conversed.findings);
           let parsed = extractJsonObject(first.text);
           let repaired = false;
           if (stringList(parsed?.checks, MAX_CHECKS).length === 0) {
@@ -255,10 +292,17 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
         let previous: { code: string; feedback: string } | undefined;
         for (let index = 1; index <= request.maxIterations; index++) {
           const written = await step('code', index, async (context) => {
-            const response = await ask(
+            const { response } = await askAgent(
               'code',
               index,
-              coderMessages({ task: request.task, language: request.language, plan, checks, ...(previous ? { previous } : {}) }),
+              coderMessages({
+                task: request.task,
+                language: request.language,
+                plan,
+                checks,
+                tools: [notes, findings].filter(Boolean).join('\n\n'),
+                ...(previous ? { previous } : {}),
+              }),
               context,
             );
             const extracted = extractCode(response.text, request.language);
@@ -284,6 +328,7 @@ export function createTaskFlow(options: TaskFlowOptions): TaskFlow {
                   ...(signal ? { signal } : {}),
                   ...(live ? { onOutput: live.write } : {}),
                   ...(hooks.egress ? { onEgress: hooks.egress } : {}),
+                  ...(options.tools ? { tools: options.tools.forExecution(span.context) } : {}),
                 },
               )
               .catch((error: unknown) => {

@@ -9,7 +9,8 @@ const LANGUAGE_NOTES = {
   javascript: 'JavaScript (an ES module in QuickJS: no Node.js APIs, no require, no npm packages)',
 } as const;
 
-export function plannerMessages(task: string, language: 'python' | 'javascript'): ChatMessage[] {
+/** `tools`: what the program may call (tool-notes.ts); empty when nothing. */
+export function plannerMessages(task: string, language: 'python' | 'javascript', tools = ''): ChatMessage[] {
   const example =
     language === 'python'
       ? '{"plan": ["define add(a, b)", "return the sum"], "checks": ["assert add(2, 3) == 5", "assert add(-1, 1) == 0"]}'
@@ -19,7 +20,7 @@ export function plannerMessages(task: string, language: 'python' | 'javascript')
       role: 'system',
       content: `You plan small programs in ${LANGUAGE_NOTES[language]}. Answer with one JSON object only: {"plan": [short steps], "checks": [acceptance checks]}. Each check is one ${language === 'python' ? 'Python assert statement' : 'JavaScript expression that must be true'} that tests the finished program's functions. Example: ${example}`,
     },
-    { role: 'user', content: task },
+    { role: 'user', content: tools ? `${task}\n\n${tools}` : task },
   ];
 }
 
@@ -28,6 +29,8 @@ export function coderMessages(options: {
   language: 'python' | 'javascript';
   plan: string[];
   checks: string[];
+  /** What the program may call (tool-notes.ts); empty or absent when nothing. */
+  tools?: string;
   previous?: { code: string; feedback: string };
 }): ChatMessage[] {
   const fence = options.language === 'python' ? 'python' : 'javascript';
@@ -42,6 +45,7 @@ export function coderMessages(options: {
         `Task: ${options.task}`,
         options.plan.length ? `Plan:\n${options.plan.map((step, index) => `${index + 1}. ${step}`).join('\n')}` : '',
         options.checks.length ? `These checks will run after your program:\n${options.checks.join('\n')}` : '',
+        options.tools ?? '',
       ]
         .filter(Boolean)
         .join('\n\n'),

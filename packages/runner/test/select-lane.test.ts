@@ -28,6 +28,10 @@ describe('containerNeed', () => {
     expect(containerNeed({ language: 'javascript', code: 'console.log(1)' })).toBeUndefined();
   });
 
+  it('leaves a program that calls upstream tools (umca_tools) in WebAssembly, where the module is', () => {
+    expect(containerNeed(python('from umca_tools import ragflow\nimport umca_tools'))).toBeUndefined();
+  });
+
   it('takes a module among the input files for the program’s own', () => {
     expect(containerNeed(python('import helpers', { files: [{ path: 'helpers.py', content: 'x = 1' }] }))).toBeUndefined();
   });

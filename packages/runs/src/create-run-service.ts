@@ -20,6 +20,7 @@ import type {
   StoreV1,
   TaskResult,
   UmcaEventType,
+  UpstreamToolsV1,
 } from '@umca/contracts';
 import { resolveLimits } from '@umca/contracts';
 import type { AcceptedTask } from '@umca/policy';
@@ -28,6 +29,7 @@ import { executeRun } from './execute-run.js';
 import type { RemoteRuns } from './remote-runs.js';
 import { RunError } from './run-error.js';
 import { createRunRecorder, type RunRecorder } from './run-recorder.js';
+import { createRunTools, DEFAULT_TOOL_CALLS_PER_RUN, type RunTools, type ToolAccess } from './run-tools.js';
 import { executeTaskRun, type ModelSettings, resolveTaskModels, type TaskContext } from './task-run.js';
 
 export interface SubmittedRun<Result = RunResult> {
@@ -39,6 +41,8 @@ export interface SubmittedRun<Result = RunResult> {
 /** Who a run is for: recorded with it and carried on each of its events. */
 export interface SubmitOptions {
   readonly principal?: Principal;
+  /** Which upstream MCP tools the run's program may call (the caller's grant). Absent: none. */
+  readonly toolAccess?: ToolAccess;
 }
 
 export interface RunService {
@@ -78,6 +82,10 @@ export interface RunServiceOptions {
   remote?: RemoteRuns;
   /** Spans for every run, step, model call and execution. Default: none. */
   tracing?: RunTracing;
+  /** The upstream MCP servers' tools, which programs (and agents) may call under their caller's grant. */
+  upstreamTools?: UpstreamToolsV1;
+  /** Upstream tool calls one run may make, refused ones included (default 50). */
+  toolCallsPerRun?: number;
 }
 
 export function createRunService(options: RunServiceOptions): RunService {
@@ -119,6 +127,25 @@ export function createRunService(options: RunServiceOptions): RunService {
       },
     );
 
+  /** The upstream tools one run may call; absent on a server with no upstream MCP server. */
+  const toolsFor = (
+    runId: string,
+    recorder: RunRecorder,
+    principal: Principal | undefined,
+    access: ToolAccess | undefined,
+  ): RunTools | undefined =>
+    options.upstreamTools
+      ? createRunTools({
+          upstream: options.upstreamTools,
+          access: access ?? { allows: () => false },
+          runId,
+          ...(principal ? { principal } : {}),
+          recorder,
+          tracing,
+          budget: options.toolCallsPerRun ?? DEFAULT_TOOL_CALLS_PER_RUN,
+        })
+      : undefined;
+
   /** Publishes run.created: the first fact of every execution run, wherever it executes. */
   function announce(runId: string, execution: AcceptedExecutionV1, recorder: RunRecorder): void {
     const { request } = execution;
@@ -141,12 +168,14 @@ export function createRunService(options: RunServiceOptions): RunService {
     controller: AbortController,
     principal: Principal | undefined,
     span: RunSpan,
+    toolAccess: ToolAccess | undefined,
   ): Promise<RunResult> {
     const { request } = execution;
     const recorder = recorderFor(runId, principal, span);
     announce(runId, execution, recorder);
+    const tools = toolsFor(runId, recorder, principal, toolAccess);
     const { result } = await executeRun(
-      { runner: localRunner(), store, logger, now, recorder, tracing, traceContext: span.context },
+      { runner: localRunner(), store, logger, now, recorder, tracing, traceContext: span.context, ...(tools ? { tools } : {}) },
       runId,
       execution,
       controller.signal,
@@ -169,7 +198,7 @@ export function createRunService(options: RunServiceOptions): RunService {
 
   return {
     async submit(execution, submitOptions = {}) {
-      const { principal } = submitOptions;
+      const { principal, toolAccess } = submitOptions;
       const runId = newRunId();
       const span = runSpanFor(runId, 'execution', execution.request.language, principal);
       if (options.remote) {
@@ -196,7 +225,7 @@ export function createRunService(options: RunServiceOptions): RunService {
         ...(span.traceId ? { traceId: span.traceId } : {}),
       });
       const controller = new AbortController();
-      return track(runId, controller, endSpanWhenDone(span, execute(runId, execution, controller, principal, span)));
+      return track(runId, controller, endSpanWhenDone(span, execute(runId, execution, controller, principal, span, toolAccess)));
     },
     async submitTask(accepted, context = {}) {
       if (options.remote) {
@@ -221,6 +250,7 @@ export function createRunService(options: RunServiceOptions): RunService {
         ...(span.traceId ? { traceId: span.traceId } : {}),
       });
       const recorder = recorderFor(runId, principal, span);
+      const tools = toolsFor(runId, recorder, principal, context.toolAccess);
       recorder.publish('dev.umca.task.created.v1', {
         runId,
         task: request.task,
@@ -230,7 +260,7 @@ export function createRunService(options: RunServiceOptions): RunService {
       });
       const controller = new AbortController();
       const done = executeTaskRun(
-        { runner: localRunner(), store, logger, now, recorder, tracing, traceContext: span.context },
+        { runner: localRunner(), store, logger, now, recorder, tracing, traceContext: span.context, ...(tools ? { tools } : {}) },
         runId,
         task,
         controller.signal,

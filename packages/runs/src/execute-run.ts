@@ -10,6 +10,7 @@ import type { AcceptedExecutionV1, ExecutionResult, Logger, RunClaim, RunnerV1, 
 import { endExecutionSpan, failSpan, NO_TRACING, type RunTracing, startExecutionSpan } from '@umca/tracing';
 import { endRun } from './end-run.js';
 import type { RunRecorder } from './run-recorder.js';
+import type { RunTools } from './run-tools.js';
 
 export interface ExecuteRunDeps {
   readonly runner: RunnerV1;
@@ -20,6 +21,8 @@ export interface ExecuteRunDeps {
   readonly tracing?: RunTracing;
   /** Where the execution's span starts: under the run's span. */
   readonly traceContext?: Context;
+  /** The upstream tools the run's program may call. */
+  readonly tools?: RunTools;
 }
 
 export interface ExecutedRun {
@@ -56,6 +59,7 @@ export async function executeRun(
       },
       onOutput: recorder.output,
       onEgress: recorder.egress,
+      ...(deps.tools ? { tools: deps.tools.forExecution(span.context) } : {}),
     })
     .catch((error: unknown) => {
       failSpan(span, error);

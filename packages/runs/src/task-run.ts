@@ -23,6 +23,7 @@ import type { RunTracing } from '@umca/tracing';
 import { endRun } from './end-run.js';
 import { RunError } from './run-error.js';
 import type { RunRecorder } from './run-recorder.js';
+import type { RunTools, ToolAccess } from './run-tools.js';
 
 export interface TaskContext {
   /** Models offered by the caller's context (the MCP client's `sampling`). */
@@ -33,6 +34,8 @@ export interface TaskContext {
   principal?: Principal;
   /** Checks the models the task would call (its model, then its fallbacks) against the caller's policy; throws to refuse. */
   authorizeModels?: (models: readonly string[]) => void;
+  /** Which upstream MCP tools the task's programs may call (the caller's grant). Absent: none. */
+  toolAccess?: ToolAccess;
 }
 
 export interface ModelSettings {
@@ -95,13 +98,21 @@ export interface TaskRunDeps {
   tracing?: RunTracing;
   /** Where the steps' spans start: under the run's span. */
   traceContext?: Context;
+  /** The upstream tools the task's programs may call (and its coder is told of). */
+  tools?: RunTools;
 }
 
 export async function executeTaskRun(deps: TaskRunDeps, runId: string, task: ResolvedTask, signal: AbortSignal): Promise<TaskResult> {
   const { runner, store, now, recorder } = deps;
   await store.runs.update(runId, { status: 'running', startedAt: now().toISOString() });
   recorder.publish('dev.umca.run.started.v1', { runId, lane: 'wasm', queuedMs: 0 });
-  const flow = createTaskFlow({ gateway: task.gateway, runner, ...(deps.tracing ? { tracing: deps.tracing } : {}) });
+  const { tools } = deps;
+  const flow = createTaskFlow({
+    gateway: task.gateway,
+    runner,
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
+    ...(tools ? { tools } : {}),
+  });
   const started = performance.now();
   let result: TaskResult;
   try {

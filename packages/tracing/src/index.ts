@@ -1,7 +1,7 @@
 /**
  * @module @umca/tracing
  * UMCA's spans, named the OpenTelemetry GenAI way with the OpenInference attributes Arize
- * Phoenix reads: a run, each agent step, each model call, each code execution. It needs only
+ * Phoenix reads: a run, each agent step, each model call, each code execution, each upstream tool call. It needs only
  * the OpenTelemetry API; the SDK (where spans go) is wired by the service. Any new export added
  * here becomes public API.
  */
@@ -20,3 +20,9 @@ export {
   traceparentOf,
 } from './run-tracing.js';
 export { endStepSpan, startStepSpan } from './step-span.js';
+export {
+  endUpstreamToolSpan,
+  startUpstreamToolSpan,
+  type UpstreamToolCallEnd,
+  type UpstreamToolCallStart,
+} from './upstream-tool-span.js';

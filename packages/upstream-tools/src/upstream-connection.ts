@@ -175,6 +175,12 @@ export function openUpstreamConnection(options: UpstreamConnectionOptions): Upst
       next.onclose = () => {
         if (client === next) fail('the connection closed');
       };
+      // A Streamable HTTP stream cut under a call (the server died) is only reported here: the
+      // SDK retries the stream and leaves the call waiting. Ask at once whether the server is
+      // still there, rather than at the next ping, so its calls fail now, not up to 15 s later.
+      next.onerror = () => {
+        if (client === next) void checkHealth();
+      };
       set('up');
       health = setInterval(() => void checkHealth(), options.healthIntervalMs ?? 15_000);
       health.unref?.();

@@ -47,6 +47,7 @@ interface ServeFlags {
   otlpEndpoint?: string;
   traceProject?: string;
   mcpConfig?: string;
+  toolCallsPerRun?: string;
   mcpServer: string[];
 }
 
@@ -86,6 +87,7 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
         traceProject: flags.traceProject,
         mcpConfig: flags.mcpConfig,
         mcpServers: flags.mcpServer.length > 0 ? flags.mcpServer : undefined,
+        toolCallsPerRun: flags.toolCallsPerRun,
       },
     }));
     // Checked here, under the names the user gave them; startServer checks again, before it opens anything.
@@ -181,6 +183,10 @@ export function registerServeCommand(program: Command): void {
       'an upstream MCP server over Streamable HTTP (repeatable; env UMCA_MCP_SERVERS, comma-separated)',
       collect,
       [],
+    )
+    .option(
+      '--tool-calls-per-run <n>',
+      'upstream MCP tool calls one run may make, refused ones included (default 50; env UMCA_TOOL_CALLS_PER_RUN)',
     )
     .option('--log-level <level>', 'debug, info (default), warn, error or silent (env UMCA_LOG_LEVEL)')
     .option('--log-format <format>', 'pretty (default on a terminal) or json (env UMCA_LOG_FORMAT)')

@@ -55,6 +55,19 @@ export function createTaskProgress(write: (text: string) => void, color = false)
           write(paint('31', `    ✗ ${check.name}${check.detail ? `: ${check.detail}` : ''}\n`));
         }
         break;
+      case 'dev.umca.tool.called.v1':
+        endLine();
+        write(
+          paint(
+            event.data.outcome === 'ok' ? '2' : '31',
+            `    ${event.data.outcome === 'ok' ? '⚙' : '✗'} tool ${event.data.name}${event.data.caller === 'agent' ? ' (asked by the model)' : ''}: ${event.data.outcome === 'ok' ? 'answered' : event.data.outcome}${event.data.message ? `, ${event.data.message}` : ''}\n`,
+          ),
+        );
+        break;
+      case 'dev.umca.policy.denied.v1':
+        endLine();
+        write(paint('31', `    ✗ refused ${event.data.tool}: ${event.data.message}\n`));
+        break;
       case 'dev.umca.egress.denied.v1':
         endLine();
         write(paint('31', `    ✗ outbound ${event.data.attempt.method} ${event.data.attempt.url}: ${event.data.attempt.reason}\n`));

@@ -6,8 +6,16 @@
  * quota's place is given back when the run ends however it ends.
  */
 import type { AcceptedExecutionV1, TaskResult } from '@umca/contracts';
-import { type AcceptedTask, type AccessGrant, authorizeExecution, authorizeModels, authorizeTask, type RunQuota } from '@umca/policy';
-import type { RunService, SubmittedRun, TaskContext } from '@umca/runs';
+import {
+  type AcceptedTask,
+  type AccessGrant,
+  allowsUpstreamTool,
+  authorizeExecution,
+  authorizeModels,
+  authorizeTask,
+  type RunQuota,
+} from '@umca/policy';
+import type { RunService, SubmittedRun, TaskContext, ToolAccess } from '@umca/runs';
 import { recordedPrincipal } from './request-access.js';
 
 async function withinQuota<Result>(
@@ -27,6 +35,9 @@ async function withinQuota<Result>(
   }
 }
 
+/** The upstream MCP tools the run's program and agent may call: those the grant's `upstreamTools` allow. */
+const toolAccessOf = (grant: AccessGrant): ToolAccess => ({ allows: (name) => allowsUpstreamTool(grant, name) });
+
 export function submitExecutionAs(
   deps: { runs: RunService; quota: RunQuota },
   grant: AccessGrant,
@@ -34,7 +45,9 @@ export function submitExecutionAs(
 ): Promise<SubmittedRun> {
   const allowed = authorizeExecution(grant, execution);
   const principal = recordedPrincipal(grant);
-  return withinQuota(deps.quota, grant, () => deps.runs.submit(allowed, principal ? { principal } : {}));
+  return withinQuota(deps.quota, grant, () =>
+    deps.runs.submit(allowed, { toolAccess: toolAccessOf(grant), ...(principal ? { principal } : {}) }),
+  );
 }
 
 export function submitTaskAs(
@@ -49,6 +62,7 @@ export function submitTaskAs(
     deps.runs.submitTask(allowed, {
       ...context,
       ...(principal ? { principal } : {}),
+      toolAccess: toolAccessOf(grant),
       authorizeModels: (models) => authorizeModels(grant, models),
     }),
   );

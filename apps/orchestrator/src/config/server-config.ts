@@ -120,6 +120,15 @@ export const serverConfigSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Upstream MCP servers over Streamable HTTP, name=url. Env UMCA_MCP_SERVERS (comma-separated).'),
+    toolCallsPerRun: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(50)
+      .describe(
+        'Upstream MCP tool calls one run may make (its program and its agent together, refused ones included). Env UMCA_TOOL_CALLS_PER_RUN.',
+      ),
     traceProject: z
       .string()
       .min(1)
@@ -184,6 +193,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.UMCA_TRACE_PROJECT) values.traceProject = env.UMCA_TRACE_PROJECT;
   if (env.UMCA_MCP_CONFIG) values.mcpConfig = env.UMCA_MCP_CONFIG;
   if (env.UMCA_MCP_SERVERS) values.mcpServers = commaList(env.UMCA_MCP_SERVERS);
+  if (env.UMCA_TOOL_CALLS_PER_RUN) values.toolCallsPerRun = env.UMCA_TOOL_CALLS_PER_RUN;
   Object.assign(values, modelSettingsFromEnvironment(env));
   if (env.UMCA_MCP_SAMPLING) values.mcpSampling = env.UMCA_MCP_SAMPLING;
   if (env.UMCA_LOG_LEVEL) values.logLevel = env.UMCA_LOG_LEVEL;
@@ -243,6 +253,7 @@ const SETTING_NAMES: Readonly<Record<keyof ServerConfig, { flag?: string; env: s
   traceProject: { flag: '--trace-project', env: 'UMCA_TRACE_PROJECT' },
   mcpConfig: { flag: '--mcp-config', env: 'UMCA_MCP_CONFIG' },
   mcpServers: { flag: '--mcp-server', env: 'UMCA_MCP_SERVERS' },
+  toolCallsPerRun: { flag: '--tool-calls-per-run', env: 'UMCA_TOOL_CALLS_PER_RUN' },
 };
 
 /** Where each setting came from, as the user wrote it: `--port "eighty"`, `UMCA_PORT="eighty"`, `"port" in FILE`. */

@@ -45,6 +45,8 @@ export interface ServiceSettings extends TraceSettings {
   fallbackModels?: readonly string[];
   /** Upstream MCP servers whose tools agents and programs may call (checked by the configuration). */
   upstreamServers?: readonly UpstreamServer[];
+  /** Upstream tool calls one run may make (default 50). */
+  toolCallsPerRun?: number;
 }
 
 export interface Service {
@@ -136,6 +138,8 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     logger,
     ...(options.onRunEnded ? { onRunEnded: options.onRunEnded } : {}),
     ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}),
+    ...(upstream ? { upstreamTools: upstream } : {}),
+    ...(settings.toolCallsPerRun ? { toolCallsPerRun: settings.toolCallsPerRun } : {}),
     models: {
       createGateway: ({ contextModels }) =>
         createModelGateway({ ...(options.modelEnv ? { env: options.modelEnv } : {}), ...(contextModels ? { contextModels } : {}) }),

@@ -4,6 +4,7 @@
  * the file's tests, over Streamable HTTP at /mcp with no token, and stopped after them. Call it
  * before `useServer`, whose `config` function then reads `url`, so UMCA starts as its client.
  * `absentUrl` is an MCP address where nothing listens, for a registered server that is down.
+ * With `token`, it answers only requests that carry `Authorization: Bearer <token>`.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +23,11 @@ export interface StandInMcpServer {
   readonly absentUrl: string;
   /** A connected MCP client of it, for what a test must do before UMCA starts (add a tool). */
   connect(): Promise<Client>;
+  /** Kills it at once, as a crash would (a server that dies under UMCA); it is not started again. */
+  kill(): Promise<void>;
 }
 
-export function useStandInMcpServer(): () => StandInMcpServer {
+export function useStandInMcpServer(options: { token?: string } = {}): () => StandInMcpServer {
   let child: WatchedProcess | undefined;
   let handle: StandInMcpServer | undefined;
   beforeAll(async () => {
@@ -33,7 +36,7 @@ export function useStandInMcpServer(): () => StandInMcpServer {
     const logFile = join(folder, 'server.log');
     child = startWatchedProcess({
       command: PYTHON,
-      args: [STAND_IN, 'http', String(port)],
+      args: [STAND_IN, 'http', String(port), ...(options.token ? [options.token] : [])],
       cwd: folder,
       env: { PATH: process.env.PATH },
       logFile,
@@ -43,7 +46,8 @@ export function useStandInMcpServer(): () => StandInMcpServer {
     const url = `http://127.0.0.1:${port}/mcp`;
     async function connect(): Promise<Client> {
       const client = new Client({ name: 'umca-test', version: '0.1.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const headers = options.token ? { authorization: `Bearer ${options.token}` } : undefined;
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), headers ? { requestInit: { headers } } : undefined));
       return client;
     }
     // Until it answers an MCP handshake (Python takes a second or two to start), a bounded wait.
@@ -60,7 +64,8 @@ export function useStandInMcpServer(): () => StandInMcpServer {
       100,
     );
     if (!answered) throw new Error(`the stand-in MCP server did not answer at ${url}: ${logTail(logFile)}`);
-    handle = { url, absentUrl: `http://127.0.0.1:${absent}/mcp`, connect };
+    const started = child;
+    handle = { url, absentUrl: `http://127.0.0.1:${absent}/mcp`, connect, kill: async () => started.kill() };
   });
   afterAll(() => child?.stop());
   return () => {

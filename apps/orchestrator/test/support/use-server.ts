@@ -29,6 +29,8 @@ export function useServer(
     modelEnv?: () => NodeJS.ProcessEnv;
     /** More server configuration (as flags); a function is read when the server starts (a collector started first, say). */
     config?: Record<string, unknown> | (() => Record<string, unknown>);
+    /** The environment the configuration is read with, as UMCA_* variables and `${NAME}` references in its files (default none). */
+    configEnv?: () => NodeJS.ProcessEnv;
   } = {},
 ): () => TestServer {
   const dataDir = mkdtempSync(join(tmpdir(), 'umca-serve-'));
@@ -46,7 +48,7 @@ export function useServer(
     },
     async start() {
       const config = typeof options.config === 'function' ? options.config() : options.config;
-      server = await startServer(resolveServerConfig({ flags: { ...config, port, dataDir }, env: {} }), {
+      server = await startServer(resolveServerConfig({ flags: { ...config, port, dataDir }, env: options.configEnv?.() ?? {} }), {
         logger: quiet,
         ...(options.modelEnv ? { modelEnv: options.modelEnv() } : {}),
         ...(options.sse ? { sse: options.sse } : {}),

@@ -59,6 +59,17 @@ function describe(event: UmcaEvent): { kind: string; text: string } {
           ? `model ${event.data.model} failed: ${event.data.error}`
           : `model ${event.data.model}: ${event.data.promptTokens} → ${event.data.completionTokens} tokens, ${formatMs(event.data.latencyMs)}`,
       };
+    case 'dev.umca.tool.called.v1': {
+      const who = event.data.caller === 'agent' ? ` by the ${event.data.step ?? 'agent'} step` : '';
+      const how =
+        event.data.outcome === 'ok' ? 'answered' : event.data.outcome === 'tool_error' ? 'failed' : `no answer (${event.data.outcome})`;
+      return {
+        kind: event.data.outcome === 'ok' ? 'allowed' : 'error',
+        text: `tool ${event.data.name}${who}: ${how}, ${formatMs(event.data.durationMs)}${event.data.message ? `: ${event.data.message.slice(0, 160)}` : ''}`,
+      };
+    }
+    case 'dev.umca.policy.denied.v1':
+      return { kind: 'denied', text: `refused ${event.data.tool} (${event.data.rule}): ${event.data.message.slice(0, 200)}` };
     case 'dev.umca.checks.evaluated.v1': {
       const passed = event.data.checks.filter((check) => check.passed).length;
       return {

@@ -10,6 +10,7 @@ import type { EgressAttempt } from '../egress-attempt.js';
 import type { ParsedExecutionRequest } from '../execution-request.js';
 import type { ExecutionResult, Isolation, Lane, LaneSelection, Runtime } from '../execution-result.js';
 import type { EgressPolicyV1 } from './egress-policy.js';
+import type { SandboxToolsV1 } from './sandbox-tools.js';
 
 /** A request that passed validation, with the policy its outbound requests are held to. */
 export interface AcceptedExecutionV1 {
@@ -28,6 +29,12 @@ export interface ExecuteOptionsV1 {
   readonly onStart?: (start: { queuedMs: number; lane: Lane; runtime: Runtime; isolation: Isolation; selection?: LaneSelection }) => void;
   /** Receives each outbound request attempt, allowed or denied, as it happens. */
   readonly onEgress?: (attempt: EgressAttempt) => void;
+  /**
+   * The upstream MCP tools the program may call (its `umca_tools` / `umca:tools` module). Absent:
+   * the module is there but offers none, and every call is refused. A lane that cannot relay
+   * calls (the container lane) ignores it, and the module is not there.
+   */
+  readonly tools?: SandboxToolsV1;
 }
 
 export interface LaneStatsV1 {

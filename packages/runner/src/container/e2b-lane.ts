@@ -292,13 +292,7 @@ export function createE2bLane(options: E2bLaneOptions): LaneV1 {
         execute.signal?.removeEventListener('abort', onAbort);
         if (sandbox) await killSandbox(sandbox.id);
       }
-      const { status, reason } = interpretEnd(end, {
-        language: request.language,
-        code: request.code,
-        files: [],
-        limits,
-        budgetMs: limits.timeoutMs,
-      });
+      const { status, reason } = interpretEnd(end, { limits });
       const outcome = end.kind === 'result' ? end.outcome : undefined;
       return resultOf({
         status,

@@ -12,6 +12,7 @@ import {
   runtimeSchema,
 } from '@umca/contracts';
 import { z } from 'zod';
+import { MAX_TOOL_ARGUMENTS_LENGTH, MAX_TOOL_NAME_LENGTH } from '../sandbox/protocol.js';
 
 const headerSchema = z.tuple([z.string().max(1024), z.string().max(16_384)]);
 
@@ -62,6 +63,13 @@ export const childMessageSchema = z.discriminatedUnion('type', [
       headers: z.array(headerSchema).max(200),
       body: z.string().max(Math.ceil((10 * 1_048_576 * 4) / 3) + 4),
     }),
+  }),
+  // The arguments stay text here: the host parses them only when it relays the call.
+  z.object({
+    type: z.literal('tool'),
+    id: z.int().min(1),
+    name: z.string().max(MAX_TOOL_NAME_LENGTH),
+    arguments: z.string().max(MAX_TOOL_ARGUMENTS_LENGTH),
   }),
   z.object({ type: z.literal('result'), outcome: childOutcomeSchema }),
 ]);

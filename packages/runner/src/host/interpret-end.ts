@@ -9,7 +9,7 @@ import { describeExitStatus } from './describe-exit.js';
 import type { ChildEnd } from './sandbox-child.js';
 
 /** Maps how a child ended to a status and a one-line reason. */
-export function interpretEnd(end: ChildEnd, order: RunOrder): { status: ExecutionStatus; reason?: string } {
+export function interpretEnd(end: ChildEnd, order: Pick<RunOrder, 'limits'>): { status: ExecutionStatus; reason?: string } {
   const { limits } = order;
   if (end.kind === 'result') {
     const { status } = end.outcome;

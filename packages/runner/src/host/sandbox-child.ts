@@ -1,10 +1,11 @@
 /**
  * @module sandbox-child
  * The host's handle on one forked child: waits for it to be ready, gives it its order, relays its
- * output and HTTP requests, enforces the output cap, and kills it when told to. Whatever the child
- * sends is validated; a child that breaks the protocol is killed.
+ * output, HTTP requests and tool calls, enforces the output cap, and kills it when told to.
+ * Whatever the child sends is validated; a child that breaks the protocol is killed.
  */
 import type net from 'node:net';
+import type { SandboxToolReplyV1 } from '@umca/contracts';
 import { encodeFrame, FrameDecoder } from '../internal/frame.js';
 import type { ChildOutcome, HttpReplyMessage, HttpRequestMessage, RunOrder } from '../sandbox/protocol.js';
 import { childMessageSchema } from './child-message.js';
@@ -24,6 +25,8 @@ export type ChildEnd =
 export interface RunHooks {
   onOutput(stream: 'stdout' | 'stderr', text: string): void;
   onHttp(request: HttpRequestMessage): Promise<HttpReplyMessage>;
+  /** Calls the upstream tool UMCA names `name`; `argumentsJson` is the child's text, unchecked. */
+  onTool(name: string, argumentsJson: string): Promise<SandboxToolReplyV1>;
   /** Cap on each stream in UTF-8 bytes; the child is killed once it sends more. */
   outputBytes: number;
 }
@@ -41,6 +44,7 @@ export class SandboxChild {
   #settle: ((end: ChildEnd) => void) | undefined;
   #ended = false;
   #httpQueue: Promise<void> = Promise.resolve();
+  #toolQueue: Promise<void> = Promise.resolve();
   #onReady: (() => void) | undefined;
   #onReadyFailed: ((error: Error) => void) | undefined;
 
@@ -123,6 +127,9 @@ export class SandboxChild {
         case 'http':
           this.#relayHttp(message.id, message.request);
           break;
+        case 'tool':
+          this.#relayTool(message.id, message.name, message.arguments);
+          break;
         case 'result':
           this.#finish({ kind: 'result', outcome: message.outcome as ChildOutcome });
           this.#socket.destroy();
@@ -159,6 +166,22 @@ export class SandboxChild {
     this.#httpQueue = this.#httpQueue.then(async () => {
       const reply = await hooks.onHttp(request).catch((error: Error) => ({ error: error.message }));
       if (!this.#ended) this.#socket.write(encodeFrame({ type: 'http-reply', id, reply }));
+    });
+  }
+
+  /**
+   * One call at a time, like HTTP: an honest child waits for each reply. A call still queued when
+   * the run ends is never made, since nobody would read its answer.
+   */
+  #relayTool(id: number, name: string, argumentsJson: string): void {
+    const hooks = this.#hooks;
+    if (!hooks) return;
+    this.#toolQueue = this.#toolQueue.then(async () => {
+      if (this.#ended || this.#killed) return;
+      const reply = await hooks
+        .onTool(name, argumentsJson)
+        .catch((): SandboxToolReplyV1 => ({ ok: false, code: 'call_failed', message: `the call of ${name} failed inside UMCA` }));
+      if (!this.#ended && !this.#killed) this.#socket.write(encodeFrame({ type: 'tool-reply', id, reply }));
     });
   }
 

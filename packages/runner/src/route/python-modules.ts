@@ -29,3 +29,9 @@ export const PYTHON_STDLIB_MODULES: ReadonlySet<string> = new Set(
     .trim()
     .split(' '),
 );
+
+/**
+ * UMCA's own modules, which Pyodide runs have and no package index does (`umca_tools`: the run's
+ * upstream MCP tools). Importing one is no reason to leave WebAssembly.
+ */
+export const UMCA_PYTHON_MODULES: ReadonlySet<string> = new Set(['umca_tools']);

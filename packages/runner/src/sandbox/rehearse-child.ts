@@ -30,7 +30,14 @@ export async function rehearseChild(addon: SandboxAddon, runtimes: Partial<Recor
       const program = language === 'wasi' ? { module: PROGRAMS.wasi } : { code: PROGRAMS[language] };
       host.send({
         type: 'run',
-        order: { language, ...program, files: [], limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 65_536 }, budgetMs: 10_000 },
+        order: {
+          language,
+          ...program,
+          files: [],
+          limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 65_536 },
+          budgetMs: 10_000,
+          tools: [],
+        },
       });
       const message = child.receive();
       if (message?.type !== 'run') throw new Error('the rehearsal order did not arrive');

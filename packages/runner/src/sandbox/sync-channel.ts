@@ -1,11 +1,20 @@
 /**
  * @module sync-channel
  * The child's end of its private socket to the host. Blocking on purpose: a program's
- * `urllib.request.urlopen` is synchronous, so the child waits for the host's answer in place.
+ * `urllib.request.urlopen` or tool call is synchronous, so the child waits for the host's answer
+ * in place.
  */
 import { readSync, writeSync } from 'node:fs';
+import type { SandboxToolReplyV1 } from '@umca/contracts';
 import { encodeFrame, FRAME_HEADER_BYTES } from '../internal/frame.js';
-import type { ChildToHost, HostToChild, HttpReplyMessage, HttpRequestMessage } from './protocol.js';
+import {
+  type ChildToHost,
+  type HostToChild,
+  type HttpReplyMessage,
+  type HttpRequestMessage,
+  MAX_TOOL_ARGUMENTS_LENGTH,
+  MAX_TOOL_NAME_LENGTH,
+} from './protocol.js';
 
 export class SyncChannel {
   readonly #fd: number;
@@ -43,6 +52,30 @@ export class SyncChannel {
       const message = this.receive();
       if (!message) return { error: 'the host closed the sandbox channel' };
       if (message.type === 'http-reply' && message.id === id) return message.reply;
+    }
+  }
+
+  /**
+   * Asks the host to call the upstream tool UMCA names `name` and blocks for its reply. A call the
+   * host would refuse as a breach of the protocol (a name or arguments too long) is refused here.
+   */
+  tool(name: string, argumentsJson: string): SandboxToolReplyV1 {
+    if (name.length > MAX_TOOL_NAME_LENGTH) {
+      return { ok: false, code: 'denied', message: `no tool has a name longer than ${MAX_TOOL_NAME_LENGTH} characters` };
+    }
+    if (argumentsJson.length > MAX_TOOL_ARGUMENTS_LENGTH) {
+      return {
+        ok: false,
+        code: 'invalid_arguments',
+        message: `the arguments are ${argumentsJson.length} characters of JSON; a call may send at most ${MAX_TOOL_ARGUMENTS_LENGTH}`,
+      };
+    }
+    const id = this.#nextRequestId++;
+    this.send({ type: 'tool', id, name, arguments: argumentsJson });
+    for (;;) {
+      const message = this.receive();
+      if (!message) return { ok: false, code: 'cancelled', message: 'the host closed the sandbox channel' };
+      if (message.type === 'tool-reply' && message.id === id) return message.reply;
     }
   }
 

@@ -8,7 +8,7 @@
  * Usage (by the host only): node zygote-main.js '{"controlFd":3,"languages":["python"],...}'
  */
 import { readFileSync, writeSync } from 'node:fs';
-import type { Language } from '@umca/contracts';
+import type { Language, SandboxToolReplyV1 } from '@umca/contracts';
 import { loadSandboxAddon } from '../internal/native-addon.js';
 import { createBridgedFetch, type HostHttp } from './bridged-fetch.js';
 import { runChildSession } from './child-session.js';
@@ -56,9 +56,11 @@ const report = (message: ZygoteReport) => {
 
 let channel: SyncChannel | undefined;
 const hostHttp: HostHttp = (request) => (channel ? channel.http(request) : { error: 'egress is not available here' });
+const hostTool = (name: string, argumentsJson: string): SandboxToolReplyV1 =>
+  channel ? channel.tool(name, argumentsJson) : { ok: false, code: 'denied', message: 'no upstream tools are available here' };
 
 async function loadPythonRuntime(): Promise<SandboxRuntime> {
-  const [{ loadPyodide }, { createPythonRuntime, PYTHON_WORKDIR }] = await Promise.all([
+  const [{ loadPyodide }, { createPythonRuntime, PYTHON_MODULES_DIR, PYTHON_WORKDIR }] = await Promise.all([
     import('pyodide'),
     import('./runtimes/python-runtime.js'),
   ]);
@@ -66,9 +68,15 @@ async function loadPythonRuntime(): Promise<SandboxRuntime> {
   const pyodide = await loadPyodide({ _loadSnapshot: readFileSync(config.snapshotPath ?? ''), checkAPIVersion: true });
   pyodide.registerJsModule('umca_host', {
     http_request: (json: string) => JSON.stringify(hostHttp(JSON.parse(json))),
+    tool_call: (name: unknown, argumentsJson: unknown) => JSON.stringify(hostTool(String(name), String(argumentsJson))),
   });
   pyodide.FS.mkdirTree(PYTHON_WORKDIR);
   pyodide.pyimport('umca_guest').reset_environment(PYTHON_WORKDIR);
+  // Not in the snapshot (changing it would rebuild the snapshot): written and imported here, so
+  // every child has it loaded; each run gives it its own tools (python-runtime.ts).
+  pyodide.FS.mkdirTree(PYTHON_MODULES_DIR);
+  pyodide.FS.writeFile(`${PYTHON_MODULES_DIR}/umca_tools.py`, readFileSync(new URL('./python/umca_tools.py', import.meta.url)));
+  pyodide.runPython('import importlib\nimportlib.invalidate_caches()\nimport umca_tools\ndel importlib, umca_tools');
   if (config.wheelhouse) {
     pyodide.mountNodeFS('/wheelhouse', config.wheelhouse);
     pyodide.runPython(`
@@ -126,7 +134,14 @@ async function warmUp(runtimes: Partial<Record<Language, SandboxRuntime>>): Prom
     if (!runtime || runtime.childrenOnly) continue;
     for (const code of programs) {
       const context: RunContext = {
-        order: { language, code, files: [], limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 }, budgetMs: 10_000 },
+        order: {
+          language,
+          code,
+          files: [],
+          limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 },
+          budgetMs: 10_000,
+          tools: [],
+        },
         channel: undefined as unknown as SyncChannel,
         output: quiet,
         deadline: performance.now() + 10_000,

@@ -1,14 +1,17 @@
 /**
  * @module javascript-runtime
  * JavaScript on QuickJS compiled to WebAssembly: a new runtime and context for the run, no Node
- * APIs inside, the program evaluated as an ES module (top-level await works). QuickJS enforces
- * its own memory cap and stops CPU loops at the deadline; the process limits stand behind both.
+ * APIs inside, the program evaluated as an ES module (top-level await works; the one module it
+ * can import is `umca:tools`). QuickJS enforces its own memory cap and stops CPU loops at the
+ * deadline; the process limits stand behind both.
  */
+import type { SandboxToolReplyV1 } from '@umca/contracts';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { shouldInterruptAfterDeadline } from 'quickjs-emscripten-core';
 import type { ChildOutcome } from '../protocol.js';
 import { QUICKJS_PRELUDE } from './quickjs-prelude.js';
 import type { RunContext, SandboxRuntime } from './runtime.js';
+import { TOOLS_MODULE, toolsModuleSource } from './tools-module.js';
 
 const STACK_BYTES = 1_048_576;
 
@@ -63,6 +66,18 @@ function openSession(quickjs: QuickJSWASMModule): Session {
   define('__umca_http', (json) => {
     const reply = session.context ? session.context.channel.http(JSON.parse(vm.getString(json))) : { error: 'no run' };
     return vm.newString(JSON.stringify(reply));
+  });
+  define('__umca_tool', (name, json) => {
+    const reply: SandboxToolReplyV1 = session.context
+      ? session.context.channel.tool(vm.getString(name), vm.getString(json))
+      : { ok: false, code: 'denied', message: 'no upstream tools are available here' };
+    return vm.newString(JSON.stringify(reply));
+  });
+  // `umca:tools` is the one module there is, built from the run's tools; anything else fails
+  // as it would with no loader at all.
+  runtime.setModuleLoader((moduleName, context) => {
+    if (moduleName === TOOLS_MODULE) return toolsModuleSource(session.context?.order.tools ?? []);
+    return { error: context.newError({ name: 'ReferenceError', message: `could not load module '${moduleName}'` }) };
   });
   define('__umca_timer_set', (idHandle, delayHandle) => {
     const id = vm.getNumber(idHandle);

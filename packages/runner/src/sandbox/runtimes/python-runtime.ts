@@ -7,10 +7,13 @@ import type { PyodideAPI } from 'pyodide';
 import { v8StackKib } from '../../internal/v8-stack-size.js';
 import { loadOutOfMemoryReport } from '../out-of-memory-report.js';
 import type { ChildOutcome } from '../protocol.js';
+import { toolsInstallation } from '../tool-bindings.js';
 import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
 import type { RunContext, SandboxRuntime } from './runtime.js';
 
 export const PYTHON_WORKDIR = '/work';
+/** UMCA's own modules (umca_guest, umca_tools), on sys.path since the snapshot was made. */
+export const PYTHON_MODULES_DIR = '/umca';
 
 type PyodideFS = {
   mkdirTree(path: string): void;
@@ -150,6 +153,7 @@ async function runPython(pyodide: PyodideAPI, context: RunContext): Promise<Chil
       fs.writeFile(path, decodeInputFile(file));
     }
     fs.chdir(PYTHON_WORKDIR);
+    (pyodide.pyimport('umca_tools')._install as (installation: string) => void)(JSON.stringify(toolsInstallation(order.tools)));
     capMemoryGrowth(pyodide, context.memoryBytes);
 
     const run = pyodide.pyimport('umca_guest').run as (code: string) => Promise<string>;

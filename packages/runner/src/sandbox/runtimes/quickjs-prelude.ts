@@ -1,17 +1,25 @@
 /**
  * @module quickjs-prelude
- * JavaScript evaluated in each fresh QuickJS context before the program: console, timers and a
- * fetch that goes through the host. It only sees the four host functions it is given, and takes
- * them off the global object so the program finds a tidy environment.
+ * JavaScript evaluated in each fresh QuickJS context before the program: console, timers, a
+ * fetch that goes through the host, and what the `umca:tools` module is built on. It only sees
+ * the five host functions it is given, and takes them off the global object so the program finds
+ * a tidy environment.
  */
+
+/**
+ * Where the prelude leaves the tool calls for the `umca:tools` module (tools-module.ts): a
+ * non-enumerable global slot. A program that finds it gets no more than the module's `call`.
+ */
+export const TOOLS_SLOT = 'umca:tools';
 
 export const QUICKJS_PRELUDE = String.raw`
 (() => {
   const write = globalThis.__umca_write;
   const http = globalThis.__umca_http;
+  const tool = globalThis.__umca_tool;
   const setTimer = globalThis.__umca_timer_set;
   const clearTimer = globalThis.__umca_timer_clear;
-  for (const name of ['__umca_write', '__umca_http', '__umca_timer_set', '__umca_timer_clear']) delete globalThis[name];
+  for (const name of ['__umca_write', '__umca_http', '__umca_tool', '__umca_timer_set', '__umca_timer_clear']) delete globalThis[name];
 
   const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   const toBase64 = (bytes) => {
@@ -164,6 +172,55 @@ export const QUICKJS_PRELUDE = String.raw`
     }
     throw new TypeError('fetch failed: more than 20 redirects');
   };
+
+  class ToolCallError extends Error {
+    constructor(message, { code, tool } = {}) {
+      super(message);
+      this.code = code;
+      this.tool = tool;
+    }
+  }
+  class ToolDenied extends ToolCallError {}
+  class ToolUnavailable extends ToolCallError {}
+  class ToolArgumentsError extends ToolCallError {}
+  class ToolError extends ToolCallError {}
+  const errors = { ToolCallError, ToolDenied, ToolUnavailable, ToolArgumentsError, ToolError };
+  for (const [name, type] of Object.entries(errors)) Object.defineProperty(type.prototype, 'name', { value: name, writable: true, configurable: true });
+  const ERRORS = {
+    denied: ToolDenied, budget_exhausted: ToolDenied, invalid_arguments: ToolArgumentsError,
+    server_down: ToolUnavailable, timeout: ToolUnavailable, call_failed: ToolUnavailable, cancelled: ToolUnavailable,
+  };
+  const isPlainObject = (value) => {
+    if (typeof value !== 'object' || value === null) return false;
+    const prototype = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  };
+  // Async for the program (its functions return promises); the host call itself blocks.
+  const call = async (name, args) => {
+    args ??= {};
+    if (typeof name !== 'string') throw new TypeError("the tool's name must be a string, like 'ragflow__ragflow_retrieval'");
+    if (!isPlainObject(args)) {
+      throw new ToolArgumentsError('the arguments of ' + name + ' must be a plain object (names to values)', { code: 'invalid_arguments', tool: name });
+    }
+    let json;
+    try { json = JSON.stringify(args); } catch (error) {
+      throw new ToolArgumentsError('the arguments of ' + name + ' cannot be sent as JSON: ' + error.message, { code: 'invalid_arguments', tool: name });
+    }
+    const reply = JSON.parse(tool(name, json));
+    if (!reply.ok) throw new (ERRORS[reply.code] ?? ToolCallError)(reply.message, { code: reply.code, tool: name });
+    if (reply.isError) throw new ToolError(reply.text, { code: 'tool_error', tool: name });
+    return reply.structured !== undefined ? reply.structured : reply.text;
+  };
+  // One server's namespace: [[its name for the tool, UMCA's name], ...] as async functions.
+  const bind = (functions) => {
+    const namespace = Object.create(null);
+    for (const [name, umcaName] of functions) {
+      const fn = { async [name](args) { return call(umcaName, args); } }[name];
+      Object.defineProperty(namespace, name, { value: fn, enumerable: true });
+    }
+    return Object.freeze(namespace);
+  };
+  Object.defineProperty(globalThis, Symbol.for('${TOOLS_SLOT}'), { value: Object.freeze({ call, bind, ...errors }) });
 
   // Resolves a Location header against the URL that returned it (QuickJS has no URL class).
   function URLResolver(location, base) {
