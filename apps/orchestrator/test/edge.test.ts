@@ -269,6 +269,7 @@ describe('the OpenAPI document', () => {
     const operations = Object.values(served.paths).flatMap((item) => Object.values(item as Record<string, { operationId?: string }>));
     expect(operations.map((operation) => operation.operationId).sort()).toEqual([
       'cancelRun',
+      'createChatCompletion',
       'createExecution',
       'createTask',
       'getHealth',

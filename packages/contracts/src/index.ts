@@ -16,6 +16,15 @@ export {
   toolSchema,
 } from './access-policy.js';
 export { ALLOWED_HOST_PATTERN, allowedOutboundHostSchema, allowedOutboundHostsSchema } from './allowed-outbound-hosts.js';
+export {
+  type ChatCompletion,
+  type ChatCompletionMessage,
+  type ChatCompletionRequest,
+  chatCompletionMessageSchema,
+  chatCompletionRequestSchema,
+  chatCompletionSchema,
+  chatCompletionToolSchema,
+} from './chat-completions.js';
 export { type EgressAttempt, type EgressVerdict, egressAttemptSchema, egressVerdictSchema } from './egress-attempt.js';
 export {
   type EvalMetrics,

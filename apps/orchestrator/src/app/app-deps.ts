@@ -9,6 +9,7 @@ import type { EventBusV1, Logger, Readiness, RunnerV1, SpanStoreV1, UpstreamTool
 import type { RunService, TaskContext } from '@umca/runs';
 import type { AccessControl } from '../auth/access-control.js';
 import type { ServiceMetrics } from '../metrics/create-metrics.js';
+import type { ChatCompletionModels } from '../routes/chat-completion-routes.js';
 import type { EdgeEnv } from './request-id.js';
 
 export type DependencyState = Readiness['dependencies'][number];
@@ -45,4 +46,6 @@ export interface AppDeps {
   defaultModel?: string;
   /** Context for tasks submitted over HTTP (none today; MCP passes sampling). */
   taskContext?: TaskContext;
+  /** The model gateway behind `POST /v1/chat/completions`; absent: that endpoint has no model to ask. */
+  models?: ChatCompletionModels;
 }

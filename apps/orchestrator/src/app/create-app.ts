@@ -13,6 +13,7 @@ import { authenticateRequests } from '../auth/authenticate-requests.js';
 import { isPolicyRefusal, publishPolicyDenied } from '../auth/publish-policy-denied.js';
 import { createOpenApiDocument } from '../openapi/create-openapi-document.js';
 import { authConfig, registerAuthConfigRoutes } from '../routes/auth-config-routes.js';
+import { registerChatCompletionRoutes } from '../routes/chat-completion-routes.js';
 import { registerExecutionRoutes } from '../routes/execution-routes.js';
 import { registerGateRoutes } from '../routes/gate-routes.js';
 import { registerProtectedResourceRoutes } from '../routes/protected-resource-routes.js';
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
   registerGateRoutes(app, deps);
   registerToolRoutes(app, deps);
   registerTaskRoutes(app, deps);
+  registerChatCompletionRoutes(app, deps);
   registerServiceRoutes(app, deps);
   registerProtectedResourceRoutes(app, deps);
   registerAuthConfigRoutes(app, deps);

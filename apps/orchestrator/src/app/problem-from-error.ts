@@ -15,6 +15,7 @@ const BY_CODE: Readonly<Record<string, { status: ContentfulStatusCode; title: st
   invalid_allowed_host: { status: 400, title: 'Invalid allowedOutboundHosts entry' },
   invalid_json: { status: 400, title: 'Invalid JSON' },
   model_unavailable: { status: 400, title: 'Model unavailable' },
+  model_failed: { status: 502, title: 'The model failed' },
   policy_denied: { status: 403, title: 'Forbidden by policy' },
   quota_exceeded: { status: 429, title: 'Too many runs' },
   not_found: { status: 404, title: 'Not found' },

@@ -8,6 +8,8 @@
  */
 import {
   cancelAcceptedSchema,
+  chatCompletionRequestSchema,
+  chatCompletionSchema,
   executionRequestSchema,
   executionResultSchema,
   gateVerdictListSchema,
@@ -61,6 +63,7 @@ const INPUTS = {
   TextInputFile: inputFileSchema.options[0],
   Base64InputFile: inputFileSchema.options[1],
   TaskRequest: taskRequestSchema,
+  ChatCompletionRequest: chatCompletionRequestSchema,
 } satisfies Record<string, Schema>;
 
 const OUTPUTS = {
@@ -76,6 +79,7 @@ const OUTPUTS = {
   RunTrace: runTraceSchema,
   GateVerdictList: gateVerdictListSchema,
   UpstreamToolList: upstreamToolListSchema,
+  ChatCompletion: chatCompletionSchema,
   TaskResult: taskResultSchema,
   Problem: problemSchema,
   Health: healthSchema,
@@ -123,13 +127,17 @@ export function componentSchemas(options: { modelRequired: boolean }): Record<st
   taskProperties.model = { ...taskProperties.model, pattern: MODEL_PATTERN };
   const fallbacks = taskProperties.fallbackModels as { items: JsonSchema };
   fallbacks.items = { ...fallbacks.items, pattern: MODEL_PATTERN };
+  const chatProperties = (schemas.ChatCompletionRequest as { properties: Record<string, JsonSchema> }).properties;
+  chatProperties.model = { ...chatProperties.model, pattern: MODEL_PATTERN };
   if (options.modelRequired) {
-    const task = schemas.TaskRequest as { required?: string[]; properties: Record<string, JsonSchema> };
-    task.required = [...(task.required ?? []), 'model'];
-    task.properties.model = {
-      ...task.properties.model,
-      description: `${task.properties.model?.description ?? ''} Required: this server has no default model.`.trim(),
-    };
+    for (const name of ['TaskRequest', 'ChatCompletionRequest']) {
+      const request = schemas[name] as { required?: string[]; properties: Record<string, JsonSchema> };
+      request.required = [...(request.required ?? []), 'model'];
+      request.properties.model = {
+        ...request.properties.model,
+        description: `${request.properties.model?.description ?? ''} Required: this server has no default model.`.trim(),
+      };
+    }
   }
   return schemas;
 }

@@ -21,6 +21,9 @@ export interface OpenApiDocumentOptions {
 const TAGS = [
   { name: 'runs', description: 'Run code; list, read and cancel runs (executions and tasks alike).' },
   { name: 'tasks', description: 'Agent tasks: plan, write, run and check code with a model.' },
+  { name: 'models', description: "UMCA's model gateway on the OpenAI-compatible wire, for agent frameworks." },
+  { name: 'tools', description: 'The upstream MCP servers UMCA is a client of, and their tools.' },
+  { name: 'gates', description: "The evaluation gates' verdicts (`umca gate check`)." },
   { name: 'events', description: 'Every step as a umca-events v1 CloudEvent, live over Server-Sent Events, resumable exactly.' },
   { name: 'service', description: 'Health, readiness, metrics and the contracts as JSON Schema.' },
 ];

@@ -7,12 +7,22 @@
  * store's unfinished runs belong to live workers); and the run service over them. Model settings
  * are checked first (ConfigError names the problem).
  */
-import type { EventBusV1, Logger, RunnerV1, StoreV1, UpstreamServer, UpstreamToolsV1, WorkQueueV1 } from '@umca/contracts';
+import type {
+  EventBusV1,
+  Logger,
+  ModelGatewayFactoryV1,
+  RunnerV1,
+  StoreV1,
+  UpstreamServer,
+  UpstreamToolsV1,
+  WorkQueueV1,
+} from '@umca/contracts';
 import { openRocketMqWorkQueue, parseRocketMqAddress } from '@umca/events';
 import { createModelGateway } from '@umca/models';
 import { createRunner, stderrLogger } from '@umca/runner';
 import {
   createRunService,
+  type ModelSettings,
   openRemoteRuns,
   type RemoteRuns,
   type RunService,
@@ -59,6 +69,8 @@ export interface Service {
   readonly tracing: OpenTracing;
   /** The upstream MCP servers' tools; absent when none is configured. */
   readonly upstream?: UpstreamToolsV1;
+  /** The model gateway tasks use, and the default model and fallbacks (for `POST /v1/chat/completions` too). */
+  readonly models: ModelSettings;
   /** The store, the bus and (with remote workers) the work queue, as readiness reports them. */
   dependencies(): Promise<DependencyState[]>;
   /** Ends runs in progress (recorded as cancelled), then closes the runner (unless it was given) and the store. */
@@ -129,6 +141,12 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     serviceName: 'umca',
     ...(options.traceDelayMs ? { scheduledDelayMillis: options.traceDelayMs } : {}),
   });
+  const models: ModelSettings = {
+    createGateway: ({ contextModels }: Parameters<ModelGatewayFactoryV1>[0]) =>
+      createModelGateway({ ...(options.modelEnv ? { env: options.modelEnv } : {}), ...(contextModels ? { contextModels } : {}) }),
+    ...(settings.model ? { defaultModel: settings.model } : {}),
+    ...(settings.fallbackModels?.length ? { fallbackModels: settings.fallbackModels } : {}),
+  };
   const runs = createRunService({
     tracing: tracing.tracing,
     ...(runner ? { runner } : {}),
@@ -140,16 +158,12 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     ...(options.onPublishFailed ? { onPublishFailed: options.onPublishFailed } : {}),
     ...(upstream ? { upstreamTools: upstream } : {}),
     ...(settings.toolCallsPerRun ? { toolCallsPerRun: settings.toolCallsPerRun } : {}),
-    models: {
-      createGateway: ({ contextModels }) =>
-        createModelGateway({ ...(options.modelEnv ? { env: options.modelEnv } : {}), ...(contextModels ? { contextModels } : {}) }),
-      ...(settings.model ? { defaultModel: settings.model } : {}),
-      ...(settings.fallbackModels?.length ? { fallbackModels: settings.fallbackModels } : {}),
-    },
+    models,
   });
   return {
     store,
     bus,
+    models,
     ...(runner ? { runner } : {}),
     runs,
     tracing,

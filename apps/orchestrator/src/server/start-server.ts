@@ -129,6 +129,7 @@ export async function startServer(
     logger,
     allowedHosts: () => allowed,
     ...(config.model ? { defaultModel: config.model } : {}),
+    models: { ...service.models, tracing: service.tracing.tracing },
     ...(uiDir ? { uiDir } : {}),
     ...(options.sse ? { sse: options.sse } : {}),
     mount: (routes) => {
