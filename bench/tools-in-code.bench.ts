@@ -20,7 +20,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { converseWithTools } from '@umca/agents';
 import type { ChatMessage, SandboxToolsV1 } from '@umca/contracts';
 import { createModelGateway } from '@umca/models';
@@ -29,17 +29,15 @@ import { openUpstreamTools } from '@umca/upstream-tools';
 import { getLlama } from 'node-llama-cpp';
 import { it } from 'vitest';
 import { openService } from '../apps/orchestrator/src/index.js';
+import { useStandInMcpServer } from '../apps/orchestrator/test/support/stand-in-mcp-server.js';
 import { isPlannerRequest } from '../packages/models/test/support/scripted-agent.js';
 import { type RecordedRequest, startScriptedOpenAiServer } from '../packages/models/test/support/scripted-openai-server.js';
 import { testGguf } from '../packages/models/test/support/test-gguf.js';
-import { findFreePort, startWatchedProcess } from '../test/support/watched-process.js';
 
 const quick = process.env.UMCA_BENCH_QUICK === '1';
 const REPEATS = quick ? 2 : 5;
 const SIZES = [2, 4, 8, 16];
 const quiet = { info() {}, warn: console.warn, error: console.error };
-const PYTHON = resolve(import.meta.dirname, '../node_modules/.umca-python/bin/python');
-const STAND_IN = resolve(import.meta.dirname, '../packages/upstream-tools/test/support/stand_in_server.py');
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const orders = (count: number) => Array.from({ length: count - 1 }, (_, index) => `A-${index + 1}`);
@@ -64,19 +62,10 @@ const program = (count: number) =>
     '```',
   ].join('\n');
 
+const standIn = useStandInMcpServer();
+
 it('measures model calls and prompt tokens: code that calls tools versus a tool call per turn', async () => {
-  const port = await findFreePort();
-  const folder = mkdtempSync(join(tmpdir(), 'umca-bench-tools-'));
-  const standIn = startWatchedProcess({
-    command: PYTHON,
-    args: [STAND_IN, 'http', String(port)],
-    cwd: folder,
-    env: { PATH: process.env.PATH },
-    logFile: join(folder, 'server.log'),
-    stopSignal: 'TERM',
-    stopGraceMs: 5_000,
-  });
-  const upstreamServer = { name: 'ragflow', transport: 'http' as const, url: `http://127.0.0.1:${port}/mcp`, timeoutMs: 30_000 };
+  const upstreamServer = { name: 'ragflow', transport: 'http' as const, url: standIn().url, timeoutMs: 30_000 };
   const model = await startScriptedOpenAiServer();
   const llama = await getLlama({ gpu: false });
   const tokenizer = await llama.loadModel({ modelPath: testGguf() });
@@ -181,6 +170,5 @@ it('measures model calls and prompt tokens: code that calls tools versus a tool 
     await upstream.close();
     await model.close();
     await tokenizer.dispose();
-    await standIn.stop();
   }
 }, 900_000);
