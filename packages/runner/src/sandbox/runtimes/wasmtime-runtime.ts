@@ -5,12 +5,16 @@
  * the pre-initialized image; this child gives the program a fresh instance of it. Its file system
  * is the run's own tmpfs (mounted by the fork, empty, gone with the run): `/work` holds the input
  * files and is where output files are collected, `/tmp` is scratch. Output streams to the host
- * while the program runs; HTTP goes through the host door to the child's channel.
+ * while the program runs; HTTP and upstream tool calls go through the host door to the child's
+ * channel. `umca_tools` is not in the image (changing it means preparing the lane again): its
+ * source, read once when the zygote starts, becomes the module, with the run's tools, when a
+ * program imports it.
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ChildOutcome, HttpRequestMessage } from '../protocol.js';
+import { toolsInstallation } from '../tool-bindings.js';
 import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
 import type { RunContext, SandboxRuntime } from './runtime.js';
 
@@ -60,16 +64,47 @@ interface WasmtimeAddon {
 export function loadWasmtimeRuntime(parts: WasmtimeParts, rootDir = WASMTIME_RUN_ROOT): SandboxRuntime {
   const addon = createRequire(import.meta.url)(parts.addon) as WasmtimeAddon;
   const image = addon.Python.load(parts.image);
+  const toolsSource = readFileSync(new URL('../python/umca_tools.py', import.meta.url)).toString('base64');
   return {
     runtime: 'wasi-python',
     childrenOnly: true,
     // A file may grow until the tmpfs is full (ENOSPC), never to the file size limit (SIGXFSZ).
     reserve: { dataBytes: image.initialMemoryBytes, fileBytes: WASMTIME_RUN_ROOT_BYTES + 1_048_576 },
-    run: (context) => runPython(image, parts, rootDir, context),
+    run: (context) => runPython(image, parts, rootDir, toolsSource, context),
   };
 }
 
-function runPython(image: PythonImage, parts: WasmtimeParts, rootDir: string, context: RunContext): ChildOutcome {
+/**
+ * What the interpreter runs: an importer of `umca_tools` that makes the module from its source
+ * with the run's tools (its calls going out through the door as `T` frames) when the program
+ * first imports it, then the program. Compiling the module costs ~7 ms, half again a trivial
+ * run's 15 ms, so a program that does not import it does not pay. All in the image's own
+ * `__main__`, which the program never sees (umca_guest runs it in a module of its own).
+ */
+function entryCode(order: RunContext['order'], toolsSource: string): string {
+  const installation = Buffer.from(JSON.stringify(toolsInstallation(order.tools)), 'utf8').toString('base64');
+  return [
+    'import base64, json, sys, _host, umca_wasi',
+    'from importlib.util import spec_from_loader',
+    'class _UmcaTools:',
+    '    def find_spec(self, name, path=None, target=None):',
+    "        return spec_from_loader(name, self) if name == 'umca_tools' else None",
+    '    def create_module(self, spec):',
+    '        return None',
+    '    def exec_module(self, module):',
+    `        exec(compile(base64.b64decode(${JSON.stringify(toolsSource)}).decode('utf-8'), 'umca_tools.py', 'exec'), module.__dict__)`,
+    `        module._install(base64.b64decode(${JSON.stringify(installation)}).decode('utf-8'))`,
+    'def _tool_call(name, payload):',
+    '    return _host.call(b"T" + json.dumps({"name": name, "arguments": payload}).encode("utf-8")).decode("utf-8")',
+    "sys.modules['umca_host'].tool_call = _tool_call",
+    'sys.meta_path.insert(0, _UmcaTools())',
+    'del _UmcaTools, _tool_call',
+    `umca_wasi.main(${JSON.stringify(Buffer.from(order.code ?? '', 'utf8').toString('base64'))})`,
+    '',
+  ].join('\n');
+}
+
+function runPython(image: PythonImage, parts: WasmtimeParts, rootDir: string, toolsSource: string, context: RunContext): ChildOutcome {
   const { order, output } = context;
   const workdir = join(rootDir, 'work');
   mkdirSync(workdir, { recursive: true });
@@ -92,6 +127,20 @@ function runPython(image: PythonImage, parts: WasmtimeParts, rootDir: string, co
       }
       return Buffer.from(JSON.stringify(context.channel.http(request)));
     }
+    if (kind === 'T') {
+      let call: { name?: unknown; arguments?: unknown };
+      try {
+        call = JSON.parse(body) as typeof call;
+      } catch {
+        return Buffer.from(JSON.stringify({ ok: false, code: 'invalid_arguments', message: 'the call was not JSON' }));
+      }
+      if (typeof call.name !== 'string' || typeof call.arguments !== 'string') {
+        return Buffer.from(
+          JSON.stringify({ ok: false, code: 'invalid_arguments', message: 'a call needs a name and its arguments as JSON text' }),
+        );
+      }
+      return Buffer.from(JSON.stringify(context.channel.tool(call.name, call.arguments)));
+    }
     if (kind === 'O') {
       reported = JSON.parse(body) as typeof reported;
       return Buffer.alloc(0);
@@ -100,7 +149,7 @@ function runPython(image: PythonImage, parts: WasmtimeParts, rootDir: string, co
   };
   const ended = image.run(
     {
-      code: `import umca_wasi\numca_wasi.main(${JSON.stringify(Buffer.from(order.code ?? '', 'utf8').toString('base64'))})\n`,
+      code: entryCode(order, toolsSource),
       ...(order.stdin === undefined ? {} : { stdin: Buffer.from(order.stdin, 'utf8') }),
       rootDir,
       stdlibDir: parts.stdlibDir,
