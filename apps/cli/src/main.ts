@@ -3,6 +3,7 @@
  * The `umca` command line. Each subcommand lives in commands/ and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBackupCommands } from './commands/backup-command.js';
 import { registerEvalCommands } from './commands/eval-command.js';
 import { registerExecCommand } from './commands/exec-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
@@ -23,6 +24,7 @@ registerExecCommand(program);
 registerServeCommand(program);
 registerWorkerCommand(program);
 registerMigrateCommand(program);
+registerBackupCommands(program);
 registerMcpCommand(program);
 registerRunCommand(program);
 registerTokenCommand(program);

@@ -24,6 +24,15 @@ export { type EvaluateOptions, type EvaluateSettings, type Evaluation, evaluate,
 export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from './mcp/create-mcp-http-handler.js';
 export { createMcpServer, type McpServerOptions } from './mcp/create-mcp-server.js';
 export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
+export {
+  BACKUP_MANIFEST_VERSION,
+  BackupError,
+  type BackupManifest,
+  backupDataDir,
+  type RestoreOutcome,
+  restoreDataDir,
+  verifyBackup,
+} from './ops/data-dir-backup.js';
 export { createLogger, type LoggerSettings, type ServiceLogger } from './server/create-logger.js';
 export { type MigrationOutcome, migrateStore } from './server/migrate-store.js';
 export { type OpenServiceOptions, openService, type Service, type ServiceSettings } from './server/open-service.js';

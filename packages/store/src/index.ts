@@ -7,4 +7,5 @@ export { openSqliteStore, type SqliteStoreOptions } from './open-sqlite-store.js
 export { openPostgresStore, type PostgresStore, type PostgresStoreOptions, type SlotHold } from './postgres/open-postgres-store.js';
 export { type MigrationReport, POSTGRES_MIGRATIONS } from './postgres/postgres-migrations.js';
 export { checkPostgresUrl, describePostgresUrl } from './postgres/postgres-url.js';
+export { backupSqliteStore, readStoreFacts, type StoreSnapshotFacts } from './sqlite-backup.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
