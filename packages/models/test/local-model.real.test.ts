@@ -34,6 +34,23 @@ describe('the local provider', () => {
     expect(response.usage.completionTokens).toBeLessThanOrEqual(41);
   });
 
+  it('says why it stopped: `length` when cut at maxTokens, `stop` when the model ended its answer', async () => {
+    const cut = await gateway.chat([model], {
+      messages: [{ role: 'user', content: 'Count from 1 to 500, one number per line.' }],
+      maxTokens: 8,
+      temperature: 0,
+    });
+    expect(cut.finishReason).toBe('length');
+    // A question this model answers in a few tokens (at temperature 0, always the same answer).
+    const ended = await gateway.chat([model], {
+      messages: [{ role: 'user', content: 'What is 2 + 2? Answer with the number only.' }],
+      maxTokens: 200,
+      temperature: 0,
+    });
+    expect(ended.finishReason).toBe('stop');
+    expect(ended.usage.completionTokens).toBeLessThan(200);
+  });
+
   it('answers the same way twice at temperature 0 (no history leaks between calls)', async () => {
     const ask = () =>
       gateway.chat([model], { messages: [{ role: 'user', content: 'Say hello.' }], maxTokens: 16, temperature: 0 }).then((r) => r.text);

@@ -90,16 +90,19 @@ export function createLocalModel(path: string): ChatModelV1 {
             history.push(turn.role === 'assistant' ? { type: 'model', response: [turn.content] } : { type: 'user', text: turn.content });
           }
           session.setChatHistory(history);
-          const text = await session.prompt(last.content, {
+          const answer = await session.promptWithMeta(last.content, {
             maxTokens: request.maxTokens ?? 512,
             temperature: request.temperature ?? 0,
             ...(options.signal ? { signal: options.signal, stopOnAbortSignal: false } : {}),
             onTextChunk: (chunk) => options.onText?.(chunk),
           });
+          const text = answer.responseText;
           const promptTokens = state.model.tokenize(request.messages.map((message) => message.content).join('\n')).length;
           const completionTokens = state.model.tokenize(text).length;
           session.dispose({ disposeSequence: false });
-          return { text, toolCalls: [], usage: { promptTokens, completionTokens }, finishReason: 'stop' };
+          // OpenAI's words: `length` when the answer was cut at maxTokens, `stop` when the model ended it.
+          const finishReason = answer.stopReason === 'maxTokens' ? 'length' : 'stop';
+          return { text, toolCalls: [], usage: { promptTokens, completionTokens }, finishReason };
         } catch (error) {
           if (error instanceof ModelError) throw error;
           if (options.signal?.aborted) throw new ModelError('cancelled', 'the model call was cancelled', { cause: error });
