@@ -152,7 +152,13 @@ export type {
   StreamEventLogV1,
 } from './ports/run-store.js';
 export type { AcceptedExecutionV1, ExecuteOptionsV1, LaneStatsV1, LaneV1, RunnerStatsV1, RunnerV1 } from './ports/runner.js';
-export type { SandboxToolErrorCodeV1, SandboxToolReplyV1, SandboxToolsV1, SandboxToolV1 } from './ports/sandbox-tools.js';
+export {
+  SANDBOX_TOOL_ERROR_CODES,
+  type SandboxToolErrorCodeV1,
+  type SandboxToolReplyV1,
+  type SandboxToolsV1,
+  type SandboxToolV1,
+} from './ports/sandbox-tools.js';
 export type { SpanStoreV1 } from './ports/span-store.js';
 export { UmcaError, type UmcaErrorOptions } from './ports/umca-error.js';
 export type { UpstreamCallResult, UpstreamToolsV1 } from './ports/upstream-tools.js';

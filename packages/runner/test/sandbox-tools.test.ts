@@ -142,6 +142,9 @@ describe('createToolRelay', () => {
     expect(warnings).toHaveLength(1);
     const odd = createToolRelay({ tools: fakeTools(ok({ ok: false, code: 'weird' as 'denied', message: 'm' })).tools, signal, logger });
     expect(await odd('ragflow__search', '{}')).toEqual({ ok: false, code: 'call_failed', message: 'm' });
+    // Every code of the port passes as it is: a tool no server offers stays unknown_tool.
+    const unknown = createToolRelay({ tools: fakeTools(ok({ ok: false, code: 'unknown_tool', message: 'm' })).tools, signal, logger });
+    expect(await unknown('ragflow__search', '{}')).toEqual({ ok: false, code: 'unknown_tool', message: 'm' });
     const tooLarge = { ok: false, code: 'call_failed', message: "the tool's answer was larger than 4 MiB" };
     const bigText = createToolRelay({
       tools: fakeTools(ok({ ok: true, text: 'é'.repeat(MAX_TOOL_ANSWER_BYTES / 2 + 1), isError: false })).tools,

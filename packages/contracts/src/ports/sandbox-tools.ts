@@ -18,15 +18,18 @@ export type SandboxToolV1 = Pick<UpstreamTool, 'name' | 'server' | 'tool' | 'des
  * not a JSON object; `unknown_tool`: allowed, but no server that is up offers a tool by that name;
  * `server_down`, `timeout`, `call_failed`, `cancelled`: the call was allowed but got no answer.
  */
-export type SandboxToolErrorCodeV1 =
-  | 'denied'
-  | 'budget_exhausted'
-  | 'invalid_arguments'
-  | 'unknown_tool'
-  | 'server_down'
-  | 'timeout'
-  | 'call_failed'
-  | 'cancelled';
+export const SANDBOX_TOOL_ERROR_CODES = [
+  'denied',
+  'budget_exhausted',
+  'invalid_arguments',
+  'unknown_tool',
+  'server_down',
+  'timeout',
+  'call_failed',
+  'cancelled',
+] as const;
+
+export type SandboxToolErrorCodeV1 = (typeof SANDBOX_TOOL_ERROR_CODES)[number];
 
 export type SandboxToolReplyV1 =
   /** The tool answered; `isError`: it ran and said it failed (`text` says why). */

@@ -4,22 +4,14 @@
  * sent, hands the call to the run's `SandboxToolsV1` (which decides whether it may be made, and
  * makes it), and checks the answer before it goes back into the sandbox. Every ending is a reply.
  */
-import type { Logger, SandboxToolErrorCodeV1, SandboxToolReplyV1, SandboxToolsV1 } from '@umca/contracts';
+import { type Logger, SANDBOX_TOOL_ERROR_CODES, type SandboxToolReplyV1, type SandboxToolsV1 } from '@umca/contracts';
 
 /** The most an answer's text, or its structured content as JSON, may take (UTF-8 bytes). */
 export const MAX_TOOL_ANSWER_BYTES = 4 * 1_048_576;
 /** The longest failure message passed on to the program. */
 const MAX_MESSAGE_LENGTH = 65_536;
 
-const ERROR_CODES: ReadonlySet<string> = new Set<SandboxToolErrorCodeV1>([
-  'denied',
-  'budget_exhausted',
-  'invalid_arguments',
-  'server_down',
-  'timeout',
-  'call_failed',
-  'cancelled',
-]);
+const ERROR_CODES: ReadonlySet<string> = new Set(SANDBOX_TOOL_ERROR_CODES);
 
 export interface ToolRelayOptions {
   /** The run's tools; absent: every call is refused. */
