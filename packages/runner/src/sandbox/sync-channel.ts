@@ -48,11 +48,8 @@ export class SyncChannel {
   http(request: HttpRequestMessage): HttpReplyMessage {
     const id = this.#nextRequestId++;
     this.send({ type: 'http', id, request });
-    for (;;) {
-      const message = this.receive();
-      if (!message) return { error: 'the host closed the sandbox channel' };
-      if (message.type === 'http-reply' && message.id === id) return message.reply;
-    }
+    const reply = this.#awaitReply(id, 'http-reply');
+    return reply?.type === 'http-reply' ? reply.reply : { error: 'the host closed the sandbox channel' };
   }
 
   /**
@@ -72,10 +69,15 @@ export class SyncChannel {
     }
     const id = this.#nextRequestId++;
     this.send({ type: 'tool', id, name, arguments: argumentsJson });
+    const reply = this.#awaitReply(id, 'tool-reply');
+    return reply?.type === 'tool-reply' ? reply.reply : { ok: false, code: 'cancelled', message: 'the host closed the sandbox channel' };
+  }
+
+  /** Blocks for the host's reply of `type` to request `id`; undefined when the host closed the channel. */
+  #awaitReply(id: number, type: 'http-reply' | 'tool-reply'): HostToChild | undefined {
     for (;;) {
       const message = this.receive();
-      if (!message) return { ok: false, code: 'cancelled', message: 'the host closed the sandbox channel' };
-      if (message.type === 'tool-reply' && message.id === id) return message.reply;
+      if (!message || (message.type === type && 'id' in message && message.id === id)) return message;
     }
   }
 
