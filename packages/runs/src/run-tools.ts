@@ -108,11 +108,9 @@ export function createRunTools(options: RunToolsOptions): RunTools {
 
   function toolsFor(who: Caller, parent: Context): SandboxToolsV1 {
     return {
-      // What the program's module offers: the tools the caller may call, of the servers up now.
-      tools: upstream
-        .tools()
-        .filter((tool) => access.allows(tool.name))
-        .map(({ name, server, tool, description, inputSchema }) => ({ name, server, tool, description, inputSchema })),
+      // What the program's module offers: the tools the caller may call, of the servers up now
+      // (the runner passes on only what a program sees of each).
+      tools: upstream.tools().filter((tool) => access.allows(tool.name)),
       async call(name, args, signal) {
         // Every attempt counts, refused ones too, so a program cannot flood the event log; past
         // the budget, the first refusal is an event and the rest are only errors.
