@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: set up (idempotent), lint, the fast tier (in process, fakes
 # of the ports: seconds), the real tier (real sandbox, servers, browser, model), the Python SDK's
 # pytest against a real server, then the escape suite again as an unprivileged user (when run as
-# root, as CI does). Arguments run just those vitest files or filters, in both tiers.
+# root, as CI does), and last the table of the drills' evidence. Arguments run just those vitest
+# files or filters, in both tiers.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
@@ -17,4 +18,7 @@ else
   # The Python SDK against a real server of this checkout (sdk/python/README.md).
   (cd sdk/python && ../../node_modules/.umca-python/bin/python -m pytest -q)
   sh scripts/test-unprivileged.sh
+  # What the drills left for an auditor, kept by the retention rule (docs/operations.md#evidence).
+  node apps/cli/bin/umca.js evidence prune >/dev/null
+  node apps/cli/bin/umca.js evidence list
 fi

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBackupCommands } from './commands/backup-command.js';
 import { registerEvalCommands } from './commands/eval-command.js';
+import { registerEvidenceCommands } from './commands/evidence-command.js';
 import { registerExecCommand } from './commands/exec-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
@@ -30,6 +31,7 @@ registerRunCommand(program);
 registerTokenCommand(program);
 registerPolicyCommand(program);
 registerEvalCommands(program);
+registerEvidenceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -33,6 +33,15 @@ export {
   restoreDataDir,
   verifyBackup,
 } from './ops/data-dir-backup.js';
+export { type EvidenceCatalog, type EvidenceItem, readEvidence } from './ops/evidence-catalog.js';
+export {
+  applyRetention,
+  EvidenceError,
+  loadRetentionRule,
+  planRetention,
+  RETENTION_FILE,
+  type RetentionPlan,
+} from './ops/evidence-retention.js';
 export { createLogger, type LoggerSettings, type ServiceLogger } from './server/create-logger.js';
 export { type MigrationOutcome, migrateStore } from './server/migrate-store.js';
 export { type OpenServiceOptions, openService, type Service, type ServiceSettings } from './server/open-service.js';

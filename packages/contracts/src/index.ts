@@ -49,6 +49,13 @@ export {
   thresholdResultSchema,
 } from './evaluation.js';
 export {
+  type DrillResult,
+  drillResultSchema,
+  EVIDENCE_RETENTION_VERSION,
+  type EvidenceRetention,
+  evidenceRetentionSchema,
+} from './evidence.js';
+export {
   type ExecutionRequest,
   executionRequestSchema,
   javascriptRequestSchema,

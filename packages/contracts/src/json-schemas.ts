@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { accessPolicySchema } from './access-policy.js';
 import { egressAttemptSchema } from './egress-attempt.js';
 import { evalReportSchema, evalSuiteSchema, gateSchema } from './evaluation.js';
+import { drillResultSchema, evidenceRetentionSchema } from './evidence.js';
 import { executionRequestSchema } from './execution-request.js';
 import { executionResultSchema } from './execution-result.js';
 import { mcpServersConfigSchema } from './mcp-servers.js';
@@ -28,6 +29,8 @@ const contracts = {
   'umca.mcp-servers.v1': { schema: mcpServersConfigSchema, io: 'input' },
   'umca.eval.report.v1': { schema: evalReportSchema, io: 'output' },
   'umca.run.trace.v1': { schema: runTraceSchema, io: 'output' },
+  'umca.drill.result.v1': { schema: drillResultSchema, io: 'output' },
+  'umca.evidence.retention.v1': { schema: evidenceRetentionSchema, io: 'input' },
   ...(Object.fromEntries(
     Object.entries(umcaEventDataSchemas).map(([type, schema]) => [type, { schema, io: 'output' }]),
   ) as unknown as Record<UmcaEventType, { schema: z.ZodType; io: 'output' }>),
