@@ -14,53 +14,23 @@
 # UMCA_CLI: how to start UMCA (default ./umca); the drill needs curl and node.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-umca=${UMCA_CLI:-"$root/umca"}
+drill=backup-restore
 runs=3
 evidence=""
+# shellcheck source=lib/drill.sh
+. "$root/ops/runbooks/lib/drill.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runs) runs=${2:?--runs needs a number}; shift 2 ;;
-    --evidence) evidence=${2:?--evidence needs a folder}; shift 2 ;;
-    *) printf 'usage: %s [--runs N] [--evidence DIR]\n' "$0" >&2; exit 2 ;;
+    --runs) [ $# -ge 2 ] || usage_error '--runs needs a number'; runs=$2; shift 2 ;;
+    --evidence) [ $# -ge 2 ] || usage_error '--evidence needs a folder'; evidence=$2; shift 2 ;;
+    *) usage_error "unknown argument '$1'; usage: $0 [--runs N] [--evidence DIR]" ;;
   esac
 done
-case "$runs" in '' | *[!0-9]*) printf 'drill: --runs must be a whole number, not %s\n' "$runs" >&2; exit 2 ;; esac
-
-say() { printf 'drill: %s\n' "$*" >&2; }
-work=$(mktemp -d /tmp/umca-drill-XXXXXX)
+whole_number --runs "$runs"
 data="$work/data"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-now_ms() { node -e 'process.stdout.write(String(Date.now()))'; }
-json() { node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const v=JSON.parse(s);process.stdout.write(String($1))})"; }
-
-start_server() {
-  : >"$work/serve.out"
-  $umca serve --port 0 --data-dir "$data" --log-level warn >"$work/serve.out" 2>"$work/serve.err" &
-  server_pid=$!
-  waited=0
-  while [ ! -s "$work/serve.out" ]; do
-    kill -0 "$server_pid" 2>/dev/null || { say "the server stopped: $(tail -n 5 "$work/serve.err")"; exit 1; }
-    [ "$waited" -ge 1200 ] && { say "the server was not up after 120 s"; exit 1; }
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  url=$(head -n 1 "$work/serve.out")
-}
-run_code() {
-  curl -sf -X POST "$url/v1/executions" -H 'content-type: application/json' -d "{\"language\":\"python\",\"code\":\"print($1)\"}" | json 'v.runId'
-}
-run_count() { curl -sf "$url/v1/runs?limit=100" | json 'v.runs.length'; }
-# A run's events after offset $2, as a resuming client gets them: each SSE id and event, whole.
-resume() { curl -sf -H "Last-Event-ID: $2" "$url/v1/runs/$1/events" | grep -E '^(id|data):' | tr '\n' ' '; }
 
 say "starting UMCA on $data"
-start_server
+start_server "$data"
 i=0
 first=""
 while [ "$i" -lt "$runs" ]; do
@@ -69,7 +39,7 @@ while [ "$i" -lt "$runs" ]; do
   i=$((i + 1))
 done
 # Where a client following the first run had got to: its second event.
-offset=$(curl -sf "$url/v1/runs/$first/events" | grep '^id:' | sed -n 2p | cut -d' ' -f2)
+offset=$(second_offset "$first")
 before_resume=$(resume "$first" "$offset")
 case "$before_resume" in *dev.umca.run.ended.v1*) ;; *) say "the first run's events after offset $offset hold no run.ended: $before_resume"; exit 1 ;; esac
 
@@ -79,35 +49,31 @@ $umca backup --data-dir "$data" --to "$work/backup" >"$work/backup.out"
 backup_ms=$(($(now_ms) - backup_started))
 backed_runs=$(json 'v.runs' <"$work/backup/manifest.json")
 lost_run=$(run_code 99)
+lost_offset=$(curl -sf "$url/v1/runs/$lost_run/events" | grep '^id:' | tail -n 1 | cut -d' ' -f2)
 runs_before=$(run_count)
 
 say "disaster: the server is killed and its data directory deleted"
-kill -9 "$server_pid"
-wait "$server_pid" 2>/dev/null || true
-server_pid=""
+kill_server
 rm -rf "$data"
 
 say "restoring the backup and starting again"
 restore_started=$(now_ms)
 $umca restore --data-dir "$data" --from "$work/backup" >"$work/restore.out"
-start_server
-until curl -sf "$url/readyz" >/dev/null; do sleep 0.1; done
+start_server "$data"
+wait_ready
 recovery_ms=$(($(now_ms) - restore_started))
 runs_after=$(run_count)
 after_resume=$(resume "$first" "$offset")
-lost_back=$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/runs/$lost_run")
+lost_back=$(run_status "$lost_run")
+new_run=$(run_code 7)
+# The new run's first event (a stream opens with the offset it resumes from, then the events).
+new_offset=$(second_offset "$new_run")
 
-ok=true
-check() { if [ "$1" = "$2" ]; then say "ok: $3"; else say "FAILED: $3 (expected $2, got $1)"; ok=false; fi; }
 check "$runs_after" "$backed_runs" "every run the backup holds is back ($backed_runs)"
 check "$after_resume" "$before_resume" "resuming run ${first}'s events after offset $offset gives, event for event, what it gave before"
 check "$lost_back" "404" "the run made after the backup is the one lost (the recovery point)"
+check "$([ "$new_offset" -gt "$lost_offset" ] && echo past || echo "$new_offset")" past \
+  "new events are numbered past every offset the lost server gave out (a client that saw offset $lost_offset misses none)"
 
-result=$(printf '{"drill":"backup-restore","at":"%s","ok":%s,"runsBackedUp":%s,"runsBeforeDisaster":%s,"runsAfterRestore":%s,"lostRuns":%s,"backupMs":%s,"recoveryMs":%s}' \
-  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$ok" "$backed_runs" "$runs_before" "$runs_after" "$((runs_before - runs_after))" "$backup_ms" "$recovery_ms")
-printf '%s\n' "$result"
-if [ -n "$evidence" ]; then
-  mkdir -p "$evidence"
-  printf '%s\n' "$result" >"$evidence/backup-restore-$(date -u +%Y%m%dT%H%M%SZ).json"
-fi
-[ "$ok" = true ]
+finish "$(printf '"runsBackedUp":%s,"runsBeforeDisaster":%s,"runsAfterRestore":%s,"lostRuns":%s,"lastLostOffset":%s,"firstNewOffset":%s,"backupMs":%s,"recoveryMs":%s' \
+  "$backed_runs" "$runs_before" "$runs_after" "$((runs_before - runs_after))" "$lost_offset" "$new_offset" "$backup_ms" "$recovery_ms")"

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { keepEvidence } from '../support/evidence.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,6 +33,9 @@ describe('the backup-and-restore drill', () => {
     expect(stderr).toContain('ok: every run the backup holds is back (3)');
     expect(stderr).toMatch(/ok: resuming run run_\S+ events after offset \d+ gives, event for event, what it gave before/);
     expect(stderr).toContain('ok: the run made after the backup is the one lost (the recovery point)');
+    expect(stderr).toMatch(
+      /ok: new events are numbered past every offset the lost server gave out \(a client that saw offset \d+ misses none\)/,
+    );
     const result = JSON.parse(stdout.trim());
     expect(result).toMatchObject({
       drill: 'backup-restore',
@@ -44,5 +48,6 @@ describe('the backup-and-restore drill', () => {
     expect(result.recoveryMs).toBeGreaterThan(0);
     const [file] = readdirSync(evidence);
     expect(JSON.parse(readFileSync(join(evidence, file ?? ''), 'utf8'))).toEqual(result);
+    keepEvidence(evidence);
   }, 320_000);
 });

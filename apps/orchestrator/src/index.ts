@@ -24,6 +24,7 @@ export { type EvaluateOptions, type EvaluateSettings, type Evaluation, evaluate,
 export { createMcpHttpHandler, type McpHttpHandler, storeBackedEventStore } from './mcp/create-mcp-http-handler.js';
 export { createMcpServer, type McpServerOptions } from './mcp/create-mcp-server.js';
 export { createMetrics, type ServiceMetrics } from './metrics/create-metrics.js';
+export { type BackupIntoOutcome, backupInto, type LatestBackup, latestBackup } from './ops/backup-set.js';
 export {
   BACKUP_MANIFEST_VERSION,
   BackupError,

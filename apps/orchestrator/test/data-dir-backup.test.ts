@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore, readStoreFacts } from '@umca/store';
+import { createUmcaEvent } from '@umca/contracts';
+import { openSqliteStore, RESTORE_OFFSET_GAP, readStoreFacts } from '@umca/store';
 import { describe, expect, it } from 'vitest';
 import { BackupError, backupDataDir, restoreDataDir, verifyBackup } from '../src/ops/data-dir-backup.js';
 
@@ -85,6 +86,37 @@ describe('restoreDataDir', () => {
     const store = openSqliteStore({ dataDir });
     expect((await store.runs.list({ limit: 10 })).map((run) => run.id).sort()).toEqual(['run_0', 'run_1']);
     await store.close();
+  });
+
+  it("numbers the restored store's next events past a gap, so a client that saw offsets the restore lost misses none", async () => {
+    const dataDir = join(folder(), 'data');
+    const store = await storeWithRuns(dataDir, 1);
+    const ended = (n: number) =>
+      createUmcaEvent({
+        type: 'dev.umca.run.ended.v1',
+        subject: 'run_0',
+        data: { runId: 'run_0', status: 'ok', durationMs: n },
+        id: `event-${n}`,
+        time: new Date(),
+      });
+    await store.events.append(ended(1));
+    const to = join(folder(), 'backup');
+    await backupDataDir({ dataDir, to });
+    // The server goes on after the backup: a client sees offset 2, then the server is lost.
+    const lost = await store.events.append(ended(2));
+    await store.close();
+    const restored = join(folder(), 'restored');
+    const { manifest, nextOffset } = restoreDataDir({ dataDir: restored, from: to });
+    expect(manifest.lastOffset).toBe(1);
+    expect(nextOffset).toBe(1 + RESTORE_OFFSET_GAP + 1);
+    const reopened = openSqliteStore({ dataDir: restored });
+    const next = await reopened.events.append(ended(3));
+    expect(next.offset).toBe(nextOffset);
+    // What a client resuming after the lost offset reads: the new event, not nothing.
+    expect((await reopened.events.read({ subject: 'run_0', after: lost.offset, limit: 10 })).map((stored) => stored.event.id)).toEqual([
+      'event-3',
+    ]);
+    await reopened.close();
   });
 
   it('refuses a store that may be open, and one that is there, unless forced; forced, it keeps what it replaces', async () => {

@@ -7,5 +7,11 @@ export { openSqliteStore, type SqliteStoreOptions } from './open-sqlite-store.js
 export { openPostgresStore, type PostgresStore, type PostgresStoreOptions, type SlotHold } from './postgres/open-postgres-store.js';
 export { type MigrationReport, POSTGRES_MIGRATIONS } from './postgres/postgres-migrations.js';
 export { checkPostgresUrl, describePostgresUrl } from './postgres/postgres-url.js';
-export { backupSqliteStore, readStoreFacts, type StoreSnapshotFacts } from './sqlite-backup.js';
+export {
+  backupSqliteStore,
+  RESTORE_OFFSET_GAP,
+  readStoreFacts,
+  type StoreSnapshotFacts,
+  skipOffsetsAfterRestore,
+} from './sqlite-backup.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';

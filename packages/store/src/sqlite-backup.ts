@@ -4,6 +4,8 @@
  * backup API, through a connection of its own (the store is in WAL mode, so readers and the
  * server's writes do not wait for each other). What the copy holds is read back from the copy
  * itself, so a backup reports what it actually kept: its schema, runs, events and last offset.
+ * A restored store hands out its next offsets past a gap (skipOffsetsAfterRestore), so that no
+ * client that saw offsets the restore lost can take new events for ones it already has.
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -49,4 +51,31 @@ export async function backupSqliteStore(source: string, target: string): Promise
     db.close();
   }
   return readStoreFacts(target);
+}
+
+/**
+ * How far a restore moves the next event and MCP stream offsets past the backup's last ones: more
+ * than a server could hand out between a backup and its loss, and small enough that 2^53 allows
+ * millions of restores.
+ */
+export const RESTORE_OFFSET_GAP = 1_000_000_000;
+
+/**
+ * Moves a restored store's next offsets `gap` past its last ones. Offsets are the resume points
+ * of SSE clients (`Last-Event-ID`) and MCP streams: a client that saw offsets after the backup
+ * would otherwise skip the new events that reuse them. Returns the next event offset.
+ */
+export function skipOffsetsAfterRestore(path: string, gap = RESTORE_OFFSET_GAP): number {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    return db.transaction(() => {
+      for (const table of ['events', 'stream_events']) {
+        const moved = db.prepare('UPDATE sqlite_sequence SET seq = seq + ? WHERE name = ?').run(gap, table);
+        if (moved.changes === 0) db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(table, gap);
+      }
+      return (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get() as { seq: number }).seq + 1;
+    })();
+  } finally {
+    db.close();
+  }
 }

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { UmcaError } from '@umca/contracts';
-import { backupSqliteStore, type StoreSnapshotFacts } from '@umca/store';
+import { backupSqliteStore, type StoreSnapshotFacts, skipOffsetsAfterRestore } from '@umca/store';
 
 export const BACKUP_MANIFEST_VERSION = 'umca.backup.v1';
 const STORE_FILE = 'umca.db';
@@ -104,6 +104,8 @@ export function verifyBackup(from: string): BackupManifest {
 
 export interface RestoreOutcome {
   readonly manifest: BackupManifest;
+  /** The offset the restored store gives its next event: past a gap after the backup's last (RESTORE_OFFSET_GAP). */
+  readonly nextOffset: number;
   /** Where what the restore replaced was kept, if there was anything. */
   readonly keptIn?: string;
 }
@@ -139,11 +141,16 @@ export function restoreDataDir(options: { dataDir: string; from: string; force?:
     for (const name of replaced) renameSync(join(dataDir, name), join(keptIn, name));
   }
   // Each file lands under a temporary name and is renamed into place: never half a store.
+  let restoredNext = manifest.lastOffset + 1;
   for (const file of manifest.files) {
     const target = join(dataDir, file.path);
     mkdirSync(resolve(target, '..'), { recursive: true, mode: 0o700 });
-    cpSync(join(resolve(options.from), file.path), `${target}.restoring`);
+    const source = join(resolve(options.from), file.path);
+    cpSync(source, `${target}.restoring`);
+    // The store's next offsets move past what the lost server may have handed out, before it is in place.
+    const nextOffset = file.path === STORE_FILE ? skipOffsetsAfterRestore(`${target}.restoring`) : undefined;
     renameSync(`${target}.restoring`, target);
+    if (nextOffset !== undefined) restoredNext = nextOffset;
   }
-  return { manifest, ...(keptIn ? { keptIn } : {}) };
+  return { manifest, nextOffset: restoredNext, ...(keptIn ? { keptIn } : {}) };
 }
