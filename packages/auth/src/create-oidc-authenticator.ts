@@ -2,12 +2,14 @@
  * @module create-oidc-authenticator
  * Tokens from an OpenID Connect issuer (Keycloak, or any other). The discovery document is read
  * once, when the first token arrives, and must name the same issuer; the key set (JWKS) is then
- * cached by jose and fetched again only for a key id it does not know (at most once per
- * cooldown), so a key rotation at the issuer is picked up without a restart and a request never
- * waits on the issuer otherwise.
+ * cached by jose and fetched again for a key id it does not know (at most once per cooldown), so
+ * a new key at the issuer is taken up without a restart, and in the background once the copy is
+ * older than its maximum age, so a key the issuer withdraws stops verifying (remembered tokens
+ * too) without a request ever waiting on the issuer for it.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AuthenticatorV1 } from '@umca/contracts';
-import { createRemoteJWKSet, customFetch, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AuthError } from './auth-error.js';
 import { createJwtAuthenticator } from './create-jwt-authenticator.js';
 import { DEFAULT_ROLE_CLAIMS, rolesFromClaims } from './roles-from-claims.js';
@@ -23,6 +25,8 @@ export interface OidcAuthenticatorOptions {
   rolesClientId?: string;
   /** How long a fetched key set is trusted before a new fetch for an unknown key id is allowed, in ms (default 5000). */
   jwksCooldownMs?: number;
+  /** How old the key set may grow before a request starts a fetch in the background, in ms (default 60 000): a withdrawn key stops verifying within about this long. */
+  jwksMaxAgeMs?: number;
   fetch?: typeof globalThis.fetch;
   now?: () => Date;
 }
@@ -36,7 +40,23 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Oidc
   const fetchFn = options.fetch ?? globalThis.fetch;
   const issuer = options.issuer.replace(/\/$/, '');
   let discovered: ReturnType<OidcAuthenticator['discover']> | undefined;
-  let keySet: JWTVerifyGetKey | undefined;
+  let keySet: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const clock = () => (options.now ? options.now() : new Date()).getTime();
+  const maxAgeMs = options.jwksMaxAgeMs ?? 60_000;
+  let refreshedAt = 0;
+  const cooldownMs = options.jwksCooldownMs ?? 5_000;
+
+  /** Starts a fetch of the key set once it is old; the request goes on with the copy it has, and a failed fetch keeps it. */
+  function refreshIfOld(): void {
+    if (!keySet || clock() - refreshedAt < maxAgeMs) return;
+    refreshedAt = clock();
+    keySet.reload().catch(() => undefined);
+  }
+
+  /** Waits until the key set's cooldown is over: polls 50 ms apart, at most the cooldown's length. */
+  async function coolDown(set: ReturnType<typeof createRemoteJWKSet>): Promise<void> {
+    for (let polls = Math.ceil(cooldownMs / 50) + 1; polls > 0 && set.coolingDown; polls--) await delay(50);
+  }
 
   async function readDiscovery() {
     const url = `${issuer}/.well-known/openid-configuration`;
@@ -78,13 +98,28 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Oidc
     if (!keySet) {
       const { jwks_uri } = await discover();
       keySet = createRemoteJWKSet(new URL(jwks_uri), {
-        cooldownDuration: options.jwksCooldownMs ?? 5_000,
+        cooldownDuration: cooldownMs,
         cacheMaxAge: 600_000,
         timeoutDuration: 10_000,
         [customFetch]: fetchFn,
       });
+      refreshedAt = clock();
     }
-    return keySet(header, token);
+    refreshIfOld();
+    // Whether jose's cooldown began before this request: after a fetch that was not for this key id.
+    const coolingBefore = keySet.coolingDown;
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      // jose fetches for an unknown key id at most once per cooldown, which bounds what tokens
+      // with made-up key ids can cost. One it does not know while an earlier fetch cools down (a
+      // rotation just after one, or a background fetch) is not refused at once: the request waits
+      // for the cooldown's end, then one fetch, shared with the others waiting, decides.
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !coolingBefore) throw error;
+      await coolDown(keySet);
+      if (!keySet.coolingDown || keySet.reloading) await keySet.reload();
+      return keySet(header, token);
+    }
   };
 
   const claims = [...(options.roleClaims ?? DEFAULT_ROLE_CLAIMS)];
@@ -95,6 +130,12 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Oidc
     keys,
     roles: (payload: JWTPayload) => rolesFromClaims(payload, claims),
     via: 'oidc',
+    // A remembered token is good only while its key is in the latest key set the issuer gave.
+    keyTrusted: (kid) => {
+      refreshIfOld();
+      const published = keySet?.jwks()?.keys;
+      return kid === undefined || published === undefined || published.some((key) => key.kid === kid);
+    },
     signInHint: `Sign in at ${issuer}.`,
     ...(options.now ? { now: options.now } : {}),
   });

@@ -96,6 +96,8 @@ export interface LocalTokenStore {
   issue(options: { sub: string; name?: string; roles: readonly string[]; ttlSeconds: number }): Promise<IssuedToken>;
   /** Makes a new signing key current; `retirePrevious` drops the others, so every token they signed stops working. */
   rotate(options?: { retirePrevious?: boolean }): Promise<{ kid: string; retired: number }>;
+  /** Drops every key but the current one (the end of a planned rotation): their tokens stop working, the current key's keep working. */
+  retire(): { kid: string; retired: number };
   /** Revokes a token by its id (`jti`) or by the token itself. */
   revoke(tokenOrJti: string): { jti: string };
   /** Verifies UMCA's own tokens; `rememberMs` as createJwtAuthenticator's (0: check every signature). */
@@ -166,6 +168,14 @@ export function createLocalTokenStore(options: LocalTokenStoreOptions): LocalTok
       const kept = retirePrevious ? [] : file.keys;
       writePrivately(keyPath, { version: 1, current: key.kid, keys: [...kept, key] });
       return { kid: key.kid, retired: retirePrevious ? file.keys.length : 0 };
+    },
+
+    retire() {
+      const file = keyFile.read(true);
+      if (!file) throw new AuthError('unknown_key', `there is no signing key in ${dir} to retire; umca token create makes the first`);
+      const kept = file.keys.filter((key) => key.kid === file.current);
+      if (kept.length < file.keys.length) writePrivately(keyPath, { version: 1, current: file.current, keys: kept });
+      return { kid: file.current, retired: file.keys.length - kept.length };
     },
 
     revoke(tokenOrJti) {

@@ -2,8 +2,8 @@
  * @module token-command
  * `umca token`: UMCA's own tokens, for a team without an identity provider. `create` signs one
  * for a subject and roles (the first creates the signing key under the data directory), `rotate`
- * makes a new key current, `revoke` stops one token. A running server hears of each within a
- * second; no restart.
+ * makes a new key current, `retire` drops the keys before it, `revoke` stops one token. A
+ * running server hears of each within a second; no restart.
  */
 
 import { resolve } from 'node:path';
@@ -95,6 +95,22 @@ export function registerTokenCommand(program: Command): void {
         const { kid, retired } = await store.rotate({ retirePrevious: Boolean(flags.retirePrevious) });
         process.stderr.write(
           `umca: new tokens are signed with ${kid}${retired ? `; ${retired} earlier key(s) retired, their tokens no longer work` : ''}\n`,
+        );
+      }),
+    );
+  token
+    .command('retire')
+    .description("End a rotation: drop every key but the current one; tokens they signed stop working, the current key's keep working")
+    .option('--data-dir <dir>', "the server's data directory (default .umca; env UMCA_DATA_DIR)")
+    .action((flags: { dataDir?: string }) =>
+      run(() => {
+        const { dir, store } = storeFor(flags.dataDir);
+        if (!store.exists()) throw new UsageError(`there is no signing key in ${dir} to retire; umca token create makes the first`);
+        const { kid, retired } = store.retire();
+        process.stderr.write(
+          retired
+            ? `umca: retired ${retired} earlier key(s), their tokens no longer work (a running server refuses them within a second); tokens signed with ${kid} keep working\n`
+            : `umca: nothing to retire: ${kid} is the only key\n`,
         );
       }),
     );
