@@ -121,6 +121,7 @@ describe('the service', () => {
     const metrics = await (await fetch(`${server().url}/metrics`)).text();
     expect(metrics).toMatch(/umca_runs_total\{status="ok",language="python"\} \d+/);
     expect(metrics).toContain('umca_run_duration_seconds_bucket');
+    expect(metrics).toMatch(/^umca_runs_queued \d+$/m);
     expect(metrics).toContain('umca_process_resident_memory_bytes');
   });
 

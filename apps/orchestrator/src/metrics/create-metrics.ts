@@ -20,7 +20,12 @@ export type SpanCountsByDestination = Readonly<
   Record<string, { readonly exported: number; readonly dropped: Readonly<Record<string, number>> }>
 >;
 
-export function createMetrics(options: { activeRuns: () => number; spanCounts?: () => SpanCountsByDestination }): ServiceMetrics {
+export function createMetrics(options: {
+  activeRuns: () => number;
+  /** Runs waiting for a worker, from the store: what the workers' autoscaler reads (infra/helm/umca). */
+  queuedRuns?: () => Promise<number>;
+  spanCounts?: () => SpanCountsByDestination;
+}): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'umca_' });
   const runs = new Counter({
@@ -50,6 +55,20 @@ export function createMetrics(options: { activeRuns: () => number; spanCounts?: 
       this.set(options.activeRuns());
     },
   });
+  const queuedRuns = options.queuedRuns;
+  if (queuedRuns) {
+    let lastQueued = 0;
+    new Gauge({
+      name: 'umca_runs_queued',
+      help: 'Runs waiting for a worker (status queued in the store; the same on every server sharing it).',
+      registers: [registry],
+      // A store that does not answer keeps the last count, so /metrics still answers.
+      async collect() {
+        lastQueued = await queuedRuns().catch(() => lastQueued);
+        this.set(lastQueued);
+      },
+    });
+  }
   const sse = new Gauge({ name: 'umca_sse_clients', help: 'Open Server-Sent Events streams.', registers: [registry] });
   const requests = new Counter({
     name: 'umca_http_requests_total',

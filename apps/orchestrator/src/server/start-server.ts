@@ -99,7 +99,11 @@ export async function startServer(
     },
   );
   const { store, bus, runner, runs } = service;
-  metrics = createMetrics({ activeRuns: () => runs.activeCount(), spanCounts: () => service.tracing.counts() });
+  metrics = createMetrics({
+    activeRuns: () => runs.activeCount(),
+    queuedRuns: () => store.runs.count({ status: 'queued' }),
+    spanCounts: () => service.tracing.counts(),
+  });
   const access = accessFromConfig(config, logger);
   const mcp = createMcpHttpHandler({
     createServer: (grant) =>
