@@ -9,7 +9,8 @@
 #  - the official MCP Inspector (its CLI), pinned, in a folder of its own under node_modules so that
 #    its many dependencies (a web UI, a TUI) stay out of the workspace's lockfile;
 #  - Chromium (Debian's package), which the web UI tests drive through playwright-core;
-#  - Keycloak, RocketMQ (Maven Central) and PostgreSQL (Debian's package), the real servers.
+#  - Keycloak, RocketMQ (Maven Central) and PostgreSQL (Debian's package), the real servers;
+#  - the tools that check the image, the Compose project and the Helm chart (scripts/setup-*-tools.sh).
 set -eu
 cd "$(dirname "$0")/.."
 say() { printf 'umca test setup: %s\n' "$*" >&2; }
@@ -146,3 +147,15 @@ if [ "$(node -p "try { require('./$jco/node_modules/@bytecodealliance/jco/packag
   printf '{"private":true}\n' >"$jco/package.json"
   npm install --prefix "$jco" --no-audit --no-fund --loglevel=error --no-package-lock "@bytecodealliance/jco@$JCO_VERSION" >&2
 fi
+
+# The operations tests (docs/operations.md): Debian's docker-compose and the Compose
+# specification's schema for ops/compose (docs/compose.md); Helm, kubeconform and the Kubernetes
+# and SpinKube JSON schemas for infra/helm/umca (docs/helm.md; about 20 minutes the first time on
+# this kind of machine, kept in the cache folder after that).
+sh scripts/setup-compose-tools.sh
+sh scripts/setup-helm-tools.sh
+# podman, buildah and the base image the Containerfile names, for the image test (docs/image.md).
+sh scripts/setup-image-tools.sh
+# The previous version of UMCA, built once per commit in the cache, for the upgrade drill
+# (ops/runbooks/upgrade-drill.sh; docs/runbooks/upgrade.md).
+sh ops/runbooks/prepare-previous-umca.sh >/dev/null || say "the upgrade drill could not prepare the previous version (above); its test will say why"

@@ -72,7 +72,8 @@ export const chatCompletionRequestSchema = z
     max_completion_tokens: tokenLimit.optional().describe('Preferred over `max_tokens` when both are given.'),
     stream: z.boolean().optional().describe('Answer as Server-Sent Events (`chat.completion.chunk`), ending with `data: [DONE]`.'),
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().optional(),
-    n: z.literal(1, 'only one choice (n = 1) is supported').optional(),
+    // An integer, not a literal: OpenAPI client generators write `const: 1` as code that Python warns about.
+    n: z.int().min(1).max(1, 'only one choice (n = 1) is supported').optional(),
   })
   .loose()
   .describe('An OpenAI-compatible chat completion request (the fields UMCA reads).');
