@@ -299,7 +299,7 @@ print(json.dumps(out))
     expect(JSON.stringify(run.json)).toContain('kept');
   }, 180_000);
 
-  it('without those two options, refuses to start (exit 3) and says that the sandbox did not start', async () => {
+  it('without those two options, refuses to start (exit 3), says that the sandbox did not start and which options it needs', async () => {
     const name = `umca-image-test-${suffix}-bare`;
     started.push(name);
     const { stdout, stderr } = await exec('podman', ['run', '--name', name, ...ulimitFlags(), '-v', `${VOLUME}:/var/lib/umca`, IMAGE], {
@@ -309,5 +309,7 @@ print(json.dumps(out))
     console.log(`without the option: exit ${exitCode}: ${`${stdout}${stderr}`.trim().split('\n').slice(-3).join(' | ')}`);
     expect(exitCode).toBe(3);
     expect(`${stdout}${stderr}`).toMatch(/The sandbox did not start: .*bwrap: /);
+    // And what to do about it, in the operator's terms.
+    expect(`${stdout}${stderr}`).toContain('--security-opt unmask=/proc/* --security-opt seccomp=FILE');
   }, 180_000);
 });

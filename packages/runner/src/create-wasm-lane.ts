@@ -24,6 +24,7 @@ import { resolveLimits, unstartedResult } from '@umca/contracts';
 import { createEgressGateway, type EgressGatewayOptions } from '@umca/policy';
 import { RunnerError } from './errors.js';
 import { checkOutputFiles } from './host/check-output-files.js';
+import { CONTAINER_HINT, inContainer } from './host/container-hint.js';
 import { createToolRelay } from './host/create-tool-relay.js';
 import { interpretEnd } from './host/interpret-end.js';
 import { ensurePyodideSnapshot } from './host/pyodide-snapshot.js';
@@ -155,7 +156,8 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   } catch (error) {
     await science;
     for (const pool of allPools()) pool.close();
-    throw new RunnerError('sandbox_start_failed', `The sandbox did not start: ${(error as Error).message}`, { cause: error });
+    const hint = inContainer() ? `. ${CONTAINER_HINT}` : '';
+    throw new RunnerError('sandbox_start_failed', `The sandbox did not start: ${(error as Error).message}${hint}`, { cause: error });
   }
   await science;
   // Being prepared (the start command does it in the background the first time): the lane joins
