@@ -8,9 +8,9 @@
 #   - npm's registry, as `npm config get registry` says (build argument NPM_REGISTRY);
 #   - the CA bundle Node trusts here (NODE_EXTRA_CA_CERTS, else npm's cafile), as the build secret
 #     npm-ca, for registries behind a TLS-intercepting proxy.
-# npm's download cache lives outside the image, in ${UMCA_CACHE_DIR:-~/.cache/umca}/image/npm-cache
-# (mounted into the build's RUN steps, never committed), so a changed lockfile downloads only
-# what changed. The base image (ARG NODE_IMAGE) is used as it is when it is already local (--pull=never):
+# npm's download cache lives outside the image: this machine's own (`npm config get cache`),
+# mounted into the build's RUN steps and never committed, so the build's `npm ci` takes what the
+# checkout's already downloaded, and a changed lockfile downloads only what changed. The base image (ARG NODE_IMAGE) is used as it is when it is already local (--pull=never):
 # scripts/setup-image-tools.sh pulls it or makes a stand-in. Layers are cached (--layers), so a
 # second build of the same tree takes seconds.
 set -eu
@@ -50,7 +50,10 @@ nofile=$(awk '/^Max open files/ { print $5 }' /proc/self/limits)
 nproc=$(awk '/^Max processes/ { print $4 }' /proc/self/limits)
 { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
 
-npm_cache=${UMCA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/umca}/image/npm-cache
+# This machine's own npm cache, which the checkout's `npm ci` has just filled with every package
+# of the lockfile: a first build then downloads next to nothing.
+npm_cache=$(npm config get cache 2>/dev/null || true)
+[ -n "$npm_cache" ] && [ "$npm_cache" != undefined ] || npm_cache=${UMCA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/umca}/image/npm-cache
 mkdir -p "$npm_cache"
 
 say "building $tag from $base ($pull)"
