@@ -137,7 +137,7 @@ say "restoring the dump with pg_restore and starting again"
 restore_started=$(now_ms)
 "$pg_bin/pg_restore" --exit-on-error --single-transaction --no-owner --dbname="$scratch_url" "$work/umca.dump"
 # The runbook's next step: new offsets go past a gap, beyond any the lost server gave out after the dump.
-sql "$scratch_url" "UPDATE event_offset SET last = last + 1000000000; SELECT setval('stream_events_id_seq', (SELECT last_value FROM stream_events_id_seq) + 1000000000)" >/dev/null
+sql "$scratch_url" "$PG_SKIP_OFFSETS_SQL" >/dev/null
 restore_ms=$(($(now_ms) - restore_started))
 start_server "$work/data"
 wait_ready

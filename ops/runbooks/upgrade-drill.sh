@@ -150,7 +150,7 @@ if [ "$kind" = postgres ]; then
   pg_restore --no-owner --exit-on-error --single-transaction -d "$store" "$work/backup.dump"
   # New offsets past a gap, as docs/runbooks/postgres-backup.md restores: a client that saw the
   # new version's events must not take the old version's next ones for them.
-  psql "$store" -qc "UPDATE event_offset SET last = last + 1000000000; SELECT setval('stream_events_id_seq', (SELECT last_value FROM stream_events_id_seq) + 1000000000)" >/dev/null
+  psql "$store" -qc "$PG_SKIP_OFFSETS_SQL" >/dev/null
 else
   $umca restore --data-dir "$data" --from "$work/backup" --force >"$work/restore.out"
 fi

@@ -67,6 +67,10 @@ resume() { curl -sf -H "Last-Event-ID: $2" "$url/v1/runs/$1/events" | grep -E '^
 # second_offset RUN: where a client following the run had got to (its second event).
 second_offset() { curl -sf "$url/v1/runs/$1/events" | grep '^id:' | sed -n 2p | cut -d' ' -f2; }
 
+# After pg_restore, the runbook's step (docs/runbooks/postgres-backup.md): new event and MCP stream
+# offsets go 10^9 past the dump's (RESTORE_OFFSET_GAP, as umca restore does for the embedded store).
+PG_SKIP_OFFSETS_SQL="UPDATE event_offset SET last = last + 1000000000; SELECT setval('stream_events_id_seq', (SELECT last_value FROM stream_events_id_seq) + 1000000000)"
+
 ok=true
 # check GOT EXPECTED WHAT
 check() { if [ "$1" = "$2" ]; then say "ok: $3"; else say "FAILED: $3 (expected $2, got $1)"; ok=false; fi; }

@@ -141,16 +141,15 @@ export function restoreDataDir(options: { dataDir: string; from: string; force?:
     for (const name of replaced) renameSync(join(dataDir, name), join(keptIn, name));
   }
   // Each file lands under a temporary name and is renamed into place: never half a store.
-  let restoredNext = manifest.lastOffset + 1;
+  // A verified backup always holds the store, so the loop replaces this with the store's own answer.
+  let nextOffset = manifest.lastOffset + 1;
   for (const file of manifest.files) {
     const target = join(dataDir, file.path);
     mkdirSync(resolve(target, '..'), { recursive: true, mode: 0o700 });
-    const source = join(resolve(options.from), file.path);
-    cpSync(source, `${target}.restoring`);
+    cpSync(join(resolve(options.from), file.path), `${target}.restoring`);
     // The store's next offsets move past what the lost server may have handed out, before it is in place.
-    const nextOffset = file.path === STORE_FILE ? skipOffsetsAfterRestore(`${target}.restoring`) : undefined;
+    if (file.path === STORE_FILE) nextOffset = skipOffsetsAfterRestore(`${target}.restoring`);
     renameSync(`${target}.restoring`, target);
-    if (nextOffset !== undefined) restoredNext = nextOffset;
   }
-  return { manifest, nextOffset: restoredNext, ...(keptIn ? { keptIn } : {}) };
+  return { manifest, nextOffset, ...(keptIn ? { keptIn } : {}) };
 }
