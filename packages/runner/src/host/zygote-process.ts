@@ -12,6 +12,7 @@ import type { Logger } from '@umca/contracts';
 import { loadSandboxAddon, type SandboxAddon } from '../internal/native-addon.js';
 import type { ZygoteCommand, ZygoteReport } from '../sandbox/protocol.js';
 import type { SandboxCommand } from './sandbox-command.js';
+import { keepCodeCache } from './wasm-code-cache-file.js';
 
 export interface ForkedChild {
   readonly pid: number;
@@ -34,6 +35,7 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
   readonly #pendingForks = new Map<number, { resolve: (pid: number) => void; reject: (error: Error) => void }>();
   #nextId = 1;
   #closed = false;
+  #ready = false;
   #stderrTail = '';
   readonly startupMs: Promise<number>;
 
@@ -76,8 +78,19 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
         return;
       }
       switch (message.type) {
+        case 'code-cache':
+          // Only a zygote that has not forked yet has run nothing but trusted code.
+          if (!this.#ready && command.codeCacheFile) this.#keepCodeCache(command.codeCacheFile, message.data, logger);
+          break;
         case 'ready':
+          this.#ready = true;
           clearTimeout(timer);
+          if (message.codeCache?.startsWith('refused'))
+            logger.warn(`the sandbox's compiled-code cache was not used (${message.codeCache}); a new one replaces it`);
+          logger.debug?.(
+            `sandbox zygote ready in ${message.startupMs} ms (code cache: ${message.codeCache ?? 'none'}; waited ${message.compilerWaitMs ?? 0} ms for the compiler; ` +
+              `${((message.hugePageBytes ?? 0) / 1_048_576).toFixed(0)} MiB in huge pages; each child prefaults ${message.prefaultPages ?? 0} pages)`,
+          );
           ready(message.startupMs);
           break;
         case 'forked':
@@ -105,6 +118,16 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
       failed(new Error(reason));
       this.#shutDown(reason);
     });
+  }
+
+  /** Stores the compiled-code cache the zygote made; a failure costs only the next start's speed. */
+  #keepCodeCache(file: string, base64: string, logger: Logger): void {
+    try {
+      const bytes = keepCodeCache(file, base64);
+      logger.debug?.(`kept the sandbox's compiled-code cache (${(bytes / 1_048_576).toFixed(1)} MiB) in ${file}`);
+    } catch (error) {
+      logger.warn({ err: error }, `could not keep the sandbox's compiled-code cache in ${file}: ${(error as Error).message}`);
+    }
   }
 
   /** Spawns a zygote; resolves once it is ready to fork. */

@@ -20,6 +20,8 @@ export interface ChildSessionOptions {
   channelFd: number;
   controlFd: number;
   runtimes: Partial<Record<RunOrder['language'], SandboxRuntime>>;
+  /** Copies the pages a run will write, before the order arrives (zygote-memory.ts). */
+  prefault?: () => void;
   /** Lets the zygote's HTTP bridges reach this child's channel. */
   useChannel: (channel: SyncChannel) => void;
 }
@@ -29,6 +31,7 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   addon.closeFd(options.controlFd);
   addon.redirectToDevNull([0, 1, 2]);
   addon.hardenProcess();
+  options.prefault?.();
   addon.installSeccomp();
 
   const channel = new SyncChannel(options.channelFd);

@@ -16,7 +16,20 @@ export type ZygoteCommand = { type: 'fork'; id: number } | { type: 'kill'; pid: 
 
 /** zygote → host, one JSON object per line on the control socket. */
 export type ZygoteReport =
-  | { type: 'ready'; startupMs: number }
+  | {
+      type: 'ready';
+      startupMs: number;
+      /** Of the start, how long the zygote waited for V8's optimising compiler to finish. */
+      compilerWaitMs?: number;
+      /** Memory the zygote moved into huge pages before its first fork (see zygote-memory.ts). */
+      hugePageBytes?: number;
+      /** Pages each child copies before its order because a run writes them. */
+      prefaultPages?: number;
+      /** The interpreter's compiled code: loaded from the cache, made now (sent before), refused, or none. */
+      codeCache?: 'used' | 'made' | 'none' | `refused: ${string}`;
+    }
+  /** Before `ready`: the interpreter's compiled code, for the host to keep (wasm-code-cache.ts). */
+  | { type: 'code-cache'; data: string }
   | { type: 'forked'; id: number; pid: number }
   | { type: 'exited'; pid: number; status: number }
   /** With `id`, that fork failed; without, the zygote could not start. */

@@ -8,16 +8,21 @@
  * Usage (by the host only): node zygote-main.js '{"controlFd":3,"languages":["python"],...}'
  */
 import { readFileSync, writeSync } from 'node:fs';
+import { getHeapCodeStatistics } from 'node:v8';
 import type { Language, SandboxToolReplyV1 } from '@umca/contracts';
 import { loadSandboxAddon } from '../internal/native-addon.js';
 import { createBridgedFetch, type HostHttp } from './bridged-fetch.js';
 import { runChildSession } from './child-session.js';
+import { readCodeCache } from './code-cache-file.js';
 import type { ZygoteCommand, ZygoteReport } from './protocol.js';
 import { rehearseChild } from './rehearse-child.js';
 import { createRunIdPool } from './run-id-pool.js';
-import type { RunContext, SandboxRuntime } from './runtimes/runtime.js';
+import type { SandboxRuntime } from './runtimes/runtime.js';
 import type { WasmtimeParts } from './runtimes/wasmtime-runtime.js';
 import type { SyncChannel } from './sync-channel.js';
+import { warmUp } from './warm-up.js';
+import { loadWithCodeCache, sealCodeCache, serializeModule } from './wasm-code-cache.js';
+import { backgroundCompilationSettled, collapseLargeRegions, learnRunWrites, prefaultRunWrites, releaseBuffer } from './zygote-memory.js';
 
 export interface ZygoteConfig {
   controlFd: number;
@@ -30,6 +35,8 @@ export interface ZygoteConfig {
    * paths inside the sandbox, and the folder where each run gets its own tmpfs.
    */
   wasmtime?: WasmtimeParts & { runRoot: string; runRootBytes: number };
+  /** The interpreter's compiled-code cache (inside the sandbox), when the host has one. */
+  codeCachePath?: string;
   /** Folder (inside the sandbox) of pure-Python wheels to put on sys.path. */
   wheelhouse?: string;
   /**
@@ -65,7 +72,9 @@ async function loadPythonRuntime(): Promise<SandboxRuntime> {
     import('./runtimes/python-runtime.js'),
   ]);
   globalThis.fetch = createBridgedFetch(hostHttp);
-  const pyodide = await loadPyodide({ _loadSnapshot: readFileSync(config.snapshotPath ?? ''), checkAPIVersion: true });
+  const snapshot = readFileSync(config.snapshotPath ?? '');
+  const pyodide = await loadInterpreter(() => loadPyodide({ _loadSnapshot: snapshot, checkAPIVersion: true }));
+  releaseBuffer(snapshot);
   pyodide.registerJsModule('umca_host', {
     http_request: (json: string) => JSON.stringify(hostHttp(JSON.parse(json))),
     tool_call: (name: unknown, argumentsJson: unknown) => JSON.stringify(hostTool(String(name), String(argumentsJson))),
@@ -92,13 +101,30 @@ del _name
   return createPythonRuntime(pyodide);
 }
 
+type CodeCacheState = NonNullable<Extract<ZygoteReport, { type: 'ready' }>['codeCache']>;
+
+/** This zygote's interpreter module (kept until it is cached) and how it was compiled. */
+const interpreter: { module: WebAssembly.Module | undefined; codeCache: CodeCacheState } = { module: undefined, codeCache: 'none' };
+
+/** Loads an interpreter through V8's code cache (when the host gave one whose digest holds). */
+async function loadInterpreter<T>(load: () => Promise<T>): Promise<T> {
+  const cache = config.codeCachePath ? readCodeCache(readFileSync(config.codeCachePath)) : undefined;
+  const { loaded, module, cacheUsed } = await loadWithCodeCache(cache && 'payload' in cache ? cache.payload : undefined, load);
+  interpreter.module = module;
+  if (cacheUsed) interpreter.codeCache = 'used';
+  else if (cache) interpreter.codeCache = 'refused' in cache ? `refused: ${cache.refused}` : 'refused: V8 did not take it';
+  return loaded;
+}
+
 async function loadJavascriptRuntime(): Promise<SandboxRuntime> {
   const [{ default: variant }, { newQuickJSWASMModuleFromVariant }, { createJavascriptRuntime }] = await Promise.all([
     import('@jitl/quickjs-wasmfile-release-sync'),
     import('quickjs-emscripten-core'),
     import('./runtimes/javascript-runtime.js'),
   ]);
-  const quickjs = await newQuickJSWASMModuleFromVariant(variant as unknown as Parameters<typeof newQuickJSWASMModuleFromVariant>[0]);
+  const quickjs = await loadInterpreter(() =>
+    newQuickJSWASMModuleFromVariant(variant as unknown as Parameters<typeof newQuickJSWASMModuleFromVariant>[0]),
+  );
   return createJavascriptRuntime(quickjs);
 }
 
@@ -118,48 +144,24 @@ async function loadRuntimes(): Promise<Partial<Record<Language, SandboxRuntime>>
   return runtimes;
 }
 
-const WARM_UP: Partial<Record<Language, string[]>> = {
-  python: [
-    'import json, asyncio\nawait asyncio.sleep(0)\nprint(json.dumps({"n": sum(i * i for i in range(100))}))\ntry:\n    1/0\nexcept ZeroDivisionError:\n    pass',
-    'raise ValueError("warm")',
-  ],
-  javascript: ['console.log(JSON.stringify([1, 2, 3].map((x) => x * 2)))'],
-};
-
-/** Runs each runtime on fixed programs in the zygote so children inherit compiled code paths. */
-async function warmUp(runtimes: Partial<Record<Language, SandboxRuntime>>): Promise<void> {
-  const quiet = { write() {}, flush() {} };
-  for (const [language, programs] of Object.entries(WARM_UP) as Array<[Language, string[]]>) {
-    const runtime = runtimes[language];
-    if (!runtime || runtime.childrenOnly) continue;
-    for (const code of programs) {
-      const context: RunContext = {
-        order: {
-          language,
-          code,
-          files: [],
-          limits: { timeoutMs: 10_000, memoryMb: 64, outputBytes: 1_000_000 },
-          budgetMs: 10_000,
-          tools: [],
-        },
-        channel: undefined as unknown as SyncChannel,
-        output: quiet,
-        deadline: performance.now() + 10_000,
-        memoryBytes: 64 * 1_048_576,
-      };
-      await runtime.run(context);
-    }
-  }
-}
-
 /**
  * The zygote's own small garbage (commands, reports) slowly fills V8's young generation. Once it
  * is nearly full, every child collects it soon after the fork, copying most of the heap page by
  * page: children then cost twice the CPU (measured: 8 -> 19 ms a Python run after ~1,200 runs).
  * Collecting in the zygote every few forks keeps the young generation empty for the children.
+ *
+ * What survives those collections slowly fills the old generation. When V8 collects that, it
+ * sweeps the freed pages lazily, as it allocates; a zygote hardly allocates, so every child forked
+ * afterwards swept them itself (measured: 210 -> 108 Python runs/s from the ~1,700th run on).
+ * Asking V8 for its code statistics makes it finish sweeping (it needs an iterable heap), so the
+ * zygote does that after each of its collections.
  */
 const FORKS_BETWEEN_COLLECTIONS = 32;
-const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc ?? (() => {});
+const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc ?? (() => {});
+const collect = (type: 'minor' | 'major') => {
+  gc({ type });
+  getHeapCodeStatistics();
+};
 
 const ownNamespaces = config.ownNamespaces === true;
 const runIds = config.runIds ? createRunIdPool(config.runIds.first, config.runIds.count) : undefined;
@@ -234,7 +236,7 @@ function serve(): { channelFd: number } {
       const channelFd = forkChild(command, fd);
       fd = -1;
       if (channelFd !== undefined) return { channelFd };
-      if (++forks % FORKS_BETWEEN_COLLECTIONS === 0) collect({ type: 'minor' });
+      if (++forks % FORKS_BETWEEN_COLLECTIONS === 0) collect('minor');
     }
   }
 }
@@ -244,18 +246,37 @@ const runtimes = await loadRuntimes().catch((error: Error) => {
   report({ type: 'failed', message: `the sandbox could not load its interpreters: ${error.stack ?? error}` });
   return addon.exit(1);
 });
-await warmUp(runtimes);
+// With the interpreter's optimised code from the cache, the long warm-up that tiers it up is not needed.
+await warmUp(runtimes, { tierUp: interpreter.codeCache !== 'used' });
 await rehearseChild(addon, runtimes);
 for (const runtime of Object.values(runtimes)) runtime.prepare?.();
 checkRunNamespaces();
-collect({ type: 'major' });
-report({ type: 'ready', startupMs: Math.round(performance.now() - started) });
+const compilerWaitMs = await backgroundCompilationSettled();
+if (interpreter.module && interpreter.codeCache !== 'used') {
+  // Made here, from trusted programs only, before the first fork: a cache for the next zygote.
+  report({ type: 'code-cache', data: serializeModule(interpreter.module).toString('base64') });
+  if (interpreter.codeCache === 'none') interpreter.codeCache = 'made';
+}
+interpreter.module = undefined;
+sealCodeCache();
+collect('major');
+const hugePages = collapseLargeRegions();
+const learned = await learnRunWrites(addon, () => rehearseChild(addon, runtimes));
+report({
+  type: 'ready',
+  startupMs: Math.round(performance.now() - started),
+  compilerWaitMs: Math.round(compilerWaitMs),
+  hugePageBytes: hugePages.bytes,
+  prefaultPages: learned.pages,
+  codeCache: interpreter.codeCache,
+});
 const { channelFd } = serve();
 await runChildSession({
   addon,
   channelFd,
   controlFd: config.controlFd,
   runtimes,
+  prefault: prefaultRunWrites,
   useChannel: (childChannel) => {
     channel = childChannel;
   },

@@ -86,9 +86,48 @@ export function recursionCeiling(stackKib = v8StackKib()): number {
   return Math.floor(stackKib * RECURSION_FRAMES_PER_KIB);
 }
 
+/** What a run changes in the interpreter's streams: where output goes, what stdin holds. */
+interface RunStreams {
+  output: RunContext['output'] | undefined;
+  stdin: string | null;
+}
+
+/**
+ * Points the interpreter's stdout, stderr and stdin at `streams`, once, in the zygote: each run
+ * only swaps what `streams` holds. (Setting Pyodide's streams rebuilds its devices; per run that
+ * was a measurable part of a trivial run.)
+ */
+function bindStreams(pyodide: PyodideAPI, streams: RunStreams): void {
+  const writer = (stream: 'stdout' | 'stderr') => ({
+    isatty: false,
+    write: (bytes: Uint8Array) => {
+      streams.output?.write(stream, bytes);
+      return bytes.byteLength;
+    },
+  });
+  pyodide.setStdout(writer('stdout'));
+  pyodide.setStderr(writer('stderr'));
+  pyodide.setStdin({
+    stdin: () => {
+      const data = streams.stdin;
+      streams.stdin = null;
+      return data;
+    },
+    autoEOF: true,
+  });
+}
+
 /** Returns the Python runtime bound to a loaded interpreter. */
 export function createPythonRuntime(pyodide: PyodideAPI): SandboxRuntime {
   const armOutOfMemoryReport = loadOutOfMemoryReport();
+  const streams: RunStreams = { output: undefined, stdin: null };
+  bindStreams(pyodide, streams);
+  const guest = {
+    run: pyodide.pyimport('umca_guest').run as (code: string) => Promise<string>,
+    installTools: pyodide.pyimport('umca_tools')._install as (installation: string) => void,
+    // The zygote's runs (warm-up, rehearsal) have no tools, so neither has a fresh child.
+    toolsInstalled: false,
+  };
   return {
     runtime: 'pyodide',
     prepare() {
@@ -100,10 +139,20 @@ export function createPythonRuntime(pyodide: PyodideAPI): SandboxRuntime {
         if (isStackOverflow(error)) describeAsRecursionError(error);
       };
     },
-    run: (context) => {
+    run: async (context) => {
       // The program can fill V8's heap too (run_js): report that as memory_limit, not a crash.
       armOutOfMemoryReport((context.channel as RunContext['channel'] | undefined)?.fd ?? -1, 'pyodide');
-      return runPython(pyodide, context);
+      streams.output = context.output;
+      streams.stdin = context.order.stdin ?? null;
+      if (context.order.tools.length > 0 || guest.toolsInstalled) {
+        guest.installTools(JSON.stringify(toolsInstallation(context.order.tools)));
+        guest.toolsInstalled = context.order.tools.length > 0;
+      }
+      try {
+        return await runPython(pyodide, guest.run, context);
+      } finally {
+        streams.output = undefined;
+      }
     },
   };
 }
@@ -125,40 +174,17 @@ function describeAsRecursionError(error: RangeError): void {
   error.stack = '';
 }
 
-async function runPython(pyodide: PyodideAPI, context: RunContext): Promise<ChildOutcome> {
-  {
-    const { order, output } = context;
-    const fs = pyodide.FS as unknown as PyodideFS;
-    const writer = (stream: 'stdout' | 'stderr') => ({
-      isatty: false,
-      write: (bytes: Uint8Array) => {
-        output.write(stream, bytes);
-        return bytes.byteLength;
-      },
-    });
-    pyodide.setStdout(writer('stdout'));
-    pyodide.setStderr(writer('stderr'));
-    let stdin: string | null = order.stdin ?? null;
-    pyodide.setStdin({
-      stdin: () => {
-        const data = stdin;
-        stdin = null;
-        return data;
-      },
-      autoEOF: true,
-    });
-    for (const file of order.files) {
-      const path = `${PYTHON_WORKDIR}/${file.path}`;
-      fs.mkdirTree(path.slice(0, path.lastIndexOf('/')));
-      fs.writeFile(path, decodeInputFile(file));
-    }
-    fs.chdir(PYTHON_WORKDIR);
-    (pyodide.pyimport('umca_tools')._install as (installation: string) => void)(JSON.stringify(toolsInstallation(order.tools)));
-    capMemoryGrowth(pyodide, context.memoryBytes);
-
-    const run = pyodide.pyimport('umca_guest').run as (code: string) => Promise<string>;
-    const outcome = JSON.parse(await run(order.code ?? '')) as Omit<ChildOutcome, 'files' | 'runtime'>;
-    output.flush();
-    return { ...outcome, ...collectOutputFiles(walk(fs, PYTHON_WORKDIR), order.files), runtime: 'pyodide' };
+async function runPython(pyodide: PyodideAPI, run: (code: string) => Promise<string>, context: RunContext): Promise<ChildOutcome> {
+  const { order, output } = context;
+  const fs = pyodide.FS as unknown as PyodideFS;
+  for (const file of order.files) {
+    const path = `${PYTHON_WORKDIR}/${file.path}`;
+    fs.mkdirTree(path.slice(0, path.lastIndexOf('/')));
+    fs.writeFile(path, decodeInputFile(file));
   }
+  fs.chdir(PYTHON_WORKDIR);
+  capMemoryGrowth(pyodide, context.memoryBytes);
+  const outcome = JSON.parse(await run(order.code ?? '')) as Omit<ChildOutcome, 'files' | 'runtime'>;
+  output.flush();
+  return { ...outcome, ...collectOutputFiles(walk(fs, PYTHON_WORKDIR), order.files), runtime: 'pyodide' };
 }
