@@ -78,6 +78,9 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
         return;
       }
       switch (message.type) {
+        case 'huge-pages':
+          logger.debug?.(`sandbox zygote: ${(message.bytes / 1_048_576).toFixed(0)} MiB in huge pages`);
+          break;
         case 'code-cache':
           // Only a zygote that has not forked yet has run nothing but trusted code.
           if (!this.#ready && command.codeCacheFile) this.#keepCodeCache(command.codeCacheFile, message.data, logger);
@@ -89,7 +92,7 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
             logger.warn(`the sandbox's compiled-code cache was not used (${message.codeCache}); a new one replaces it`);
           logger.debug?.(
             `sandbox zygote ready in ${message.startupMs} ms (code cache: ${message.codeCache ?? 'none'}; waited ${message.compilerWaitMs ?? 0} ms for the compiler; ` +
-              `${((message.hugePageBytes ?? 0) / 1_048_576).toFixed(0)} MiB in huge pages; each child prefaults ${message.prefaultPages ?? 0} pages)`,
+              `each child prefaults ${message.prefaultPages ?? 0} pages)`,
           );
           ready(message.startupMs);
           break;

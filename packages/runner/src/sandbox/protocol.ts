@@ -21,13 +21,13 @@ export type ZygoteReport =
       startupMs: number;
       /** Of the start, how long the zygote waited for V8's optimising compiler to finish. */
       compilerWaitMs?: number;
-      /** Memory the zygote moved into huge pages before its first fork (see zygote-memory.ts). */
-      hugePageBytes?: number;
       /** Pages each child copies before its order because a run writes them. */
       prefaultPages?: number;
       /** The interpreter's compiled code: loaded from the cache, made now (sent before), refused, or none. */
       codeCache?: 'used' | 'made' | 'none' | `refused: ${string}`;
     }
+  /** At the zygote's first idle moment: memory it moved into huge pages (zygote-memory.ts). */
+  | { type: 'huge-pages'; bytes: number }
   /** Before `ready`: the interpreter's compiled code, for the host to keep (wasm-code-cache.ts). */
   | { type: 'code-cache'; data: string }
   | { type: 'forked'; id: number; pid: number }

@@ -206,15 +206,29 @@ function forkChild(command: Extract<ZygoteCommand, { type: 'fork' }>, fd: number
   return undefined;
 }
 
+/**
+ * The zygote collapses its memory into huge pages (zygote-memory.ts) once it has had nothing to do
+ * for a moment, or at the latest a second after it became ready: that takes it 40-150 ms, which
+ * this keeps off the start-up path and, when it can, off any run.
+ */
+const IDLE_BEFORE_COLLAPSE_MS = 250;
+const LATEST_COLLAPSE_MS = 1_000;
+
 function serve(): { channelFd: number } {
   let forks = 0;
+  let collapseBy: number | undefined = performance.now() + LATEST_COLLAPSE_MS;
   for (;;) {
     let event: ReturnType<typeof addon.waitEvent>;
     try {
-      event = addon.waitEvent(config.controlFd, -1);
+      const wait = collapseBy === undefined ? -1 : Math.max(0, Math.min(IDLE_BEFORE_COLLAPSE_MS, collapseBy - performance.now()));
+      event = addon.waitEvent(config.controlFd, Math.round(wait));
     } catch (error) {
       if ((error as { code?: string }).code === 'UMCA_SANDBOX_EOF') addon.exit(0);
       throw error;
+    }
+    if (collapseBy !== undefined && (!event || performance.now() >= collapseBy)) {
+      collapseBy = undefined;
+      report({ type: 'huge-pages', bytes: collapseLargeRegions().bytes });
     }
     if (!event) continue;
     for (const [pid, status] of event.exited ?? []) {
@@ -260,13 +274,11 @@ if (interpreter.module && interpreter.codeCache !== 'used') {
 interpreter.module = undefined;
 sealCodeCache();
 collect('major');
-const hugePages = collapseLargeRegions();
 const learned = await learnRunWrites(addon, () => rehearseChild(addon, runtimes));
 report({
   type: 'ready',
   startupMs: Math.round(performance.now() - started),
   compilerWaitMs: Math.round(compilerWaitMs),
-  hugePageBytes: hugePages.bytes,
   prefaultPages: learned.pages,
   codeCache: interpreter.codeCache,
 });
