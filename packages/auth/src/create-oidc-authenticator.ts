@@ -117,7 +117,10 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Oidc
       // for the cooldown's end, then one fetch, shared with the others waiting, decides.
       if (!(error instanceof errors.JWKSNoMatchingKey) || !coolingBefore) throw error;
       await coolDown(keySet);
-      if (!keySet.coolingDown || keySet.reloading) await keySet.reload();
+      // jose looks in the set it has first (another waiter's fetch may have brought the key in
+      // while this one slept) and fetches only when the key is still missing and the cooldown
+      // is over: a waiter woken late never fetches again for a key already there.
+      if (keySet.reloading) await keySet.reload();
       return keySet(header, token);
     }
   };
