@@ -1,6 +1,7 @@
 /**
  * @module native-addon
- * Typed access to the sandbox addon (native/umca_sandbox.c), built by `npm run build`.
+ * Loading the runner's native addons (native/*.c, *.cc), built by `npm run build`, and typed
+ * access to the sandbox addon (native/umca_sandbox.c).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,17 +36,23 @@ export interface SandboxAddon {
   killProcess(pid: number, signal: number): boolean;
 }
 
-/** Where the built addon lives, relative to this compiled file (dist/internal). */
-export const ADDON_PATH = fileURLToPath(new URL('../../build/umca_sandbox.node', import.meta.url));
+/**
+ * Loads `build/<file>` (Node keeps it loaded); throws with the command that builds it when it is
+ * missing. `what` names the addon in that message ("the sandbox addon").
+ */
+export function loadNativeAddon<T>(file: string, what: string): T {
+  const path = fileURLToPath(new URL(`../../build/${file}`, import.meta.url));
+  if (!existsSync(path)) {
+    const named = what.charAt(0).toUpperCase() + what.slice(1);
+    throw new Error(`${named} is not built (${path} is missing). Run \`npm run build\` in the repository root.`);
+  }
+  return createRequire(import.meta.url)(path) as T;
+}
 
 let loaded: SandboxAddon | undefined;
 
-/** Loads the addon once; throws with the command that builds it when it is missing. */
+/** Loads the sandbox addon once. */
 export function loadSandboxAddon(): SandboxAddon {
-  if (loaded) return loaded;
-  if (!existsSync(ADDON_PATH)) {
-    throw new Error(`The sandbox addon is not built (${ADDON_PATH} is missing). Run \`npm run build\` in the repository root.`);
-  }
-  loaded = createRequire(import.meta.url)(ADDON_PATH) as SandboxAddon;
+  loaded ??= loadNativeAddon<SandboxAddon>('umca_sandbox.node', 'the sandbox addon');
   return loaded;
 }

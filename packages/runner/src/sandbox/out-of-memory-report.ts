@@ -5,15 +5,9 @@
  * writes a `memory_limit` result to the child's channel and exits. The frame is encoded here in
  * advance: once V8 is out of memory, no JavaScript runs.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { encodeFrame } from '../internal/frame.js';
-import { loadSandboxAddon } from '../internal/native-addon.js';
+import { loadNativeAddon, loadSandboxAddon } from '../internal/native-addon.js';
 import type { ChildOutcome } from './protocol.js';
-
-/** Where the built addon lives, relative to this compiled file (dist/sandbox). */
-export const OOM_ADDON_PATH = fileURLToPath(new URL('../../build/umca_oom.node', import.meta.url));
 
 /**
  * Arms the report in a forked child: on out-of-memory, `memory_limit` goes to `channelFd`. Does
@@ -28,10 +22,7 @@ interface OutOfMemoryAddon {
 
 /** Loads the addon. Call it in the zygote: a locked-down child may not load code. */
 export function loadOutOfMemoryReport(): ArmOutOfMemoryReport {
-  if (!existsSync(OOM_ADDON_PATH)) {
-    throw new Error(`The out-of-memory addon is not built (${OOM_ADDON_PATH} is missing). Run \`npm run build\` in the repository root.`);
-  }
-  const addon = createRequire(import.meta.url)(OOM_ADDON_PATH) as OutOfMemoryAddon;
+  const addon = loadNativeAddon<OutOfMemoryAddon>('umca_oom.node', 'the out-of-memory addon');
   const sandbox = loadSandboxAddon();
   return (channelFd, runtime) => {
     // Not by pid: a run and its zygote are each the first process of their PID namespace.

@@ -5,12 +5,8 @@
  * so a zygote is at full speed without a second of warm-up. The host keeps the cache
  * (host/wasm-code-cache-file.ts); the zygote reads it and, when it had none, makes one.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '../internal/native-addon.js';
 import { releaseBuffer } from './zygote-memory.js';
-
-export const WASM_CACHE_ADDON_PATH = fileURLToPath(new URL('../../build/umca_wasm_cache.node', import.meta.url));
 
 interface WasmCacheAddon {
   compileWithCache(bytes: Uint8Array, cache?: Uint8Array): Promise<WebAssembly.Module>;
@@ -20,12 +16,7 @@ interface WasmCacheAddon {
 }
 
 function loadAddon(): WasmCacheAddon {
-  if (!existsSync(WASM_CACHE_ADDON_PATH)) {
-    throw new Error(
-      `The WebAssembly cache addon is not built (${WASM_CACHE_ADDON_PATH} is missing). Run \`npm run build\` in the repository root.`,
-    );
-  }
-  return createRequire(import.meta.url)(WASM_CACHE_ADDON_PATH) as WasmCacheAddon;
+  return loadNativeAddon<WasmCacheAddon>('umca_wasm_cache.node', 'the WebAssembly cache addon');
 }
 
 export interface CachedLoad<T> {

@@ -16,12 +16,8 @@
  * - Learn which pages a run writes, so each child copies them before its order arrives rather
  *   than fault on each of them during the run.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import type { SandboxAddon } from '../internal/native-addon.js';
-
-export const PAGES_ADDON_PATH = fileURLToPath(new URL('../../build/umca_pages.node', import.meta.url));
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadNativeAddon, type SandboxAddon } from '../internal/native-addon.js';
 
 /** Regions smaller than this are left alone: V8's heap pages (256 KiB each) and thread stacks. */
 const MIN_COLLAPSED_BYTES = 4 * 1_048_576;
@@ -43,11 +39,7 @@ interface PagesAddon {
 let pages: PagesAddon | undefined;
 
 function loadPagesAddon(): PagesAddon {
-  if (pages) return pages;
-  if (!existsSync(PAGES_ADDON_PATH)) {
-    throw new Error(`The pages addon is not built (${PAGES_ADDON_PATH} is missing). Run \`npm run build\` in the repository root.`);
-  }
-  pages = createRequire(import.meta.url)(PAGES_ADDON_PATH) as PagesAddon;
+  pages ??= loadNativeAddon<PagesAddon>('umca_pages.node', 'the pages addon');
   return pages;
 }
 
