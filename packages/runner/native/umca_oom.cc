@@ -5,7 +5,7 @@
 // any more at that point) to the child's channel and exits: the run ends `memory_limit`.
 //
 // C++ only for v8::Isolate::SetOOMErrorHandler, which C and N-API do not offer.
-#include <node_api.h>
+#include "umca_napi.h"
 #include <v8.h>
 
 #include <cerrno>
@@ -62,8 +62,6 @@ napi_value ArmOutOfMemoryReport(napi_env env, napi_callback_info info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
-  napi_value function;
-  napi_create_function(env, "armOutOfMemoryReport", NAPI_AUTO_LENGTH, ArmOutOfMemoryReport, nullptr, &function);
-  napi_set_named_property(env, exports, "armOutOfMemoryReport", function);
+  EXPORT("armOutOfMemoryReport", ArmOutOfMemoryReport);
   return exports;
 }

@@ -14,7 +14,7 @@
  * is still faulted in small pages (no 2 MiB zeroing or compaction stall inside a run).
  */
 #define _GNU_SOURCE
-#include <node_api.h>
+#include "umca_napi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,14 +243,9 @@ static napi_value PrefaultWrittenPages(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value value;
-  napi_create_function(env, "collapseAnonymousRegions", NAPI_AUTO_LENGTH, CollapseAnonymousRegions, NULL, &value);
-  napi_set_named_property(env, exports, "collapseAnonymousRegions", value);
-  napi_create_function(env, "sendWrittenPages", NAPI_AUTO_LENGTH, SendWrittenPages, NULL, &value);
-  napi_set_named_property(env, exports, "sendWrittenPages", value);
-  napi_create_function(env, "receiveWrittenPages", NAPI_AUTO_LENGTH, ReceiveWrittenPages, NULL, &value);
-  napi_set_named_property(env, exports, "receiveWrittenPages", value);
-  napi_create_function(env, "prefaultWrittenPages", NAPI_AUTO_LENGTH, PrefaultWrittenPages, NULL, &value);
-  napi_set_named_property(env, exports, "prefaultWrittenPages", value);
+  EXPORT("collapseAnonymousRegions", CollapseAnonymousRegions);
+  EXPORT("sendWrittenPages", SendWrittenPages);
+  EXPORT("receiveWrittenPages", ReceiveWrittenPages);
+  EXPORT("prefaultWrittenPages", PrefaultWrittenPages);
   return exports;
 }

@@ -10,7 +10,7 @@
  * Every function is synchronous and throws a JavaScript Error carrying errno on failure.
  */
 #define _GNU_SOURCE
-#include <node_api.h>
+#include "umca_napi.h"
 #include <uv.h>
 
 #include <errno.h>
@@ -793,13 +793,6 @@ static napi_value KillProcess(napi_env env, napi_callback_info info) {
   napi_get_boolean(env, false, &out);
   return out;
 }
-
-#define EXPORT(name, function)                                                          \
-  do {                                                                                  \
-    napi_value value;                                                                   \
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, function, NULL, &value);          \
-    napi_set_named_property(env, exports, name, value);                                 \
-  } while (0)
 
 NAPI_MODULE_INIT() {
   EXPORT("socketPair", SocketPair);

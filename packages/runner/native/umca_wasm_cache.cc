@@ -25,7 +25,7 @@
 // fetch from) and calls WebAssembly.compileStreaming with a private token.
 //
 // C++ because V8's WebAssembly API is C++ only; N-API values are V8 locals underneath.
-#include <node_api.h>
+#include "umca_napi.h"
 #include <v8.h>
 
 #include <cstring>
@@ -168,14 +168,9 @@ napi_value Seal(napi_env env, napi_callback_info info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
-  napi_value value;
-  napi_create_function(env, "compileWithCache", NAPI_AUTO_LENGTH, CompileWithCache, nullptr, &value);
-  napi_set_named_property(env, exports, "compileWithCache", value);
-  napi_create_function(env, "seal", NAPI_AUTO_LENGTH, Seal, nullptr, &value);
-  napi_set_named_property(env, exports, "seal", value);
-  napi_create_function(env, "cacheAccepted", NAPI_AUTO_LENGTH, CacheAccepted, nullptr, &value);
-  napi_set_named_property(env, exports, "cacheAccepted", value);
-  napi_create_function(env, "serializeModule", NAPI_AUTO_LENGTH, SerializeModule, nullptr, &value);
-  napi_set_named_property(env, exports, "serializeModule", value);
+  EXPORT("compileWithCache", CompileWithCache);
+  EXPORT("seal", Seal);
+  EXPORT("cacheAccepted", CacheAccepted);
+  EXPORT("serializeModule", SerializeModule);
   return exports;
 }

@@ -3,7 +3,7 @@
 // (native/umca_forkfix.c), the program bubblewrap starts the zygote with
 // (native/umca_sandbox_init.c), the zygote's huge-page step (native/umca_pages.c), the V8 out-of-memory hook of Python runs
 // (native/umca_oom.cc) and V8's compiled-WebAssembly cache (native/umca_wasm_cache.cc).
-// Skips a target whose output is newer than its source.
+// Skips a target whose output is newer than its source and the shared header (native/umca_napi.h).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -46,8 +46,10 @@ if (!headers) {
 }
 
 const compiler = process.env.CC ?? 'cc';
+const sharedHeader = join(root, 'native', 'umca_napi.h');
 for (const { source, output, flags } of targets) {
-  if (existsSync(output) && statSync(output).mtimeMs > statSync(source).mtimeMs) continue;
+  const newestInput = Math.max(statSync(source).mtimeMs, statSync(sharedHeader).mtimeMs);
+  if (existsSync(output) && statSync(output).mtimeMs > newestInput) continue;
   mkdirSync(dirname(output), { recursive: true });
   try {
     execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', `-I${headers}`, '-o', output, source, ...flags], {
