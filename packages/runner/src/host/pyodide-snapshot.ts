@@ -6,11 +6,11 @@
  * seconds once; later starts restore it in a fraction of that.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { cacheKey } from './cache-key.js';
 import { packageDir, RUNNER_ROOT } from './sandbox-command.js';
 
 const run = promisify(execFile);
@@ -22,14 +22,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function snapshotKey(): string {
-  const hash = createHash('sha256');
   const pyodide = packageDir('pyodide');
-  if (pyodide) hash.update(readFileSync(join(pyodide, 'package.json')));
-  hash.update(readFileSync(join(RUNNER_ROOT, 'dist', 'sandbox', 'build-pyodide-snapshot.js')));
-  hash.update(readFileSync(join(RUNNER_ROOT, 'dist', 'sandbox', 'python', 'umca_guest.py')));
-  hash.update(process.version);
-  hash.update(process.arch);
-  return hash.digest('hex').slice(0, 16);
+  return cacheKey([
+    ...(pyodide ? [readFileSync(join(pyodide, 'package.json'))] : []),
+    readFileSync(join(RUNNER_ROOT, 'dist', 'sandbox', 'build-pyodide-snapshot.js')),
+    readFileSync(join(RUNNER_ROOT, 'dist', 'sandbox', 'python', 'umca_guest.py')),
+    process.version,
+    process.arch,
+  ]);
 }
 
 /** Returns the snapshot's path, building it first when it is missing. */

@@ -6,10 +6,10 @@
  * chose what to optimise), so an upgrade makes a new file instead of loading a stale one; V8
  * checks its own header too and compiles afresh when it does not match. Deleting them is safe.
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCodeCache } from '../sandbox/code-cache-file.js';
+import { cacheKey, fileForKey } from './cache-key.js';
 
 /** The first processor's model and feature flags: V8's code uses what the CPU offers. */
 function cpuIdentity(): string {
@@ -35,10 +35,11 @@ export interface CodeCacheInputs {
 
 /** The cache file for one kind of zygote. */
 export function codeCacheFile(cacheDir: string, inputs: CodeCacheInputs): string {
-  const hash = createHash('sha256');
-  hash.update(`${process.version}\n${process.arch}\n${inputs.nodeFlags.join(' ')}\n${cpuIdentity()}\n`);
-  for (const file of inputs.files) hash.update(existsSync(file) ? readFileSync(file) : `missing ${file}`);
-  return join(cacheDir, `wasm-code-${inputs.kind}-${hash.digest('hex').slice(0, 16)}.cache`);
+  const key = cacheKey([
+    `${process.version}\n${process.arch}\n${inputs.nodeFlags.join(' ')}\n${cpuIdentity()}\n`,
+    ...inputs.files.map(fileForKey),
+  ]);
+  return join(cacheDir, `wasm-code-${inputs.kind}-${key}.cache`);
 }
 
 /**

@@ -5,10 +5,10 @@
  * addon, the pre-initialized image, the standard library and matplotlib's data. Says plainly why
  * the lane cannot start when they are missing or were prepared for other guest modules.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WasmtimeParts } from '../sandbox/runtimes/wasmtime-runtime.js';
+import { cacheKey } from './cache-key.js';
 import { RUNNER_ROOT } from './sandbox-command.js';
 
 export const PREPARE_COMMAND = 'npm run prepare:wasmtime';
@@ -31,11 +31,7 @@ function preparerAlive(lock: string): boolean {
 /** The hash the prepare script records of the guest modules baked into the image. */
 function guestHash(): string {
   const python = join(RUNNER_ROOT, 'dist', 'sandbox', 'python');
-  return createHash('sha256')
-    .update(readFileSync(join(python, 'umca_guest.py')))
-    .update(readFileSync(join(python, 'umca_wasi.py')))
-    .digest('hex')
-    .slice(0, 16);
+  return cacheKey([readFileSync(join(python, 'umca_guest.py')), readFileSync(join(python, 'umca_wasi.py'))]);
 }
 
 /** The folder the prepare script fills: `UMCA_WASMTIME_DIR`, else `wasmtime` in the cache. */
