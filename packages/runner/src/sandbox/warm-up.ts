@@ -43,9 +43,6 @@ class Point { constructor(x, y) { this.x = x; this.y = y; } norm() { return Math
 for (let i = 0; i < 20000; i++) total += new Point(i, i + 1).norm();
 console.log(total > 0)`;
 
-/** One pass takes the interpreters' hot loops past V8's tiering budget; the zygote then waits for the compiler. */
-const HOT_PASSES = 1;
-
 const WARM_UP: Partial<Record<Language, string[]>> = {
   python: [
     'import json, asyncio\nawait asyncio.sleep(0)\nprint(json.dumps({"n": sum(i * i for i in range(100))}))\ntry:\n    1/0\nexcept ZeroDivisionError:\n    pass',
@@ -66,7 +63,9 @@ export async function warmUp(runtimes: Partial<Record<Language, SandboxRuntime>>
     const runtime = runtimes[language];
     if (!runtime || runtime.childrenOnly) continue;
     const hot = HOT_PATHS[language];
-    const programs = options.tierUp && hot ? [...basics, ...Array.from({ length: HOT_PASSES }, () => hot)] : basics;
+    // One pass of the hot paths takes the interpreter's loops past V8's tiering budget; the
+    // zygote then waits for the compiler.
+    const programs = options.tierUp && hot ? [...basics, hot] : basics;
     for (const code of programs) {
       const context: RunContext = {
         order: {
