@@ -92,7 +92,7 @@ export class ZygoteProcess extends EventEmitter<ZygoteEvents> {
             logger.warn(`the sandbox's compiled-code cache was not used (${message.codeCache}); a new one replaces it`);
           logger.debug?.(
             `sandbox zygote ready in ${message.startupMs} ms (code cache: ${message.codeCache ?? 'none'}; waited ${message.compilerWaitMs ?? 0} ms for the compiler; ` +
-              `each child prefaults ${message.prefaultPages ?? 0} pages)`,
+              `each child prefaults ${message.prefaultPages ?? 0} pages; steps in ms: ${JSON.stringify(message.steps ?? {})})`,
           );
           ready(message.startupMs);
           break;

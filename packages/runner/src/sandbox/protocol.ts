@@ -25,6 +25,8 @@ export type ZygoteReport =
       prefaultPages?: number;
       /** The interpreter's compiled code: loaded from the cache, made now (sent before), refused, or none. */
       codeCache?: 'used' | 'made' | 'none' | `refused: ${string}`;
+      /** Where the start went: each step's milliseconds, in order. */
+      steps?: Record<string, number>;
     }
   /** At the zygote's first idle moment: memory it moved into huge pages (zygote-memory.ts). */
   | { type: 'huge-pages'; bytes: number }

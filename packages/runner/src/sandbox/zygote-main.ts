@@ -56,6 +56,14 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ZygoteConfig;
 delete process.env.LD_PRELOAD;
 const addon = loadSandboxAddon();
 const started = performance.now();
+/** Each start-up step's milliseconds, for the ready report. */
+const steps: Record<string, number> = { 'node and modules': Math.round(started) };
+let stepStarted = started;
+const step = (name: string) => {
+  const now = performance.now();
+  steps[name] = Math.round(now - stepStarted);
+  stepStarted = now;
+};
 
 const report = (message: ZygoteReport) => {
   writeSync(config.controlFd, `${JSON.stringify(message)}\n`);
@@ -72,8 +80,11 @@ async function loadPythonRuntime(): Promise<SandboxRuntime> {
     import('./runtimes/python-runtime.js'),
   ]);
   globalThis.fetch = createBridgedFetch(hostHttp);
+  step('import');
   const snapshot = readFileSync(config.snapshotPath ?? '');
+  step('read snapshot');
   const pyodide = await loadInterpreter(() => loadPyodide({ _loadSnapshot: snapshot, checkAPIVersion: true }));
+  step('load pyodide');
   releaseBuffer(snapshot);
   pyodide.registerJsModule('umca_host', {
     http_request: (json: string) => JSON.stringify(hostHttp(JSON.parse(json))),
@@ -81,8 +92,9 @@ async function loadPythonRuntime(): Promise<SandboxRuntime> {
   });
   pyodide.FS.mkdirTree(PYTHON_WORKDIR);
   pyodide.pyimport('umca_guest').reset_environment(PYTHON_WORKDIR);
-  // Not in the snapshot (changing it would rebuild the snapshot): written and imported here, so
-  // every child has it loaded; each run gives it its own tools (python-runtime.ts).
+  // Not in the snapshot: written and imported here, so every child has it loaded; each run gives
+  // it its own tools (python-runtime.ts). (Imported in the snapshot instead, the zygote warmed up
+  // less code, and a program's WebAssembly.compileStreaming then never settled in a child.)
   pyodide.FS.mkdirTree(PYTHON_MODULES_DIR);
   pyodide.FS.writeFile(`${PYTHON_MODULES_DIR}/umca_tools.py`, readFileSync(new URL('./python/umca_tools.py', import.meta.url)));
   pyodide.runPython('import importlib\nimportlib.invalidate_caches()\nimport umca_tools\ndel importlib, umca_tools');
@@ -96,8 +108,11 @@ for _name in sorted(os.listdir('/wheelhouse')):
 del _name
 `);
   }
-  // pyodide.http binds `fetch` when first imported: import it now that fetch is the bridge.
+  // pyodide.http binds `fetch` when first imported: import it now that fetch is the bridge. (Not
+  // in the snapshot: imported there, its JavaScript references restored by name, a program's
+  // WebAssembly.compileStreaming never settled in a child.)
   pyodide.runPython('import pyodide.http');
+  step('set up python');
   return createPythonRuntime(pyodide);
 }
 
@@ -260,12 +275,17 @@ const runtimes = await loadRuntimes().catch((error: Error) => {
   report({ type: 'failed', message: `the sandbox could not load its interpreters: ${error.stack ?? error}` });
   return addon.exit(1);
 });
+step('load');
 // With the interpreter's optimised code from the cache, the long warm-up that tiers it up is not needed.
 await warmUp(runtimes, { tierUp: interpreter.codeCache !== 'used' });
+step('warm up');
 await rehearseChild(addon, runtimes);
 for (const runtime of Object.values(runtimes)) runtime.prepare?.();
+step('rehearse');
 checkRunNamespaces();
+step('check namespaces');
 const compilerWaitMs = await backgroundCompilationSettled();
+step('compiler');
 if (interpreter.module && interpreter.codeCache !== 'used') {
   // Made here, from trusted programs only, before the first fork: a cache for the next zygote.
   report({ type: 'code-cache', data: serializeModule(interpreter.module).toString('base64') });
@@ -274,13 +294,16 @@ if (interpreter.module && interpreter.codeCache !== 'used') {
 interpreter.module = undefined;
 sealCodeCache();
 collect('major');
+step('collect');
 const learned = await learnRunWrites(addon, () => rehearseChild(addon, runtimes));
+step('learn writes');
 report({
   type: 'ready',
   startupMs: Math.round(performance.now() - started),
   compilerWaitMs: Math.round(compilerWaitMs),
   prefaultPages: learned.pages,
   codeCache: interpreter.codeCache,
+  steps,
 });
 const { channelFd } = serve();
 await runChildSession({
