@@ -27,6 +27,8 @@ export interface SandboxAddon {
   /** True in a child that `fork` made, false in the zygote. */
   isForkedChild(): boolean;
   hardenProcess(): void;
+  /** SCHED_BATCH for the calling thread (on), or SCHED_OTHER again: a batch thread does not preempt a running one when it wakes. */
+  batchScheduling(on: boolean): void;
   redirectToDevNull(fds: number[]): void;
   closeFd(fd: number): void;
   setLimits(limits: { cpuSeconds?: number; dataBytes?: number; openFiles?: number; fileSizeBytes?: number }): void;

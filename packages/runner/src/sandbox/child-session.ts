@@ -32,6 +32,8 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   addon.redirectToDevNull([0, 1, 2]);
   addon.hardenProcess();
   options.prefault?.();
+  // Forked under the zygote's SCHED_BATCH; the run is scheduled as any process.
+  addon.batchScheduling(false);
   addon.installSeccomp();
 
   const channel = new SyncChannel(options.channelFd);

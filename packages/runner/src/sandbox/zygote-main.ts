@@ -305,6 +305,8 @@ report({
   codeCache: interpreter.codeCache,
   steps,
 });
+// Forks ahead of demand need not preempt the host (sandbox addon, batchScheduling).
+addon.batchScheduling(true);
 const { channelFd } = serve();
 await runChildSession({
   addon,
