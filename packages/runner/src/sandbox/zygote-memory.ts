@@ -89,7 +89,12 @@ export function releaseBuffer(view: ArrayBufferView): void {
   if (view.buffer instanceof ArrayBuffer && view.buffer.byteLength > 0) structuredClone(view.buffer, { transfer: [view.buffer] });
 }
 
-/** CPU ticks so far of every thread but the main one (V8's and libuv's workers). */
+/**
+ * CPU ticks so far of every thread but the main one (V8's and libuv's workers). Inside the
+ * sandbox /proc numbers threads in an outer PID namespace, where the main thread is not
+ * `process.pid`: there it is counted too, so the wait also lasts until the main thread has been
+ * idle for the samples (docs/runner.md, "Start-up", says why that matters).
+ */
 function workerTicks(): number {
   let ticks = 0;
   for (const thread of readdirSync('/proc/self/task')) {
