@@ -2,7 +2,9 @@
  * WebAssembly tiers up in the zygote (src/sandbox/warm-up.ts), never in a child: V8 compiles on
  * worker threads, and a forked child has none. A child whose program runs hot in functions the
  * warm-up never reached asks V8 for optimised code that never comes; it must simply go on in the
- * baseline code and finish, with the right answer, however many children do it.
+ * baseline code and finish, with the right answer, however many children do it. The request
+ * stays pending in Node's count of worker tasks: the child must not wait for it when its event loop
+ * runs dry (src/sandbox/child-event-loop.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { useRunner } from './support/use-runner.js';
@@ -28,6 +30,31 @@ print(digest.hex()[:16], str(total)[:20], zlib.decompress(packed) == bytes(range
       Array.from({ length: 4 }, () => runner().run({ language: 'python', code, limits: { timeoutMs: 60_000 } })),
     );
     for (const result of results) expect(result).toMatchObject({ status: 'ok', stdout: expected });
+  });
+
+  it('Python: a hot WebAssembly function of its own, then an await V8 settles from a foreground task, finishes', async () => {
+    // (module (func (export "spin") (param i32) (result i32) (local i32)
+    //   (loop (local.set 1 (i32.add (local.get 1) (local.get 0)))
+    //         (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if 0 (local.get 0)))
+    //   (local.get 1)))
+    // Ten million turns of its loop make V8 tier it up, which posts a compile job to a worker
+    // thread the child does not have. compileStreaming's refusal arrives from a foreground task
+    // once the loop is otherwise idle: before child-event-loop.ts, Node first waited for that job,
+    // forever, and the run hit its time limit.
+    const code = `
+import js
+from pyodide.ffi import JsException, to_js
+wasm = bytes.fromhex("0061736d01000000" "01060160017f017f" "03020100" "070801047370696e0000" "0a1d011b" "01017f0340200120006a2101200041016b210020000d000b20010b")
+spin = js.WebAssembly.Instance.new(js.WebAssembly.Module.new(to_js(wasm))).exports.spin
+print(spin(10_000_000))
+try:
+    await js.WebAssembly.compileStreaming(js.Promise.resolve(1))
+except JsException as error:
+    print(error.js_error.name)
+`;
+    const result = await runner().run({ language: 'python', code, limits: { timeoutMs: 20_000 } });
+    expect(result.status, result.stderr).toBe('ok');
+    expect(result.stdout).toBe('-2004260032\nTypeError\n');
   });
 
   it('JavaScript: regular expressions and typed arrays run hot finish with the right answer', async () => {

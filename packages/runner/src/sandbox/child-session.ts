@@ -5,6 +5,7 @@
  * limits, run the program, report, and exit. It never serves a second run.
  */
 import type { SandboxAddon } from '../internal/native-addon.js';
+import { keepEventLoopAwake } from './child-event-loop.js';
 import { createOutputSink } from './output-sink.js';
 import type { ChildOutcome, RunOrder } from './protocol.js';
 import { runtimeOf } from './runtime-of.js';
@@ -28,6 +29,7 @@ export interface ChildSessionOptions {
 
 export async function runChildSession(options: ChildSessionOptions): Promise<never> {
   const { addon } = options;
+  keepEventLoopAwake();
   addon.closeFd(options.controlFd);
   addon.redirectToDevNull([0, 1, 2]);
   addon.hardenProcess();

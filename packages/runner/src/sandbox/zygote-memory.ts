@@ -18,6 +18,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadNativeAddon, type SandboxAddon } from '../internal/native-addon.js';
+import { keepEventLoopAwake } from './child-event-loop.js';
 
 /** Regions smaller than this are left alone: V8's heap pages (256 KiB each) and thread stacks. */
 const MIN_COLLAPSED_BYTES = 4 * 1_048_576;
@@ -64,6 +65,7 @@ export async function learnRunWrites(sandbox: SandboxAddon, rehearse: () => Prom
   // Not a run: no namespaces of its own, so it still sees /proc/self/pagemap.
   const pid = sandbox.fork({ ownNamespaces: false, runId: -1 });
   if (pid === 0) {
+    keepEventLoopAwake();
     sandbox.closeFd(zygoteEnd);
     try {
       await rehearse();
