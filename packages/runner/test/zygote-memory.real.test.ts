@@ -2,6 +2,7 @@
  * The zygote's steps before its first fork (src/sandbox/zygote-memory.ts), run in this test
  * process: they touch only the calling process, so they can be checked here directly.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +58,26 @@ describe('the zygote before its first fork', () => {
     await busy.terminate();
     await settled;
     expect(waited).toBeLessThan(60_000);
+  });
+
+  it('waits while the main thread keeps working between its samples, and stops once it is idle', () => {
+    // V8 runs some of its work as foreground tasks on the main thread, between the samples. Checked
+    // in a process of its own, single-threaded as the zygote is, so that no V8 worker's own
+    // activity (this process's collector, its compiler) can be what holds the wait.
+    const script = `
+import { backgroundCompilationSettled } from ${JSON.stringify(new URL('../dist/sandbox/zygote-memory.js', import.meta.url).href)};
+const spin = (ms) => { const until = performance.now() + ms; while (performance.now() < until) {} };
+const busy = setInterval(() => spin(3), 1);
+let waited;
+const settled = backgroundCompilationSettled(60_000).then((ms) => { waited = ms; });
+for (let sample = 0; sample < 40; sample++) await new Promise((resolve) => setTimeout(resolve, 5));
+const whileBusy = waited;
+clearInterval(busy);
+await settled;
+console.log(JSON.stringify({ whileBusy: whileBusy ?? null, after: waited }));`;
+    const output = execFileSync(process.execPath, ['--single-threaded', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const { whileBusy, after } = JSON.parse(output) as { whileBusy: number | null; after: number };
+    expect(whileBusy).toBeNull();
+    expect(after).toBeLessThan(60_000);
   });
 });

@@ -6,17 +6,18 @@
  * - Drop what only loading needed: the Pyodide snapshot (30 MiB) and the WebAssembly module's
  *   bytes (9 MiB; V8 keeps its own copy) stayed referenced by Pyodide's loader, and fork copied
  *   their page tables into every child.
- * - Wait until V8's background compiler is idle. WebAssembly code is tiered up to the optimising
- *   compiler on V8's worker threads; a fork in the middle of that would give the child a code
- *   table half written. fork() copies only the calling thread, so children never tier up
- *   themselves: they run what the zygote compiled.
+ * - Wait until V8's compiler is idle. WebAssembly code is tiered up to the optimising compiler on
+ *   V8's worker threads, with some work on the main thread; a fork in the middle of that would
+ *   give the child a code table half written. fork() copies only the calling thread, so children
+ *   never tier up themselves: they run what the zygote compiled (and must not wait for what they
+ *   ask V8 to compile: child-event-loop.ts).
  * - Collapse the big anonymous regions into huge pages (native/umca_pages.c), so fork copies one
  *   page-table entry per 2 MiB instead of 512 (at the zygote's first idle moment: it takes
  *   40-150 ms; children forked before keep their small pages).
  * - Learn which pages a run writes, so each child copies them before its order arrives rather
  *   than fault on each of them during the run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { loadNativeAddon, type SandboxAddon } from '../internal/native-addon.js';
 import { keepEventLoopAwake } from './child-event-loop.js';
 
@@ -91,50 +92,52 @@ export function releaseBuffer(view: ArrayBufferView): void {
   if (view.buffer instanceof ArrayBuffer && view.buffer.byteLength > 0) structuredClone(view.buffer, { transfer: [view.buffer] });
 }
 
-/**
- * CPU ticks so far of every thread but the main one (V8's and libuv's workers). Inside the
- * sandbox /proc numbers threads in an outer PID namespace, where the main thread is not
- * `process.pid`: there it is counted too, so the wait also lasts until the main thread has been
- * idle for the samples (docs/runner.md, "Start-up", says why that matters).
- */
-function workerTicks(): number {
-  let ticks = 0;
+/** Nanoseconds of CPU so far: the main thread's, and all the others' together (V8's and libuv's workers). */
+function threadCpuNs(): { main: number; workers: number } {
+  // The main thread is the one /proc/self names: inside the sandbox /proc numbers threads in an
+  // outer PID namespace, where it is not `process.pid`.
+  const mainThread = readlinkSync('/proc/self');
+  const cpu = { main: 0, workers: 0 };
   for (const thread of readdirSync('/proc/self/task')) {
-    if (Number(thread) === process.pid) continue;
+    let ns: number;
     try {
-      // utime and stime: fields 14 and 15 of stat, counted after the command's closing parenthesis.
-      const fields = readFileSync(`/proc/self/task/${thread}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+      ns = Number(readFileSync(`/proc/self/task/${thread}/schedstat`, 'utf8').split(' ')[0] ?? 0);
     } catch {
-      // the thread ended meanwhile
+      continue; // the thread ended meanwhile
     }
+    if (thread === mainThread) cpu.main = ns;
+    else cpu.workers += ns;
   }
-  return ticks;
+  return cpu;
 }
 
-const SAMPLE_MS = 20;
+const SAMPLE_MS = 5;
 const QUIET_SAMPLES = 3;
+/** What the main thread may use in a quiet sample: this sampling itself (~0.2 ms), no compile work. */
+const MAIN_QUIET_NS = 1_000_000;
 
 /**
- * Resolves once no worker thread has used CPU for three samples in a row (60 ms), or after
- * `maxMs`. Returns how long it waited. Without /proc (reduced isolation on an odd host) it
- * cannot tell and waits `maxMs`.
+ * Resolves once V8 has compiled nothing for three samples in a row (15 ms): no worker thread ran,
+ * and the main thread did no more than sample (V8 runs work there too, as foreground tasks:
+ * the Pyodide zygote's main thread stays busy for ~30 ms after a warm-up without the code cache). Returns how long it waited, at most `maxMs`. A compile job caught by a fork would never
+ * finish in the child, and a cache made before the compiler is done holds less optimised code.
+ * Without /proc (reduced isolation on an odd host) it cannot tell and waits `maxMs`.
  */
 export async function backgroundCompilationSettled(maxMs = 5_000): Promise<number> {
   const started = performance.now();
-  let last = -1;
+  let last: { main: number; workers: number } | undefined;
   let quiet = 0;
   while (performance.now() - started < maxMs) {
-    let ticks: number;
+    let now: { main: number; workers: number } | undefined;
     try {
-      ticks = workerTicks();
+      now = threadCpuNs();
     } catch {
-      ticks = -1;
+      now = undefined;
     }
-    if (ticks >= 0 && ticks === last) {
+    if (now && last && now.workers === last.workers && now.main - last.main < MAIN_QUIET_NS) {
       if (++quiet >= QUIET_SAMPLES) break;
     } else quiet = 0;
-    last = ticks;
+    last = now;
     await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
   }
   return performance.now() - started;
