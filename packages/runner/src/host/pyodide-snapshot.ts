@@ -1,8 +1,8 @@
 /**
  * @module pyodide-snapshot
  * Finds or builds the Pyodide memory snapshot the zygote starts from. The file name carries a hash
- * of everything that shapes it (Pyodide's version, UMCA's guest module and builder, Node and the
- * CPU), so an upgrade builds a new one instead of loading a stale one. Building takes a few
+ * of everything that shapes it (Pyodide's version, UMCA's guest and tool modules and builder, Node
+ * and the CPU), so an upgrade builds a new one instead of loading a stale one. Building takes a few
  * seconds once; later starts restore it in a fraction of that.
  */
 import { execFile } from 'node:child_process';
@@ -27,6 +27,7 @@ function snapshotKey(): string {
     ...(pyodide ? [readFileSync(join(pyodide, 'package.json'))] : []),
     readFileSync(join(RUNNER_ROOT, 'dist', 'sandbox', 'build-pyodide-snapshot.js')),
     readFileSync(join(RUNNER_ROOT, 'dist', 'sandbox', 'python', 'umca_guest.py')),
+    readFileSync(join(RUNNER_ROOT, 'dist', 'sandbox', 'python', 'umca_tools.py')),
     process.version,
     process.arch,
   ]);

@@ -75,7 +75,7 @@ const hostTool = (name: string, argumentsJson: string): SandboxToolReplyV1 =>
   channel ? channel.tool(name, argumentsJson) : { ok: false, code: 'denied', message: 'no upstream tools are available here' };
 
 async function loadPythonRuntime(): Promise<SandboxRuntime> {
-  const [{ loadPyodide }, { createPythonRuntime, PYTHON_MODULES_DIR, PYTHON_WORKDIR }] = await Promise.all([
+  const [{ loadPyodide }, { createPythonRuntime, PYTHON_WORKDIR }] = await Promise.all([
     import('pyodide'),
     import('./runtimes/python-runtime.js'),
   ]);
@@ -92,12 +92,6 @@ async function loadPythonRuntime(): Promise<SandboxRuntime> {
   });
   pyodide.FS.mkdirTree(PYTHON_WORKDIR);
   pyodide.pyimport('umca_guest').reset_environment(PYTHON_WORKDIR);
-  // Not in the snapshot: written and imported here, so every child has it loaded; each run gives
-  // it its own tools (python-runtime.ts). (Imported in the snapshot instead, the zygote warmed up
-  // less code, and a program's WebAssembly.compileStreaming then never settled in a child.)
-  pyodide.FS.mkdirTree(PYTHON_MODULES_DIR);
-  pyodide.FS.writeFile(`${PYTHON_MODULES_DIR}/umca_tools.py`, readFileSync(new URL('./python/umca_tools.py', import.meta.url)));
-  pyodide.runPython('import importlib\nimportlib.invalidate_caches()\nimport umca_tools\ndel importlib, umca_tools');
   if (config.wheelhouse) {
     pyodide.mountNodeFS('/wheelhouse', config.wheelhouse);
     pyodide.runPython(`
@@ -108,10 +102,6 @@ for _name in sorted(os.listdir('/wheelhouse')):
 del _name
 `);
   }
-  // pyodide.http binds `fetch` when first imported: import it now that fetch is the bridge. (Not
-  // in the snapshot: imported there, its JavaScript references restored by name, a program's
-  // WebAssembly.compileStreaming never settled in a child.)
-  pyodide.runPython('import pyodide.http');
   step('set up python');
   return createPythonRuntime(pyodide);
 }
