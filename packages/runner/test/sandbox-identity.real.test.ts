@@ -171,6 +171,8 @@ except Exception as error:
 import gc, sys, js
 
 def scan(needles):
+    # The zygote froze its objects (python-runtime.ts, prepare): bring them back into view.
+    gc.unfreeze()
     process = js.process
     texts = [repr(sys.executable), repr(sys.orig_argv), repr(sys.argv), repr(sys.path), repr(sys.prefix)]
     texts += [str(process.execPath), str(process.argv), str(process.execArgv), str(process.cwd())]

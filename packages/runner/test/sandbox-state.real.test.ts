@@ -78,4 +78,13 @@ describe('no state crosses from one run to the next', () => {
     );
     for (const result of results) expect(result.stdout).toBe('None\n');
   });
+
+  it("Python: the zygote's objects start frozen, out of a run's collections, whatever the last run did to them", async () => {
+    // A run's own objects only: gc.collect() in a child walks (and so copies) none of the zygote's.
+    const code = 'import gc\nprint(gc.get_freeze_count() > 10_000, len(gc.get_objects()) < 1_000)\ngc.unfreeze()\ngc.collect()';
+    for (let round = 0; round < 3; round++) {
+      const result = await runner().run({ language: 'python', code });
+      expect(result).toMatchObject({ status: 'ok', stdout: 'True True\n' });
+    }
+  });
 });

@@ -132,6 +132,9 @@ export function createPythonRuntime(pyodide: PyodideAPI): SandboxRuntime {
     runtime: 'pyodide',
     prepare() {
       (pyodide.pyimport('umca_guest').set_recursion_ceiling as (ceiling: number) => void)(recursionCeiling());
+      // Every object the zygote made is kept for good: a child's collections then never walk
+      // (and so never copy) the zygote's objects, only the run's own.
+      pyodide.runPython('import gc\ngc.freeze()\ndel gc');
       // Pyodide calls a JavaScript error inside the interpreter fatal and rethrows it wherever it
       // surfaces: the awaited run, a task of the event loop, a timer. Its hook sees it first, so
       // a stack overflow is reported as the RecursionError it is, whichever way it reaches the child.
