@@ -18,6 +18,9 @@ describe('time', () => {
   it.each([
     ['python', 'while True:\n    pass'],
     ['python', 'import time\ntime.sleep(60)'],
+    // Awaits what nothing will ever settle: it waits, as Python would (it used to be reported as
+    // a crash, when the child's event loop ran dry: src/sandbox/child-event-loop.ts).
+    ['python', 'import asyncio\nawait asyncio.Future()'],
     ['javascript', 'while (true) {}'],
     ['javascript', 'await new Promise((resolve) => setTimeout(resolve, 60_000))'],
   ] as const)('ends %s `%s` at the time limit', async (language, code) => {

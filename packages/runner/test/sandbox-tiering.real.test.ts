@@ -33,18 +33,24 @@ print(digest.hex()[:16], str(total)[:20], zlib.decompress(packed) == bytes(range
   });
 
   it('Python: a hot WebAssembly function of its own, then an await V8 settles from a foreground task, finishes', async () => {
-    // (module (func (export "spin") (param i32) (result i32) (local i32)
-    //   (loop (local.set 1 (i32.add (local.get 1) (local.get 0)))
-    //         (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br_if 0 (local.get 0)))
-    //   (local.get 1)))
     // Ten million turns of its loop make V8 tier it up, which posts a compile job to a worker
     // thread the child does not have. compileStreaming's refusal arrives from a foreground task
     // once the loop is otherwise idle: before child-event-loop.ts, Node first waited for that job,
     // forever, and the run hit its time limit.
+    const { default: wabtInit } = await import('wabt');
+    const wabt = await wabtInit();
+    const spin = wabt.parseWat(
+      'spin.wat',
+      `(module (func (export "spin") (param i32) (result i32) (local i32)
+         (loop (local.set 1 (i32.add (local.get 1) (local.get 0)))
+               (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+               (br_if 0 (local.get 0)))
+         (local.get 1)))`,
+    );
     const code = `
 import js
 from pyodide.ffi import JsException, to_js
-wasm = bytes.fromhex("0061736d01000000" "01060160017f017f" "03020100" "070801047370696e0000" "0a1d011b" "01017f0340200120006a2101200041016b210020000d000b20010b")
+wasm = bytes.fromhex("${Buffer.from(spin.toBinary({}).buffer).toString('hex')}")
 spin = js.WebAssembly.Instance.new(js.WebAssembly.Module.new(to_js(wasm))).exports.spin
 print(spin(10_000_000))
 try:
