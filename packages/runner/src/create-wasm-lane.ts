@@ -225,7 +225,7 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       // Aborted while the child was being acquired: no event will come, so act on it now.
       if (execute.signal?.aborted) onAbort();
       try {
-        const end = await child.run(order, {
+        const end = await child.run(pool.mayExitIdle ? { ...order, exitIdle: true } : order, {
           outputBytes: order.limits.outputBytes,
           onOutput(stream, text) {
             output[stream].push(text);

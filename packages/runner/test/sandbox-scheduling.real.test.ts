@@ -2,8 +2,11 @@
  * The zygotes run under SCHED_BATCH (native/umca_sandbox.c, batchScheduling): forking a child
  * ahead of demand must not preempt the host while it hands a run over. Their children go back to
  * SCHED_OTHER before they say they are ready, so a run is scheduled like any other process and
- * keeps its share under load. Read from the host's /proc, for the processes this test started.
+ * keeps its share under load. A child that has sent its result tears itself down under
+ * SCHED_IDLE, giving way to the next run, but only while few are doing so (host/sandbox-pool.ts).
+ * Read from the host's /proc, for the processes this test started.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useRunner } from './support/use-runner.js';
@@ -12,6 +15,9 @@ const runner = useRunner({ warmChildren: 2 });
 
 const SCHED_OTHER = 0;
 const SCHED_BATCH = 3;
+const SCHED_IDLE = 5;
+/** MAX_IDLE_TEARDOWNS in src/host/sandbox-pool.ts. */
+const MAX_IDLE_TEARDOWNS = 4;
 
 interface Process {
   pid: number;
@@ -63,8 +69,11 @@ describe('scheduling', () => {
       const result = await runner().run({ language, code: language === 'python' ? 'print(1)' : 'console.log(1)' });
       expect(result.status).toBe('ok');
     }
+    // Ready children, once the ended ones have torn down (they do that as idle work: below).
+    const settled = (found: ReturnType<typeof zygotesAndChildren>) =>
+      found.every(({ children }) => children.length > 0 && children.every((child) => child.policy !== SCHED_IDLE));
     let found = zygotesAndChildren();
-    for (let attempt = 0; attempt < 100 && !found.every(({ children }) => children.length > 0); attempt++) {
+    for (let attempt = 0; attempt < 100 && !settled(found); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       found = zygotesAndChildren();
     }
@@ -74,5 +83,28 @@ describe('scheduling', () => {
       expect(children.length, `children of zygote ${zygote.pid}`).toBeGreaterThan(0);
       for (const child of children) expect(child.policy, `child ${child.pid}`).toBe(SCHED_OTHER);
     }
+  });
+
+  it('lets ended children tear down as idle work, but never more than a few at a time', async () => {
+    // Two busy loops take both cores: an idle teardown then waits, and ended children would pile
+    // up without the bound.
+    const loops = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    let most = 0;
+    try {
+      // Without the bound, 17-40 piled up within these runs on a 2-core machine (checked).
+      for (let run = 0; run < 400; run++) {
+        const result = await runner().run({ language: 'python', code: 'print(1)' });
+        expect(result.status).toBe('ok');
+        if (run % 10 !== 0) continue;
+        // By parent alone: a process tearing down has already lost its command line.
+        const zygotes = new Set(zygotesAndChildren().map(({ zygote }) => zygote.pid));
+        const idle = processes().filter((candidate) => zygotes.has(candidate.ppid) && candidate.policy === SCHED_IDLE);
+        most = Math.max(most, idle.length);
+      }
+    } finally {
+      for (const loop of loops) loop.kill();
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(MAX_IDLE_TEARDOWNS);
   });
 });

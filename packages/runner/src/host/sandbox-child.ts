@@ -71,6 +71,11 @@ export class SandboxChild {
     return this.#exitStatus;
   }
 
+  /** Its run has ended, and the zygote has not yet seen it exit: it is tearing itself down. */
+  get tearingDown(): boolean {
+    return this.#ended && this.#exitStatus === undefined;
+  }
+
   /** Hands the child its order and resolves when it ends, one way or another. */
   run(order: RunOrder, hooks: RunHooks): Promise<ChildEnd> {
     this.#hooks = hooks;

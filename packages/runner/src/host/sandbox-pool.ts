@@ -8,6 +8,9 @@ import { SandboxChild } from './sandbox-child.js';
 import type { SandboxCommand } from './sandbox-command.js';
 import { ZygoteProcess } from './zygote-process.js';
 
+/** Children that may be tearing down at once before the next one must do it at normal priority. */
+const MAX_IDLE_TEARDOWNS = 4;
+
 export interface SandboxPoolOptions {
   command: SandboxCommand;
   /** Children kept forked and ready. */
@@ -36,6 +39,18 @@ export class SandboxPool {
 
   get idleCount(): number {
     return this.#idle.length;
+  }
+
+  /**
+   * Whether the next run's child may tear itself down under SCHED_IDLE (protocol.ts, `exitIdle`):
+   * only while fewer than MAX_IDLE_TEARDOWNS children are still tearing down. On a busy host an
+   * idle teardown waits; without the bound, children that had ended piled up holding their
+   * memory and their sandbox uids (~50 with two busy loops beside).
+   */
+  get mayExitIdle(): boolean {
+    let tearingDown = 0;
+    for (const child of this.#children.values()) if (child.tearingDown && ++tearingDown >= MAX_IDLE_TEARDOWNS) return false;
+    return true;
   }
 
   /** Starts the zygote and the first ready children. */

@@ -34,7 +34,8 @@ export interface SandboxAddon {
   setLimits(limits: { cpuSeconds?: number; dataBytes?: number; openFiles?: number; fileSizeBytes?: number }): void;
   dataBytes(): number;
   installSeccomp(): void;
-  exit(code: number): never;
+  /** Ends this process at once; with `idle`, under SCHED_IDLE, so its teardown yields to any other work. */
+  exit(code: number, idle?: boolean): never;
   killProcess(pid: number, signal: number): boolean;
 }
 

@@ -54,7 +54,7 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   });
   const conclude = (outcome: ChildOutcome): never => {
     channel.send({ type: 'result', outcome: { ...outcome, programMs: performance.now() - received } });
-    return addon.exit(0);
+    return addon.exit(0, order.exitIdle === true);
   };
   // Code that reaches the JavaScript realm can throw where no runtime awaits it (a callback, a
   // timer). That is the program failing, not the sandbox: report it as the run's error.

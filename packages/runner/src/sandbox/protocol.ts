@@ -51,6 +51,11 @@ export type RunOrder = {
   budgetMs: number;
   /** The upstream MCP tools the program's `umca_tools` / `umca:tools` module offers (none: empty). */
   tools: SandboxToolV1[];
+  /**
+   * After its result, the child tears itself down under SCHED_IDLE, giving way to the next run
+   * (the host allows it while few children are tearing down: host/sandbox-pool.ts).
+   */
+  exitIdle?: boolean;
 };
 
 export type HttpRequestMessage = {
