@@ -51,6 +51,19 @@ static int arg_int(napi_env env, napi_value value, int fallback) {
   return out;
 }
 
+/** The argument at `index`, when it was given and is a boolean; false otherwise. */
+static bool arg_bool(napi_env env, size_t argc, const napi_value* argv, size_t index) {
+  bool out = false;
+  if (index < argc) napi_get_value_bool(env, argv[index], &out);
+  return out;
+}
+
+/** Moves the calling thread to `policy` (SCHED_OTHER, SCHED_BATCH, SCHED_IDLE: no capability needed). */
+static int set_own_policy(int policy) {
+  struct sched_param param = {0};
+  return sched_setscheduler(0, policy, &param);
+}
+
 static double prop_number(napi_env env, napi_value object, const char* name, double fallback) {
   bool has = false;
   napi_value value;
@@ -570,10 +583,7 @@ static napi_value BatchScheduling(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  bool on = false;
-  if (argc > 0) napi_get_value_bool(env, argv[0], &on);
-  struct sched_param param = {0};
-  if (sched_setscheduler(0, on ? SCHED_BATCH : SCHED_OTHER, &param) != 0) return throw_errno(env, "sched_setscheduler");
+  if (set_own_policy(arg_bool(env, argc, argv, 0) ? SCHED_BATCH : SCHED_OTHER) != 0) return throw_errno(env, "sched_setscheduler");
   return NULL;
 }
 
@@ -794,12 +804,7 @@ static napi_value Exit(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  bool idle = false;
-  if (argc > 1) napi_get_value_bool(env, argv[1], &idle);
-  if (idle) {
-    struct sched_param param = {0};
-    sched_setscheduler(0, SCHED_IDLE, &param);
-  }
+  if (arg_bool(env, argc, argv, 1)) set_own_policy(SCHED_IDLE);
   _exit(arg_int(env, argv[0], 0));
 }
 

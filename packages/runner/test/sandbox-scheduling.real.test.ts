@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_IDLE_TEARDOWNS } from '../src/host/sandbox-pool.js';
 import { useRunner } from './support/use-runner.js';
 
 const runner = useRunner({ warmChildren: 2 });
@@ -16,8 +17,6 @@ const runner = useRunner({ warmChildren: 2 });
 const SCHED_OTHER = 0;
 const SCHED_BATCH = 3;
 const SCHED_IDLE = 5;
-/** MAX_IDLE_TEARDOWNS in src/host/sandbox-pool.ts. */
-const MAX_IDLE_TEARDOWNS = 4;
 
 interface Process {
   pid: number;

@@ -9,7 +9,7 @@ import type { SandboxCommand } from './sandbox-command.js';
 import { ZygoteProcess } from './zygote-process.js';
 
 /** Children that may be tearing down at once before the next one must do it at normal priority. */
-const MAX_IDLE_TEARDOWNS = 4;
+export const MAX_IDLE_TEARDOWNS = 4;
 
 export interface SandboxPoolOptions {
   command: SandboxCommand;
@@ -45,7 +45,7 @@ export class SandboxPool {
    * Whether the next run's child may tear itself down under SCHED_IDLE (protocol.ts, `exitIdle`):
    * only while fewer than MAX_IDLE_TEARDOWNS children are still tearing down. On a busy host an
    * idle teardown waits; without the bound, children that had ended piled up holding their
-   * memory and their sandbox uids (~50 with two busy loops beside).
+   * memory and their sandbox uids (17-50 with two busy loops beside).
    */
   get mayExitIdle(): boolean {
     let tearingDown = 0;

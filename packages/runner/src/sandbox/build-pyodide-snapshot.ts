@@ -1,8 +1,8 @@
 /**
  * @module build-pyodide-snapshot
  * Builds the Pyodide memory snapshot the zygote starts from: the interpreter with UMCA's guest
- * and tool modules, `pyodide.http` and the commonly used standard library already imported. Runs on the host, with no
- * untrusted code, once per Pyodide/UMCA version (the host caches the file).
+ * and tool modules, `pyodide.http` and the commonly used standard library already imported. Runs
+ * on the host, with no untrusted code, once per Pyodide/UMCA version (the host caches the file).
  *
  * Usage: node build-pyodide-snapshot.js OUTPUT_PATH
  */

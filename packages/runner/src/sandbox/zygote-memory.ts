@@ -118,10 +118,11 @@ const MAIN_QUIET_NS = 1_000_000;
 
 /**
  * Resolves once V8 has compiled nothing for three samples in a row (15 ms): no worker thread ran,
- * and the main thread did no more than sample (V8 runs work there too, as foreground tasks:
- * the Pyodide zygote's main thread stays busy for ~30 ms after a warm-up without the code cache). Returns how long it waited, at most `maxMs`. A compile job caught by a fork would never
- * finish in the child, and a cache made before the compiler is done holds less optimised code.
- * Without /proc (reduced isolation on an odd host) it cannot tell and waits `maxMs`.
+ * and the main thread did no more than sample (V8 runs work there too, as foreground tasks: the
+ * Pyodide zygote's main thread stays busy for ~30 ms after a warm-up without the code cache).
+ * Returns how long it waited, at most `maxMs`. A compile job caught by a fork would never finish
+ * in the child, and a cache made before the compiler is done holds less optimised code. Without
+ * /proc (reduced isolation on an odd host) it cannot tell and waits `maxMs`.
  */
 export async function backgroundCompilationSettled(maxMs = 5_000): Promise<number> {
   const started = performance.now();
