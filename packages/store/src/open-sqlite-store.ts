@@ -71,6 +71,9 @@ function migrate(db: Database.Database): MigrationReport {
   return { from: version, to: Math.max(version, MIGRATIONS.length) };
 }
 
+/** Bounds the update statements kept prepared (there are a handful in practice). */
+const MAX_CACHED_STATEMENTS = 64;
+
 export type SqliteStoreOptions =
   | { dataDir: string; fileName?: string }
   /** A store that lives in memory and is gone when closed (tests, throwaway runs). */
@@ -127,6 +130,17 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 & { readon
     for (const row of rows) insertSpan.run(row);
   });
   const selectTrace = db.prepare('SELECT body FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?');
+  // A run's updates differ only in which columns they set and what they guard: a handful of
+  // statements, prepared once each (preparing one took ~6 µs measured alone, more in a busy server).
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (sql: string): Database.Statement => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      if (statements.size < MAX_CACHED_STATEMENTS) statements.set(sql, statement);
+    }
+    return statement;
+  };
 
   return {
     specificationVersion: 'v1',
@@ -159,7 +173,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StoreV1 & { readon
         const claimGuard = onlyIf?.attempt === undefined ? '' : ' AND attempt = @attempt';
         if (onlyIf?.attempt !== undefined) values.attempt = onlyIf.attempt;
         const sets = pairs.length ? pairs.map(([column]) => `${column} = @${column}`).join(', ') : 'id = id';
-        return db.prepare(`UPDATE runs SET ${sets} WHERE id = @id${guard}${claimGuard}`).run(values).changes > 0;
+        return prepared(`UPDATE runs SET ${sets} WHERE id = @id${guard}${claimGuard}`).run(values).changes > 0;
       },
       async get(id) {
         const row = selectRun.get(id) as RunRow | undefined;

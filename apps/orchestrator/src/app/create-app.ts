@@ -8,7 +8,6 @@
 
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { UmcaError } from '@umca/contracts';
-import { bodyLimit } from 'hono/body-limit';
 import { authenticateRequests } from '../auth/authenticate-requests.js';
 import { isPolicyRefusal, publishPolicyDenied } from '../auth/publish-policy-denied.js';
 import { createOpenApiDocument } from '../openapi/create-openapi-document.js';
@@ -24,6 +23,7 @@ import { registerToolRoutes } from '../routes/tool-routes.js';
 import { registerUiRoutes } from '../routes/ui-routes.js';
 import type { AppDeps } from './app-deps.js';
 import { API_VERSION } from './app-version.js';
+import { limitBody } from './body-limit.js';
 import { hostCheck } from './host-check.js';
 import { answerUnrouted } from './method-not-allowed.js';
 import { problemResponse } from './problem.js';
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
   app.use('*', authenticateRequests({ access: deps.access, bus: deps.bus, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) }));
   app.use(
     '/v1/executions',
-    bodyLimit({
+    limitBody({
       maxSize: deps.maxBodyBytes ?? 96 * 1_048_576,
       onError: (context) =>
         problemResponse(
@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
   for (const path of ['/v1/runs/*', '/v1/tasks']) {
     app.use(
       path,
-      bodyLimit({
+      limitBody({
         maxSize: SMALL_BODY_BYTES,
         onError: (context) =>
           problemResponse(
