@@ -4,8 +4,8 @@
 // (the process sandbox other platforms use). Figures and baselines are measured in interleaved
 // blocks and pooled, so a drifting or shared machine weighs on both alike; it ends with a table.
 //
-//   npm run bench                 # everything (~6 min on 2 cores)
-//   npm run bench -- --quick      # fewer iterations (~2 min)
+//   npm run bench                 # everything (~7 min on 2 cores)
+//   npm run bench -- --quick      # fewer iterations (~3 min)
 //
 // Needs a built checkout (`./umca` or `npm run build`) and bubblewrap.
 import { execFile } from 'node:child_process';
@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startBareServer } from './support/bare-server.mjs';
 import { bwrapPython } from './support/bwrap-python.mjs';
 import { startCpuLoad } from './support/cpu-load.mjs';
 import { interleave } from './support/interleave.mjs';
@@ -35,8 +36,11 @@ const COMPUTE = 'import time\nt = time.perf_counter()\nsum(i*i for i in range(20
 
 // Work is bounded by counts (rounds x runs per block), never by time: the machine's speed varies.
 const COUNTS = quick
-  ? { coldStarts: 3, trivial: [6, 40], compute: [5, 6], throughput: 3, http: [6, 40], load: [6, 25] }
-  : { coldStarts: 7, trivial: [12, 80], compute: [10, 10], throughput: 5, http: [12, 80], load: [10, 40] };
+  ? { coldStarts: 3, trivial: [6, 40], paced: [4, 20], compute: [5, 6], throughput: 3, http: [6, 40], load: [6, 25] }
+  : { coldStarts: 7, trivial: [12, 80], paced: [8, 30], compute: [10, 10], throughput: 5, http: [12, 80], load: [10, 40] };
+// Milliseconds between runs in the paced blocks: a pool that has caught up, and a wait long enough
+// for the caches to go cold (the shared interpreter's own p50 doubles).
+const PACES_MS = [5, 50];
 const RATES = quick ? { python: 200, javascript: 500, bwrap: 50 } : { python: 500, javascript: 1200, bwrap: 100 };
 
 function line(label, value, note = '') {
@@ -81,6 +85,16 @@ async function umcaBlock(runner, language, code, count) {
 async function sharedBlock(shared, language, code, count, keepOutput = false) {
   const { samples, printed } = await shared.time(language, code, count, { keepOutput });
   return samples.map((wall, index) => ({ wall, printed: Number(printed[index]) }));
+}
+
+/** `count` blocks of one run each, `paceMs` apart. */
+async function paced(paceMs, count, block) {
+  const samples = [];
+  for (let index = 0; index < count; index++) {
+    await new Promise((resolve) => setTimeout(resolve, paceMs));
+    samples.push(...(await block()));
+  }
+  return samples;
 }
 
 async function bwrapBlock(count) {
@@ -234,6 +248,36 @@ try {
     });
   }
 
+  // Back to back, each run's child is forked, started and torn down while the next runs: ~10 ms of
+  // CPU a run on two cores (docs/runner.md). Paced, the pool has caught up, as between an agent's
+  // calls; both sides wait alike, so both start with the same caches.
+  const [pacedRounds, pacedCount] = COUNTS.paced;
+  for (const paceMs of PACES_MS) {
+    console.log(`\npaced trivial runs (${paceMs} ms between runs on both sides)`);
+    for (const [language, budget] of [
+      ['python', 2],
+      ['javascript', 1],
+    ]) {
+      const code = TRIVIAL[language];
+      const pooled = await interleave(pacedRounds, {
+        umca: () => paced(paceMs, pacedCount, () => umcaBlock(runner, language, code, 1)),
+        shared: () => paced(paceMs, pacedCount, () => sharedBlock(shared, language, code, 1)),
+      });
+      const executeP50 = median(pick(pooled.umca, 'execute'));
+      const sharedP50 = median(pick(pooled.shared, 'wall'));
+      line(`UMCA ${code}, timings.executeMs p50 / shared p50`, `${ms(executeP50)} / ${ms(sharedP50)}`, `n=${pooled.umca.length}`);
+      line(`per-run overhead, ${language}, ${paceMs} ms apart`, ms(executeP50 - sharedP50), `target <= ${budget} ms`);
+      rows.push({
+        figure: `per-run overhead, ${language}, ${paceMs} ms apart`,
+        measured: ms(executeP50 - sharedP50),
+        baseline: ms(sharedP50),
+        ratio: times(executeP50 / sharedP50),
+        target: `<= ${budget} ms`,
+        met: executeP50 - sharedP50 <= budget,
+      });
+    }
+  }
+
   console.log('\ncompute (the program prints its own milliseconds)');
   await umcaBlock(runner, 'python', COMPUTE, 2);
   await sharedBlock(shared, 'python', COMPUTE, 2, true);
@@ -287,17 +331,27 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   printMemory();
 
-  console.log('\nHTTP (POST /v1/executions of an in-process `umca serve` on the same runner, alternating with runner.run)');
+  console.log(
+    '\nHTTP (POST /v1/executions of an in-process `umca serve` on the same runner, alternating with runner.run and with a bare node:http server around runner.run)',
+  );
+  const bare = await startBareServer(runner);
   await httpBlock(server.url, 10);
+  await httpBlock(bare.url, 10);
   const http = await interleave(COUNTS.http[0], {
     library: () => umcaBlock(runner, 'python', TRIVIAL.python, COUNTS.http[1]),
     http: () => httpBlock(server.url, COUNTS.http[1]),
+    bare: () => httpBlock(bare.url, COUNTS.http[1]),
   });
+  await bare.close();
   const libraryP50 = median(pick(http.library, 'wall'));
   const httpP50 = median(pick(http.http, 'wall'));
+  const bareP50 = median(pick(http.bare, 'wall'));
   line('library runner.run print(1), wall p50', ms(libraryP50), `n=${http.library.length}`);
   line('POST /v1/executions print(1), p50', ms(httpP50), `p99 ${ms(percentile(pick(http.http, 'wall'), 99))}`);
+  line('bare node:http server around runner.run, p50', ms(bareP50), `p99 ${ms(percentile(pick(http.bare, 'wall'), 99))}`);
   line('HTTP adds (p50 - p50)', ms(httpP50 - libraryP50), 'target <= 1 ms');
+  line("  of which any HTTP server's floor (bare - library)", ms(bareP50 - libraryP50));
+  line("  of which UMCA's own layers (HTTP - bare)", ms(httpP50 - bareP50), 'routing, auth, validation, the run record, events, spans');
   rows.push({
     figure: 'HTTP adds, Python print(1)',
     measured: ms(httpP50 - libraryP50),
@@ -305,6 +359,12 @@ try {
     ratio: times(httpP50 / libraryP50),
     target: '<= 1 ms',
     met: httpP50 - libraryP50 <= 1,
+  });
+  rows.push({
+    figure: 'HTTP adds, bare node:http (floor)',
+    measured: ms(bareP50 - libraryP50),
+    baseline: ms(libraryP50),
+    ratio: times(bareP50 / libraryP50),
   });
 
   console.log('\nUMCA warm Python against bwrap python3 -c, without and with 2 busy loops');
