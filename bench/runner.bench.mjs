@@ -87,6 +87,18 @@ async function sharedBlock(shared, language, code, count, keepOutput = false) {
   return samples.map((wall, index) => ({ wall, printed: Number(printed[index]) }));
 }
 
+/** A summary row: UMCA's executeMs p50 over the shared interpreter's, against a budget in ms. */
+function overheadRow(figure, executeP50, sharedP50, budget) {
+  return {
+    figure,
+    measured: ms(executeP50 - sharedP50),
+    baseline: ms(sharedP50),
+    ratio: times(executeP50 / sharedP50),
+    target: `<= ${budget} ms`,
+    met: executeP50 - sharedP50 <= budget,
+  };
+}
+
 /** `count` blocks of one run each, `paceMs` apart. */
 async function paced(paceMs, count, block) {
   const samples = [];
@@ -238,14 +250,7 @@ try {
       language === 'python' ? 'stdout to a no-op' : 'console.log is a no-op host function',
     );
     line(`per-run overhead, ${language} (executeMs p50 - shared p50)`, ms(executeP50 - sharedP50), `target <= ${budget} ms`);
-    rows.push({
-      figure: `per-run overhead, ${language}`,
-      measured: ms(executeP50 - sharedP50),
-      baseline: ms(sharedP50),
-      ratio: times(executeP50 / sharedP50),
-      target: `<= ${budget} ms`,
-      met: executeP50 - sharedP50 <= budget,
-    });
+    rows.push(overheadRow(`per-run overhead, ${language}`, executeP50, sharedP50, budget));
   }
 
   // Back to back, each run's child is forked, started and torn down while the next runs: ~10 ms of
@@ -267,14 +272,7 @@ try {
       const sharedP50 = median(pick(pooled.shared, 'wall'));
       line(`UMCA ${code}, timings.executeMs p50 / shared p50`, `${ms(executeP50)} / ${ms(sharedP50)}`, `n=${pooled.umca.length}`);
       line(`per-run overhead, ${language}, ${paceMs} ms apart`, ms(executeP50 - sharedP50), `target <= ${budget} ms`);
-      rows.push({
-        figure: `per-run overhead, ${language}, ${paceMs} ms apart`,
-        measured: ms(executeP50 - sharedP50),
-        baseline: ms(sharedP50),
-        ratio: times(executeP50 / sharedP50),
-        target: `<= ${budget} ms`,
-        met: executeP50 - sharedP50 <= budget,
-      });
+      rows.push(overheadRow(`per-run overhead, ${language}, ${paceMs} ms apart`, executeP50, sharedP50, budget));
     }
   }
 

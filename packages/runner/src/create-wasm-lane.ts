@@ -118,11 +118,12 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   } catch (error) {
     throw new RunnerError('sandbox_start_failed', (error as Error).message, { cause: error });
   }
-  forgetStaleCaches(settings, [
-    snapshotPath,
-    interpreterCodeCache(settings.cacheDir, 'pyodide'),
-    interpreterCodeCache(settings.cacheDir, 'quickjs'),
-  ]);
+  // Each names its file by hashing what shapes it (cpuinfo, packages, the warm-up): once per start.
+  const codeCaches = {
+    pyodide: interpreterCodeCache(settings.cacheDir, 'pyodide'),
+    quickjs: interpreterCodeCache(settings.cacheDir, 'quickjs'),
+  };
+  forgetStaleCaches(settings, [snapshotPath, codeCaches.pyodide, codeCaches.quickjs]);
   // Each zygote has its own uids as root, and runs only its own kind, so none waits behind
   // another's forks and the small ones fork cheaply.
   const [pythonUids, lightUids, scienceUids] = settings.sandboxUids ? splitSandboxUids(settings.sandboxUids, 3) : [];
@@ -135,7 +136,7 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       ...(languages.includes('python') ? { snapshotPath } : {}),
       ...(wasmtime ? { wasmtime } : {}),
       ...(settings.wheelhouseDir ? { wheelhouseDir: settings.wheelhouseDir } : {}),
-      ...(wasmtime ? {} : { codeCacheFile: interpreterCodeCache(settings.cacheDir, languages.includes('python') ? 'pyodide' : 'quickjs') }),
+      ...(wasmtime ? {} : { codeCacheFile: languages.includes('python') ? codeCaches.pyodide : codeCaches.quickjs }),
     }),
     warmChildren: settings.warmChildren,
     logger: settings.logger,
