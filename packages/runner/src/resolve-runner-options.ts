@@ -26,6 +26,11 @@ export interface RunnerOptions {
   queueTimeoutMs?: number;
   /** Sandbox processes kept forked and ready. Default: the concurrency. */
   warmChildren?: number;
+  /**
+   * Sessions that may be open at once (each holds a sandbox process and its state); past it,
+   * opening one is refused as busy. Default: `UMCA_MAX_SESSIONS`, else 32.
+   */
+  maxSessions?: number;
   /** Where the Pyodide snapshot is cached. Default: `UMCA_CACHE_DIR`, else ~/.cache/umca. */
   cacheDir?: string;
   /** Folder of pure-Python wheels (`*-none-any.whl`) importable by Python code. Default: `UMCA_WHEELHOUSE`. */
@@ -71,6 +76,7 @@ export interface ResolvedRunnerOptions {
   queueLimit: number;
   queueTimeoutMs: number;
   warmChildren: number;
+  maxSessions: number;
   cacheDir: string;
   wheelhouseDir: string | undefined;
   wasmtime: boolean;
@@ -92,6 +98,7 @@ export function resolveRunnerOptions(options: RunnerOptions, env: NodeJS.Process
     queueLimit: options.queueLimit ?? positiveInteger(env.UMCA_RUNNER_QUEUE) ?? 64,
     queueTimeoutMs: options.queueTimeoutMs ?? 30_000,
     warmChildren: options.warmChildren ?? concurrency,
+    maxSessions: options.maxSessions ?? positiveInteger(env.UMCA_MAX_SESSIONS) ?? 32,
     cacheDir: options.cacheDir ?? defaultCacheDir(env),
     wheelhouseDir: options.wheelhouseDir ?? env.UMCA_WHEELHOUSE,
     wasmtime: options.wasmtime ?? env.UMCA_WASMTIME !== '0',

@@ -10,6 +10,7 @@ import type { EgressAttempt } from '../egress-attempt.js';
 import type { ParsedExecutionRequest } from '../execution-request.js';
 import type { ExecutionResult, Isolation, Lane, LaneSelection, Runtime } from '../execution-result.js';
 import type { EgressPolicyV1 } from './egress-policy.js';
+import type { RunnerSessionV1, SessionOptionsV1 } from './runner-session.js';
 import type { SandboxToolsV1 } from './sandbox-tools.js';
 
 /** A request that passed validation, with the policy its outbound requests are held to. */
@@ -48,6 +49,8 @@ export interface LaneStatsV1 {
   readonly runtimes?: readonly Runtime[];
   /** Runtimes it has but cannot run now (not prepared, being prepared, failed to start), and why. */
   readonly unavailable?: ReadonlyArray<{ readonly runtime: Runtime; readonly reason: string }>;
+  /** Sessions open now (each holds a sandbox process). */
+  readonly sessions?: number;
 }
 
 export interface LaneV1 {
@@ -58,6 +61,8 @@ export interface LaneV1 {
   readonly isolation: Isolation;
   /** Runs one request now (the runner has queued it). Never rejects: every ending is a result. */
   execute(execution: AcceptedExecutionV1, options?: ExecuteOptionsV1): Promise<ExecutionResult>;
+  /** Opens a session, when the lane can hold one for the language (runner-session.ts). */
+  openSession?(options: SessionOptionsV1): Promise<RunnerSessionV1>;
   stats(): LaneStatsV1;
   close(): Promise<void>;
 }
@@ -69,6 +74,8 @@ export interface RunnerStatsV1 {
   /** Runs waiting for a slot. */
   readonly queued: number;
   readonly idleSandboxes: number;
+  /** Sessions open now. */
+  readonly sessions?: number;
   readonly completed: number;
   readonly sandboxStartupMs: number | undefined;
   readonly lanes: readonly LaneStatsV1[];
@@ -82,6 +89,12 @@ export interface RunnerV1 {
    * queue or a cancellation all come back as a result whose `status` and `reason` say why.
    */
   execute(execution: AcceptedExecutionV1, options?: ExecuteOptionsV1): Promise<ExecutionResult>;
+  /**
+   * Opens a session: a sandbox of its own whose state lasts across its runs (runner-session.ts).
+   * Rejects with a reason in the caller's words when it cannot (a language or runtime that holds
+   * no state, too many sessions, limits out of range). Absent: this runner holds no sessions.
+   */
+  openSession?(options: SessionOptionsV1): Promise<RunnerSessionV1>;
   stats(): RunnerStatsV1;
   close(): Promise<void>;
 }

@@ -71,7 +71,7 @@ export const childMessageSchema = z.discriminatedUnion('type', [
     name: z.string().max(MAX_TOOL_NAME_LENGTH),
     arguments: z.string().max(MAX_TOOL_ARGUMENTS_LENGTH),
   }),
-  z.object({ type: z.literal('result'), outcome: childOutcomeSchema }),
+  z.object({ type: z.literal('result'), outcome: childOutcomeSchema, final: z.boolean().optional() }),
 ]);
 
 export type ChildMessage = z.infer<typeof childMessageSchema>;

@@ -2,12 +2,13 @@
  * @module sandbox-child
  * The host's handle on one forked child: waits for it to be ready, gives it its order, relays its
  * output, HTTP requests and tool calls, enforces the output cap, and kills it when told to.
- * Whatever the child sends is validated; a child that breaks the protocol is killed.
+ * Whatever the child sends is validated; a child that breaks the protocol is killed. A child made
+ * a session's (`openSession`) takes one order after another; between them it must stay silent.
  */
 import type net from 'node:net';
 import type { SandboxToolReplyV1 } from '@umca/contracts';
 import { encodeFrame, FrameDecoder } from '../internal/frame.js';
-import type { ChildOutcome, HttpReplyMessage, HttpRequestMessage, RunOrder } from '../sandbox/protocol.js';
+import type { ChildOutcome, HttpReplyMessage, HttpRequestMessage, RunOrder, SessionTerms } from '../sandbox/protocol.js';
 import { childMessageSchema } from './child-message.js';
 import type { ZygoteProcess } from './zygote-process.js';
 
@@ -18,7 +19,8 @@ const EXIT_GRACE_MS = 100;
 export type KillReason = 'timeout' | 'output_limit' | 'cancelled' | 'protocol' | 'shutdown';
 
 export type ChildEnd =
-  | { kind: 'result'; outcome: ChildOutcome }
+  /** `final`: a session's child said it ends after this result. */
+  | { kind: 'result'; outcome: ChildOutcome; final?: boolean }
   | { kind: 'killed'; reason: KillReason; detail: string }
   | { kind: 'died'; status?: number; beforeStart?: boolean };
 
@@ -42,7 +44,12 @@ export class SandboxChild {
   #killed: { reason: KillReason; detail: string } | undefined;
   #exitStatus: number | undefined;
   #settle: ((end: ChildEnd) => void) | undefined;
+  /** The child takes no more orders: it ended, was killed, or sent its one result. */
   #ended = false;
+  /** A session's child: a result ends the run, not the child. */
+  #session = false;
+  /** Counts the runs given, so that a reply queued for one is never sent during the next. */
+  #runNumber = 0;
   #httpQueue: Promise<void> = Promise.resolve();
   #toolQueue: Promise<void> = Promise.resolve();
   #onReady: (() => void) | undefined;
@@ -76,9 +83,23 @@ export class SandboxChild {
     return this.#ended && this.#exitStatus === undefined;
   }
 
+  /** Still able to take an order (a session's child between runs, or a ready one). */
+  get alive(): boolean {
+    return !this.#ended && !this.#killed;
+  }
+
+  /** Makes this ready child a session's: it sets `terms` once and then takes orders one by one. */
+  openSession(terms: SessionTerms): void {
+    this.#session = true;
+    if (!this.#ended) this.#socket.write(encodeFrame({ type: 'session', terms }));
+  }
+
   /** Hands the child its order and resolves when it ends, one way or another. */
   run(order: RunOrder, hooks: RunHooks): Promise<ChildEnd> {
+    if (this.#settle) throw new Error('the sandbox child is already running an order');
     this.#hooks = hooks;
+    this.#written = { stdout: 0, stderr: 0 };
+    this.#runNumber++;
     const ended = new Promise<ChildEnd>((resolve) => {
       this.#settle = resolve;
     });
@@ -122,6 +143,11 @@ export class SandboxChild {
         return;
       }
       const message = parsed.data;
+      // A session's child between runs has nothing to say; one that speaks is not ours any more.
+      if (this.#session && !this.#settle && message.type !== 'ready') {
+        this.kill('protocol', `the sandbox sent a ${message.type} message between runs`);
+        return;
+      }
       switch (message.type) {
         case 'ready':
           this.#onReady?.();
@@ -136,7 +162,11 @@ export class SandboxChild {
           this.#relayTool(message.id, message.name, message.arguments);
           break;
         case 'result':
-          this.#finish({ kind: 'result', outcome: message.outcome as ChildOutcome });
+          if (this.#session && !message.final) {
+            this.#settleRun({ kind: 'result', outcome: message.outcome as ChildOutcome });
+            break;
+          }
+          this.#finish({ kind: 'result', outcome: message.outcome as ChildOutcome, ...(message.final ? { final: true } : {}) });
           this.#socket.destroy();
           this.#killUnlessEnded();
           break;
@@ -165,12 +195,19 @@ export class SandboxChild {
     this.kill('output_limit', `${stream} passed the limit of ${hooks.outputBytes} bytes`);
   }
 
+  /** The run `number` is still the child's current one. */
+  #current(number: number): boolean {
+    return !this.#ended && !this.#killed && this.#runNumber === number && this.#settle !== undefined;
+  }
+
   #relayHttp(id: number, request: HttpRequestMessage): void {
     const hooks = this.#hooks;
     if (!hooks) return;
+    const number = this.#runNumber;
     this.#httpQueue = this.#httpQueue.then(async () => {
+      if (!this.#current(number)) return;
       const reply = await hooks.onHttp(request).catch((error: Error) => ({ error: error.message }));
-      if (!this.#ended) this.#socket.write(encodeFrame({ type: 'http-reply', id, reply }));
+      if (this.#current(number)) this.#socket.write(encodeFrame({ type: 'http-reply', id, reply }));
     });
   }
 
@@ -181,12 +218,13 @@ export class SandboxChild {
   #relayTool(id: number, name: string, argumentsJson: string): void {
     const hooks = this.#hooks;
     if (!hooks) return;
+    const number = this.#runNumber;
     this.#toolQueue = this.#toolQueue.then(async () => {
-      if (this.#ended || this.#killed) return;
+      if (!this.#current(number)) return;
       const reply = await hooks
         .onTool(name, argumentsJson)
         .catch((): SandboxToolReplyV1 => ({ ok: false, code: 'call_failed', message: `the call of ${name} failed inside UMCA` }));
-      if (!this.#ended && !this.#killed) this.#socket.write(encodeFrame({ type: 'tool-reply', id, reply }));
+      if (this.#current(number)) this.#socket.write(encodeFrame({ type: 'tool-reply', id, reply }));
     });
   }
 
@@ -200,8 +238,14 @@ export class SandboxChild {
   #finish(end: ChildEnd): void {
     if (this.#ended && this.#settle === undefined) return;
     this.#ended = true;
+    this.#settleRun(end);
+  }
+
+  /** Ends the run in flight (a session's child takes the next). */
+  #settleRun(end: ChildEnd): void {
     const settle = this.#settle;
     this.#settle = undefined;
+    this.#hooks = undefined;
     settle?.(end);
   }
 }

@@ -2,14 +2,17 @@
  * @module child-session
  * Everything a forked child does, start to end: shed the zygote's descriptors, lock itself down
  * (seccomp, not dumpable, dies with the zygote), announce itself, wait for its one order, set its
- * limits, run the program, report, and exit. It never serves a second run.
+ * limits, run the program, report, and exit. A child never serves a second run, unless the host
+ * made it a session's first (`session` instead of an order): then it sets the session's limits
+ * once and takes its orders one after another in the same interpreter, until a run ends past a
+ * limit or the host closes the channel.
  */
 import type { SandboxAddon } from '../internal/native-addon.js';
 import { keepEventLoopAwake } from './child-event-loop.js';
 import { createOutputSink } from './output-sink.js';
-import type { ChildOutcome, RunOrder } from './protocol.js';
+import { type ChildOutcome, type RunOrder, type SessionTerms, sessionSurvives } from './protocol.js';
 import { runtimeOf } from './runtime-of.js';
-import type { SandboxRuntime } from './runtimes/runtime.js';
+import type { RuntimeOutcome, SandboxRuntime } from './runtimes/runtime.js';
 import { SyncChannel } from './sync-channel.js';
 
 const MIB = 1_048_576;
@@ -42,6 +45,7 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   options.useChannel(channel);
   channel.send({ type: 'ready' });
   const message = channel.receive();
+  if (message?.type === 'session') return serveSession(options, channel, message.terms);
   if (message?.type !== 'run') return addon.exit(0);
   const order = message.order;
   const received = performance.now();
@@ -64,6 +68,64 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   return executeOrder({ channel, runtimes: options.runtimes, order, conclude });
 }
 
+/**
+ * A session: the limits hold for all its runs together (its memory counts the state the runs
+ * leave, its CPU seconds add up), each order runs in the interpreter the last one left, and the
+ * child ends after a run that hit a limit (it says so with its result) or when the host closes.
+ */
+async function serveSession(options: ChildSessionOptions, channel: SyncChannel, terms: SessionTerms): Promise<never> {
+  const { addon, runtimes } = options;
+  const reserve = runtimes[terms.language]?.reserve;
+  addon.setLimits({
+    cpuSeconds: terms.cpuSeconds,
+    dataBytes: addon.dataBytes() + terms.memoryMb * MIB + DATA_HEADROOM_BYTES + (reserve?.dataBytes ?? 0),
+    openFiles: 64,
+    fileSizeBytes: reserve?.fileBytes ?? 0,
+  });
+  let current: { order: RunOrder; received: number } | undefined;
+  const conclude = (outcome: ChildOutcome, final: boolean) => {
+    const programMs = current ? performance.now() - current.received : 0;
+    channel.send({ type: 'result', outcome: { ...outcome, programMs }, ...(final ? { final } : {}) });
+  };
+  // Thrown where no run awaits it, the program's error ends the run and, since the interpreter is
+  // then somewhere mid-call, the session.
+  const failFromRealm = (error: unknown): never => {
+    if (current) conclude(failure(current.order, error, 'error'), true);
+    return addon.exit(0);
+  };
+  process.on('uncaughtException', failFromRealm);
+  process.on('unhandledRejection', failFromRealm);
+  for (;;) {
+    const message = channel.receive();
+    if (message?.type !== 'run') return addon.exit(0);
+    current = { order: message.order, received: performance.now() };
+    const order: RunOrder = { ...message.order, limits: { ...message.order.limits, memoryMb: terms.memoryMb } };
+    const outcome: RuntimeOutcome =
+      order.language === terms.language && runtimes[order.language]?.sessions
+        ? await runOrder({
+            channel,
+            runtimes,
+            order,
+            session: true,
+            onLimit: (limited) => {
+              conclude(limited, true);
+              return addon.exit(0);
+            },
+          })
+        : refusal(
+            order,
+            order.language === terms.language
+              ? `this sandbox cannot hold a ${order.language} session`
+              : `this session runs ${terms.language}, not ${order.language}`,
+          );
+    const { endsSession, ...reported } = outcome;
+    const final = !sessionSurvives(reported.status) || endsSession === true;
+    conclude(reported, final);
+    current = undefined;
+    if (final) return addon.exit(0);
+  }
+}
+
 export interface OrderContext {
   channel: SyncChannel;
   runtimes: Partial<Record<RunOrder['language'], SandboxRuntime>>;
@@ -74,30 +136,46 @@ export interface OrderContext {
 
 /** Runs one order in its runtime and concludes with the outcome, whatever happens. */
 export async function executeOrder({ channel, runtimes, order, conclude }: OrderContext): Promise<never> {
+  return conclude(await runOrder({ channel, runtimes, order, onLimit: conclude }));
+}
+
+interface RunOrderContext {
+  channel: SyncChannel;
+  runtimes: Partial<Record<RunOrder['language'], SandboxRuntime>>;
+  order: RunOrder;
+  /** The run is one of a session's: its state stays for the next. */
+  session?: boolean;
+  /** Called when the output passes its cap, mid-program: it must not return to the program. */
+  onLimit: (outcome: ChildOutcome) => never;
+}
+
+/** Runs one order in its runtime and returns how it ended, whatever happens. */
+async function runOrder({ channel, runtimes, order, session, onLimit }: RunOrderContext): Promise<RuntimeOutcome> {
   const deadline = performance.now() + order.budgetMs;
   const runtime = runtimes[order.language];
-  if (!runtime) {
-    return conclude({
-      status: 'error',
-      exitCode: null,
-      error: { type: 'SandboxError', message: `this sandbox does not run ${order.language}` },
-      files: [],
-      runtime: runtimeOf(order.language),
-    });
-  }
+  if (!runtime) return refusal(order, `this sandbox does not run ${order.language}`);
   const output = createOutputSink({
     channel,
     capBytes: order.limits.outputBytes,
-    onLimit: ({ status }) => conclude({ status, exitCode: null, files: [], runtime: runtimeOf(order.language) }),
+    onLimit: ({ status }) => onLimit({ status, exitCode: null, files: [], runtime: runtimeOf(order.language) }),
   });
-  let outcome: ChildOutcome;
   try {
-    outcome = await runtime.run({ order, channel, output, deadline, memoryBytes: order.limits.memoryMb * MIB });
+    return await runtime.run({
+      order,
+      channel,
+      output,
+      deadline,
+      memoryBytes: order.limits.memoryMb * MIB,
+      ...(session ? { session } : {}),
+    });
   } catch (error) {
     const isMemory = error instanceof RangeError && /memory|allocation/i.test(error.message);
-    outcome = failure(order, error, isMemory ? 'memory_limit' : 'error');
+    return failure(order, error, isMemory ? 'memory_limit' : 'error');
   }
-  return conclude(outcome);
+}
+
+function refusal(order: RunOrder, message: string): ChildOutcome {
+  return { status: 'error', exitCode: null, error: { type: 'SandboxError', message }, files: [], runtime: runtimeOf(order.language) };
 }
 
 function failure(order: RunOrder, error: unknown, status: 'error' | 'memory_limit'): ChildOutcome {

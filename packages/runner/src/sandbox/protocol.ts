@@ -70,9 +70,30 @@ export type HttpReplyMessage =
   | { status: number; statusText: string; headers: Array<[string, string]>; body: string; url: string }
   | { error: string };
 
+/**
+ * What a session's child holds to for all its runs, sent once instead of a first order: it then
+ * takes orders one after another in the same interpreter, until one ends past a limit.
+ */
+export type SessionTerms = {
+  language: RunOrder['language'];
+  /** Memory the session's state may take beyond the interpreter it started from, in MiB: all its runs together. */
+  memoryMb: number;
+  /** CPU seconds all its runs may use together. */
+  cpuSeconds: number;
+};
+
+/**
+ * Whether a session's interpreter takes another run after one that ended so. Only the program's
+ * own ending leaves it as the program left it; a limit stops it wherever it was.
+ */
+export function sessionSurvives(status: ChildOutcome['status']): boolean {
+  return status === 'ok' || status === 'error';
+}
+
 /** host → child frames. */
 export type HostToChild =
   | { type: 'run'; order: RunOrder }
+  | { type: 'session'; terms: SessionTerms }
   | { type: 'http-reply'; id: number; reply: HttpReplyMessage }
   | { type: 'tool-reply'; id: number; reply: SandboxToolReplyV1 };
 
@@ -104,4 +125,5 @@ export type ChildToHost =
   | { type: 'http'; id: number; request: HttpRequestMessage }
   /** A call of the upstream tool UMCA names `name`; `arguments` is a JSON object, as text. */
   | { type: 'tool'; id: number; name: string; arguments: string }
-  | { type: 'result'; outcome: ChildOutcome };
+  /** `final`: a session's child ends after this result (the host ends the session with it). */
+  | { type: 'result'; outcome: ChildOutcome; final?: boolean };

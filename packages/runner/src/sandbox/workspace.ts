@@ -21,8 +21,28 @@ export const MAX_LISTED_DROPPED_FILES = 100;
  * once, as `invalid_path`, with its path cut to that length).
  */
 export type WorkspaceEntry =
-  | { kind: 'file'; path: string; read: () => Uint8Array }
+  /** `stamp`: what changes when the file is written (its node, size and time), for sessions. */
+  | { kind: 'file'; path: string; read: () => Uint8Array; stamp?: string }
   | { kind: Exclude<SandboxDropReason, 'count_limit' | 'size_limit'>; path: string };
+
+/** What a session's workspace held before a run: each entry's stamp by path. */
+export function stamps(entries: Iterable<WorkspaceEntry>): Map<string, string> {
+  const held = new Map<string, string>();
+  for (const entry of entries) held.set(entry.path, entry.kind === 'file' ? `file:${entry.stamp ?? ''}` : entry.kind);
+  return held;
+}
+
+/**
+ * The entries a session's run made or changed: one held before with the same stamp is the
+ * earlier runs' (a file without a stamp always counts as changed).
+ */
+export function* changedSince(entries: Iterable<WorkspaceEntry>, before: Map<string, string>): Generator<WorkspaceEntry> {
+  for (const entry of entries) {
+    const held = before.get(entry.path);
+    if (held === undefined) yield entry;
+    else if (entry.kind === 'file' ? entry.stamp === undefined || held !== `file:${entry.stamp}` : held !== entry.kind) yield entry;
+  }
+}
 
 export function decodeInputFile(file: RunOrder['files'][number]): Uint8Array {
   return file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : Buffer.from(file.content, 'utf8');

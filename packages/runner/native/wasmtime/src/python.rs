@@ -80,6 +80,28 @@ impl Python {
             .unwrap_or(0.0)
     }
 
+    /// Starts the engine's ticker and WASI's runtime in this process, once (never in the zygote).
+    pub(crate) fn runtime(&self) -> napi::Result<&'static tokio::runtime::Runtime> {
+        TICKER.call_once(|| {
+            let engine = self.engine.clone();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(TICK);
+                engine.increment_epoch();
+            });
+        });
+        match RUNTIME.get() {
+            Some(runtime) => Ok(runtime),
+            None => {
+                let built = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_time().build().map_err(error)?;
+                Ok(RUNTIME.get_or_init(|| built))
+            }
+        }
+    }
+
+    pub(crate) fn parts(&self) -> (&Engine, &Module, &Linker<Host>) {
+        (&self.engine, &self.module, &self.linker)
+    }
+
     /// Runs one program in a fresh instance: nothing of one run reaches another. `onOutput(stream,
     /// bytes)` gets stdout (1) and stderr (2) as they are written; `onCall(frame)` answers the
     /// guest's door frames (undefined: a fault).
@@ -91,20 +113,7 @@ impl Python {
         on_output: Function<FnArgs<(u32, Buffer)>, ()>,
         on_call: Function<Buffer, Option<Buffer>>,
     ) -> napi::Result<RunOutcome> {
-        TICKER.call_once(|| {
-            let engine = self.engine.clone();
-            std::thread::spawn(move || loop {
-                std::thread::sleep(TICK);
-                engine.increment_epoch();
-            });
-        });
-        let runtime = match RUNTIME.get() {
-            Some(runtime) => runtime,
-            None => {
-                let built = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_time().build().map_err(error)?;
-                RUNTIME.get_or_init(|| built)
-            }
-        };
+        let runtime = self.runtime()?;
         let _inside = runtime.enter();
 
         let capacity = options.output_bytes.max(1.0) as usize + 1;
@@ -134,18 +143,7 @@ impl Python {
         store.limiter(|host| &mut host.limits);
         let deadline = started + Duration::from_secs_f64(options.timeout_ms.max(1.0) / 1000.0);
         let timed_out = Arc::new(AtomicBool::new(false));
-        let timed_out_in = timed_out.clone();
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |context| {
-            if Instant::now() >= deadline {
-                timed_out_in.store(true, Ordering::SeqCst);
-                return Ok(UpdateDeadline::Interrupt);
-            }
-            if let Some(hooks) = context.data().hooks.as_ref() {
-                hooks.drain().map_err(|e| wasmtime::format_err!("streaming the output failed: {e}"))?;
-            }
-            Ok(UpdateDeadline::Continue(1))
-        });
+        watch(&mut store, deadline, timed_out.clone());
         let instance = self.linker.instantiate(&mut store, &self.module).map_err(error)?;
         let instantiate_ms = started.elapsed().as_secs_f64() * 1000.0;
         let ran = turn(&mut store, &instance, &options.code);
@@ -153,17 +151,38 @@ impl Python {
         if let Some(hooks) = store.data().hooks.as_ref() {
             hooks.drain()?;
         }
-        let (status, stopped) = match ran {
-            Ok(status) => (Some(status), None),
-            Err(_) if timed_out.load(Ordering::SeqCst) => (None, Some("timeout".to_string())),
-            Err(trap) => match trap.downcast_ref::<wasmtime_wasi::I32Exit>() {
-                Some(exit) => (Some(exit.0), None),
-                None if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::StackOverflow) => {
-                    (None, Some("stack_overflow".to_string()))
-                }
-                None => (None, Some(format!("{trap:#}"))),
-            },
-        };
+        let (status, stopped) = ending(ran, timed_out.load(Ordering::SeqCst));
         Ok(RunOutcome { status, stopped, memory_limit_hit: hit.load(Ordering::SeqCst), instantiate_ms, run_ms })
     }
+}
+
+/// The guest's status, or why the runtime stopped it (`timeout`, `stack_overflow`, a trap's message).
+pub(crate) fn ending(ran: wasmtime::Result<i32>, timed_out: bool) -> (Option<i32>, Option<String>) {
+    match ran {
+        Ok(status) => (Some(status), None),
+        Err(_) if timed_out => (None, Some("timeout".to_string())),
+        Err(trap) => match trap.downcast_ref::<wasmtime_wasi::I32Exit>() {
+            Some(exit) => (Some(exit.0), None),
+            None if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::StackOverflow) => {
+                (None, Some("stack_overflow".to_string()))
+            }
+            None => (None, Some(format!("{trap:#}"))),
+        },
+    }
+}
+
+/// The epoch callback of one run: stops it at `deadline` (noting it in `timed_out`) and streams
+/// its output at every tick.
+pub(crate) fn watch(store: &mut Store<Host>, deadline: Instant, timed_out: Arc<AtomicBool>) {
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |context| {
+        if Instant::now() >= deadline {
+            timed_out.store(true, Ordering::SeqCst);
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        if let Some(hooks) = context.data().hooks.as_ref() {
+            hooks.drain().map_err(|e| wasmtime::format_err!("streaming the output failed: {e}"))?;
+        }
+        Ok(UpdateDeadline::Continue(1))
+    });
 }

@@ -18,6 +18,8 @@ import traceback
 import types
 
 MAIN_FILENAME = "main.py"
+# The names the program's own code is compiled under (a session adds one per cell).
+_PROGRAM_FILES = {MAIN_FILENAME}
 _ORIGINAL_HTTP_CONNECTION = http.client.HTTPConnection
 
 
@@ -65,7 +67,7 @@ def _format_traceback(error: BaseException) -> str:
     """The traceback from the program's own frames down, without UMCA's frames above them."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename != __file__]
     for index, frame in enumerate(frames):
-        if frame.filename == MAIN_FILENAME:
+        if frame.filename in _PROGRAM_FILES:
             frames = frames[index:]
             break
     else:
@@ -108,16 +110,40 @@ def _describe(error: BaseException) -> dict:
     }
 
 
-async def run(code: str) -> str:
-    """Runs `code` as __main__ (top-level await allowed) and returns the outcome as JSON."""
-    module = types.ModuleType("__main__")
-    module.__dict__["__builtins__"] = builtins
-    module.__file__ = MAIN_FILENAME
+_session_main = None
+_session_cells = 0
+
+
+def _main_module(keep: bool) -> tuple:
+    """The module a program runs as, and the file name its code is known by. A session's runs
+    share one `__main__`, each its own cell (`cell1.py`, `cell2.py`...), so a traceback through a
+    function an earlier run defined shows that run's lines."""
+    global _session_main, _session_cells
+    if keep and _session_main is not None:
+        module = _session_main
+    else:
+        module = types.ModuleType("__main__")
+        module.__dict__["__builtins__"] = builtins
+        module.__file__ = MAIN_FILENAME
+        if keep:
+            _session_main = module
     sys.modules["__main__"] = module
-    linecache.cache[MAIN_FILENAME] = (len(code), None, code.splitlines(True), MAIN_FILENAME)
+    if not keep:
+        return module, MAIN_FILENAME
+    _session_cells += 1
+    filename = f"cell{_session_cells}.py"
+    _PROGRAM_FILES.add(filename)
+    return module, filename
+
+
+async def run(code: str, keep: bool = False) -> str:
+    """Runs `code` as __main__ (top-level await allowed) and returns the outcome as JSON. With
+    `keep`, in the session's `__main__`, where the earlier runs' names still are."""
+    module, filename = _main_module(keep)
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     outcome = {"status": "ok", "exitCode": 0}
     try:
-        compiled = compile(code, MAIN_FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        compiled = compile(code, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
         awaitable = eval(compiled, module.__dict__)
         if awaitable is not None:
             await awaitable

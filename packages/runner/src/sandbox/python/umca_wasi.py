@@ -46,12 +46,25 @@ def _reseed() -> None:
         numpy.random.seed()
 
 
-def main(encoded: str) -> None:
+_session_started = False
+
+
+def main(encoded: str, keep: bool = False, stdin: str | None = None) -> None:
+    """Runs one program. With `keep`, a cell of the session this instance holds: its first sets
+    the environment up and reseeds, the later ones run in the state the earlier ones left (their
+    random generators too), reading `stdin` (base64) from sys.stdin if given."""
+    global _session_started
     import umca_guest
 
-    umca_guest.reset_environment(WORKDIR)
-    os.environ.update({"MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib"})
-    os.chdir(WORKDIR)
-    _reseed()
-    outcome = _drive(umca_guest.run(base64.b64decode(encoded).decode("utf-8")))
+    if not (keep and _session_started):
+        umca_guest.reset_environment(WORKDIR)
+        os.environ.update({"MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib"})
+        os.chdir(WORKDIR)
+        _reseed()
+        _session_started = keep
+    if keep:
+        import io
+
+        sys.stdin = io.TextIOWrapper(io.BytesIO(base64.b64decode(stdin or "")), encoding="utf-8")
+    outcome = _drive(umca_guest.run(base64.b64decode(encoded).decode("utf-8"), keep))
     _host.call(b"O" + outcome.encode("utf-8"))

@@ -8,7 +8,7 @@ import { v8StackKib } from '../../internal/v8-stack-size.js';
 import { loadOutOfMemoryReport } from '../out-of-memory-report.js';
 import type { ChildOutcome } from '../protocol.js';
 import { toolsInstallation } from '../tool-bindings.js';
-import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
+import { changedSince, collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, stamps, type WorkspaceEntry } from '../workspace.js';
 import type { RunContext, SandboxRuntime } from './runtime.js';
 
 export const PYTHON_WORKDIR = '/work';
@@ -23,7 +23,7 @@ type PyodideFS = {
   isDir(mode: number): boolean;
   isFile(mode: number): boolean;
   isLink(mode: number): boolean;
-  lstat(path: string): { mode: number };
+  lstat(path: string): { mode: number; ino: number; size: number; mtime: Date | number };
   chdir(path: string): void;
 };
 
@@ -45,10 +45,11 @@ function* walk(fs: PyodideFS, root: string, prefix = ''): Generator<WorkspaceEnt
       yield { kind: 'invalid_path', path: relative.slice(0, MAX_PATH_LENGTH) };
       continue;
     }
-    const { mode } = fs.lstat(path);
+    const { mode, ino, size, mtime } = fs.lstat(path);
     if (fs.isLink(mode)) yield { kind: 'symlink', path: relative };
     else if (fs.isDir(mode)) yield* walk(fs, path, relative);
-    else if (fs.isFile(mode)) yield { kind: 'file', path: relative, read: () => fs.readFile(path) };
+    else if (fs.isFile(mode))
+      yield { kind: 'file', path: relative, read: () => fs.readFile(path), stamp: `${ino}:${size}:${Number(mtime)}` };
     else yield { kind: 'special_file', path: relative };
   }
 }
@@ -61,13 +62,14 @@ function* walk(fs: PyodideFS, root: string, prefix = ''): Generator<WorkspaceEnt
  */
 const originalGrow = WebAssembly.Memory.prototype.grow;
 
-function capMemoryGrowth(pyodide: PyodideAPI, limitBytes: number): void {
-  const heap = (pyodide as unknown as { _module?: { HEAP8?: Int8Array } })._module?.HEAP8;
-  if (!heap) return;
+function heapBytes(pyodide: PyodideAPI): number | undefined {
+  return (pyodide as unknown as { _module?: { HEAP8?: Int8Array } })._module?.HEAP8?.buffer.byteLength;
+}
+
+function capMemoryGrowth(ceiling: number): void {
   // Emscripten keeps its WebAssembly.Memory to itself; the child's realm has no other, so the
   // prototype is where its growth can be checked. Code that undoes this only loses the report.
   // The zygote runs this too (warm-up, rehearsal): each cap wraps the original, never a cap.
-  const ceiling = heap.buffer.byteLength + limitBytes;
   WebAssembly.Memory.prototype.grow = function growWithinLimit(this: WebAssembly.Memory, pages: number) {
     if (this.buffer.byteLength + pages * 65_536 > ceiling) throw new RangeError('the run reached its memory limit');
     return originalGrow.call(this, pages);
@@ -123,13 +125,16 @@ export function createPythonRuntime(pyodide: PyodideAPI): SandboxRuntime {
   const streams: RunStreams = { output: undefined, stdin: null };
   bindStreams(pyodide, streams);
   const guest = {
-    run: pyodide.pyimport('umca_guest').run as (code: string) => Promise<string>,
+    run: pyodide.pyimport('umca_guest').run as (code: string, keep: boolean) => Promise<string>,
     installTools: pyodide.pyimport('umca_tools')._install as (installation: string) => void,
     // The zygote's runs (warm-up, rehearsal) have no tools, so neither has a fresh child.
     toolsInstalled: false,
   };
+  /** A session's memory ceiling, fixed at its first run: what its state may grow to. */
+  let sessionCeiling: number | undefined;
   return {
     runtime: 'pyodide',
+    sessions: true,
     prepare() {
       (pyodide.pyimport('umca_guest').set_recursion_ceiling as (ceiling: number) => void)(recursionCeiling());
       // Every object the zygote made is kept for good: a child's collections then never walk
@@ -150,6 +155,11 @@ export function createPythonRuntime(pyodide: PyodideAPI): SandboxRuntime {
       if (context.order.tools.length > 0 || guest.toolsInstalled) {
         guest.installTools(JSON.stringify(toolsInstallation(context.order.tools)));
         guest.toolsInstalled = context.order.tools.length > 0;
+      }
+      const heap = heapBytes(pyodide);
+      if (heap !== undefined) {
+        if (context.session) sessionCeiling ??= heap + context.memoryBytes;
+        capMemoryGrowth(context.session && sessionCeiling !== undefined ? sessionCeiling : heap + context.memoryBytes);
       }
       try {
         return await runPython(pyodide, guest.run, context);
@@ -177,17 +187,23 @@ function describeAsRecursionError(error: RangeError): void {
   error.stack = '';
 }
 
-async function runPython(pyodide: PyodideAPI, run: (code: string) => Promise<string>, context: RunContext): Promise<ChildOutcome> {
+async function runPython(
+  pyodide: PyodideAPI,
+  run: (code: string, keep: boolean) => Promise<string>,
+  context: RunContext,
+): Promise<ChildOutcome> {
   const { order, output } = context;
   const fs = pyodide.FS as unknown as PyodideFS;
+  // In a session, files the earlier runs left are not this run's output unless it changes them.
+  const before = context.session ? stamps(walk(fs, PYTHON_WORKDIR)) : undefined;
   for (const file of order.files) {
     const path = `${PYTHON_WORKDIR}/${file.path}`;
     fs.mkdirTree(path.slice(0, path.lastIndexOf('/')));
     fs.writeFile(path, decodeInputFile(file));
   }
   fs.chdir(PYTHON_WORKDIR);
-  capMemoryGrowth(pyodide, context.memoryBytes);
-  const outcome = JSON.parse(await run(order.code ?? '')) as Omit<ChildOutcome, 'files' | 'runtime'>;
+  const outcome = JSON.parse(await run(order.code ?? '', context.session === true)) as Omit<ChildOutcome, 'files' | 'runtime'>;
   output.flush();
-  return { ...outcome, ...collectOutputFiles(walk(fs, PYTHON_WORKDIR), order.files), runtime: 'pyodide' };
+  const entries = walk(fs, PYTHON_WORKDIR);
+  return { ...outcome, ...collectOutputFiles(before ? changedSince(entries, before) : entries, order.files), runtime: 'pyodide' };
 }

@@ -13,8 +13,13 @@ export interface RunContext {
   readonly output: OutputSink;
   /** performance.now() value at which the run's time is up. */
   readonly deadline: number;
-  /** Bytes the run may still allocate (its memory limit). */
+  /** Bytes the run may still allocate (its memory limit); in a session, what all its runs may keep together. */
   readonly memoryBytes: number;
+  /**
+   * The run is one of a session's: it runs in the state the last one left (its variables, its
+   * files), and its memory is counted from where the session started, not from where it starts.
+   */
+  readonly session?: boolean;
 }
 
 export interface SandboxRuntime {
@@ -35,5 +40,13 @@ export interface SandboxRuntime {
    * its result, a copy of its own, so a run does not pay for it.
    */
   prepare?(): void;
-  run(context: RunContext): Promise<ChildOutcome> | ChildOutcome;
+  /** It can hold a session's state from one run to the next. */
+  readonly sessions?: boolean;
+  /**
+   * `endsSession`: in a session, the interpreter cannot take another run even though the program
+   * ended as programs do (the runtime had to stop it: a trap).
+   */
+  run(context: RunContext): Promise<RuntimeOutcome> | RuntimeOutcome;
 }
+
+export type RuntimeOutcome = ChildOutcome & { endsSession?: boolean };

@@ -15,13 +15,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ChildOutcome, HttpRequestMessage } from '../protocol.js';
 import { toolsInstallation } from '../tool-bindings.js';
-import { collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, type WorkspaceEntry } from '../workspace.js';
-import type { RunContext, SandboxRuntime } from './runtime.js';
+import { changedSince, collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, stamps, type WorkspaceEntry } from '../workspace.js';
+import type { RunContext, RuntimeOutcome, SandboxRuntime } from './runtime.js';
 
 /** Where each run's tmpfs is mounted, inside the sandbox. */
 export const WASMTIME_RUN_ROOT = '/umca/run';
 /** The most a run's files (inputs, outputs, scratch) may take together. */
 export const WASMTIME_RUN_ROOT_BYTES = 128 * 1_048_576;
+/** MAX_LIMITS.outputBytes of @umca/contracts, which the sandbox cannot load: a session's runs may each ask for up to it. */
+const MAX_OUTPUT_BYTES = 16_777_216;
 
 export interface WasmtimeParts {
   addon: string;
@@ -38,8 +40,24 @@ interface RunOutcome {
   runMs: number;
 }
 
+interface SessionInterpreter {
+  run(
+    options: { code: string; timeoutMs: number },
+    onOutput: (stream: number, data: Buffer) => void,
+    onCall: (frame: Buffer) => Buffer | undefined,
+  ): RunOutcome;
+}
+
 interface PythonImage {
   readonly initialMemoryBytes: number;
+  /** One instance kept for a session's runs (its memory cap for all of them). */
+  openSession(options: {
+    rootDir: string;
+    stdlibDir: string;
+    mplDataDir?: string;
+    memoryBytes: number;
+    outputBytes: number;
+  }): SessionInterpreter;
   run(
     options: {
       code: string;
@@ -65,12 +83,23 @@ export function loadWasmtimeRuntime(parts: WasmtimeParts, rootDir = WASMTIME_RUN
   const addon = createRequire(import.meta.url)(parts.addon) as WasmtimeAddon;
   const image = addon.Python.load(parts.image);
   const toolsSource = readFileSync(new URL('../python/umca_tools.py', import.meta.url)).toString('base64');
+  /** A session's instance, made at its first run. */
+  let session: SessionInterpreter | undefined;
+  const sessionFor = (context: RunContext): SessionInterpreter =>
+    (session ??= image.openSession({
+      rootDir,
+      stdlibDir: parts.stdlibDir,
+      ...(parts.mplDataDir ? { mplDataDir: parts.mplDataDir } : {}),
+      memoryBytes: context.memoryBytes,
+      outputBytes: MAX_OUTPUT_BYTES,
+    }));
   return {
     runtime: 'wasi-python',
     childrenOnly: true,
+    sessions: true,
     // A file may grow until the tmpfs is full (ENOSPC), never to the file size limit (SIGXFSZ).
     reserve: { dataBytes: image.initialMemoryBytes, fileBytes: WASMTIME_RUN_ROOT_BYTES + 1_048_576 },
-    run: (context) => runPython(image, parts, rootDir, toolsSource, context),
+    run: (context) => runPython(image, parts, rootDir, toolsSource, context, context.session ? sessionFor(context) : undefined),
   };
 }
 
@@ -81,8 +110,10 @@ export function loadWasmtimeRuntime(parts: WasmtimeParts, rootDir = WASMTIME_RUN
  * run's 15 ms, so a program that does not import it does not pay. All in the image's own
  * `__main__`, which the program never sees (umca_guest runs it in a module of its own).
  */
-function entryCode(order: RunContext['order'], toolsSource: string): string {
+function entryCode(order: RunContext['order'], toolsSource: string, keep: boolean): string {
   const installation = Buffer.from(JSON.stringify(toolsInstallation(order.tools)), 'utf8').toString('base64');
+  const program = JSON.stringify(Buffer.from(order.code ?? '', 'utf8').toString('base64'));
+  const stdin = JSON.stringify(Buffer.from(order.stdin ?? '', 'utf8').toString('base64'));
   return [
     'import base64, json, sys, _host, umca_wasi',
     'from importlib.util import spec_from_loader',
@@ -97,18 +128,31 @@ function entryCode(order: RunContext['order'], toolsSource: string): string {
     'def _tool_call(name, payload):',
     '    return _host.call(b"T" + json.dumps({"name": name, "arguments": payload}).encode("utf-8")).decode("utf-8")',
     "sys.modules['umca_host'].tool_call = _tool_call",
+    // A session's later cells: this run's tools replace the last one's, in the module if imported.
+    "sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != '_UmcaTools']",
     'sys.meta_path.insert(0, _UmcaTools())',
+    "if 'umca_tools' in sys.modules:",
+    `    sys.modules['umca_tools']._install(base64.b64decode(${JSON.stringify(installation)}).decode('utf-8'))`,
     'del _UmcaTools, _tool_call',
-    `umca_wasi.main(${JSON.stringify(Buffer.from(order.code ?? '', 'utf8').toString('base64'))})`,
+    keep ? `umca_wasi.main(${program}, True, ${stdin})` : `umca_wasi.main(${program})`,
     '',
   ].join('\n');
 }
 
-function runPython(image: PythonImage, parts: WasmtimeParts, rootDir: string, toolsSource: string, context: RunContext): ChildOutcome {
+function runPython(
+  image: PythonImage,
+  parts: WasmtimeParts,
+  rootDir: string,
+  toolsSource: string,
+  context: RunContext,
+  session: SessionInterpreter | undefined,
+): RuntimeOutcome {
   const { order, output } = context;
   const workdir = join(rootDir, 'work');
   mkdirSync(workdir, { recursive: true });
   mkdirSync(join(rootDir, 'tmp'), { recursive: true });
+  // In a session, files the earlier runs left are not this run's output unless it changes them.
+  const before = session ? stamps(walk(workdir)) : undefined;
   for (const file of order.files) {
     const path = join(workdir, file.path);
     mkdirSync(dirname(path), { recursive: true });
@@ -147,22 +191,32 @@ function runPython(image: PythonImage, parts: WasmtimeParts, rootDir: string, to
     }
     return undefined;
   };
-  const ended = image.run(
-    {
-      code: entryCode(order, toolsSource),
-      ...(order.stdin === undefined ? {} : { stdin: Buffer.from(order.stdin, 'utf8') }),
-      rootDir,
-      stdlibDir: parts.stdlibDir,
-      ...(parts.mplDataDir ? { mplDataDir: parts.mplDataDir } : {}),
-      memoryBytes: context.memoryBytes,
-      timeoutMs: Math.max(1, context.deadline - performance.now()),
-      outputBytes: order.limits.outputBytes,
-    },
-    (stream, data) => output.write(stream === 1 ? 'stdout' : 'stderr', data),
-    onCall,
-  );
+  const onOutput = (stream: number, data: Buffer) => output.write(stream === 1 ? 'stdout' : 'stderr', data);
+  const timeoutMs = Math.max(1, context.deadline - performance.now());
+  const ended = session
+    ? session.run({ code: entryCode(order, toolsSource, true), timeoutMs }, onOutput, onCall)
+    : image.run(
+        {
+          code: entryCode(order, toolsSource, false),
+          ...(order.stdin === undefined ? {} : { stdin: Buffer.from(order.stdin, 'utf8') }),
+          rootDir,
+          stdlibDir: parts.stdlibDir,
+          ...(parts.mplDataDir ? { mplDataDir: parts.mplDataDir } : {}),
+          memoryBytes: context.memoryBytes,
+          timeoutMs,
+          outputBytes: order.limits.outputBytes,
+        },
+        onOutput,
+        onCall,
+      );
   output.flush();
-  return { ...describeEnd(ended, reported), ...collectOutputFiles(walk(workdir), order.files), runtime: 'wasi-python' };
+  const entries = walk(workdir);
+  return {
+    ...describeEnd(ended, reported),
+    ...collectOutputFiles(before ? changedSince(entries, before) : entries, order.files),
+    runtime: 'wasi-python',
+    ...(session && ended.stopped ? { endsSession: true } : {}),
+  };
 }
 
 /** How the run ended: the guest's own report when it made one, else what stopped it. */
@@ -216,7 +270,8 @@ function* walk(root: string, prefix = ''): Generator<WorkspaceEntry> {
     const stats = lstatSync(path);
     if (stats.isSymbolicLink()) yield { kind: 'symlink', path: relative };
     else if (stats.isDirectory()) yield* walk(path, relative);
-    else if (stats.isFile()) yield { kind: 'file', path: relative, read: () => readFileSync(path) };
+    else if (stats.isFile())
+      yield { kind: 'file', path: relative, read: () => readFileSync(path), stamp: `${stats.ino}:${stats.size}:${stats.mtimeMs}` };
     else yield { kind: 'special_file', path: relative };
   }
 }
