@@ -68,9 +68,12 @@ describe('scheduling', () => {
       const result = await runner().run({ language, code: language === 'python' ? 'print(1)' : 'console.log(1)' });
       expect(result.status).toBe('ok');
     }
-    // Ready children, once the ended ones have torn down (they do that as idle work: below).
+    // Ready children, once the ended ones have torn down (they do that as idle work: below) and
+    // the pool's refills have started: a child just forked is still under its zygote's
+    // SCHED_BATCH until it leaves it, before it says it is ready. One that never left it would
+    // keep this from settling, and fail below.
     const settled = (found: ReturnType<typeof zygotesAndChildren>) =>
-      found.every(({ children }) => children.length > 0 && children.every((child) => child.policy !== SCHED_IDLE));
+      found.every(({ children }) => children.length > 0 && children.every((child) => child.policy === SCHED_OTHER));
     let found = zygotesAndChildren();
     for (let attempt = 0; attempt < 100 && !settled(found); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
