@@ -189,6 +189,22 @@ export {
   relativePathSchema,
 } from './relative-path.js';
 export {
+  type AcceptedSessionV1,
+  type ParsedSessionRequest,
+  SESSION_IDLE_TTL_SECONDS,
+  SESSION_MAX_AGE_SECONDS,
+  type SessionExecutionRequest,
+  type SessionRequest,
+  type SessionRunResult,
+  type SessionView,
+  sessionExecutionRequestSchema,
+  sessionIdSchema,
+  sessionListSchema,
+  sessionRequestSchema,
+  sessionRunResultSchema,
+  sessionViewSchema,
+} from './session.js';
+export {
   type CheckResult,
   checkResultSchema,
   iterationSchema,

@@ -47,6 +47,7 @@ export const umcaEventDataSchemas = {
     codeBytes: z.int().min(0),
     limits: z.object({ timeoutMs: z.int(), memoryMb: z.int(), outputBytes: z.int() }),
     allowedOutboundHosts: z.array(z.string()),
+    sessionId: z.string().optional().describe('The session the run ran in, when it ran in one (its state kept across runs).'),
   }),
   'dev.umca.lane.selected.v1': laneSelectionSchema.extend({ runId }),
   'dev.umca.run.started.v1': z.object({ runId, lane: laneSchema, runtime: runtimeSchema.optional(), queuedMs: z.number().min(0) }),

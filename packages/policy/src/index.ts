@@ -7,12 +7,14 @@
  * request runs. Any new export added here becomes public API.
  */
 export { acceptExecutionRequest, parseOrThrow } from './accept-execution-request.js';
+export { acceptSessionRequest, acceptSessionRunRequest } from './accept-session-request.js';
 export { type AcceptedTask, acceptTaskRequest } from './accept-task-request.js';
 export { type AccessGrant, grantFor, unrestrictedGrant } from './access/access-grant.js';
 export {
   allowsUpstreamTool,
   authorizeExecution,
   authorizeModels,
+  authorizeSession,
   authorizeTask,
   policyDenied,
   requireTool,

@@ -43,6 +43,8 @@ export interface SubmitOptions {
   readonly principal?: Principal;
   /** Which upstream MCP tools the run's program may call (the caller's grant). Absent: none. */
   readonly toolAccess?: ToolAccess;
+  /** The session the run is for (session-service.ts): it runs there, in the state it holds. */
+  readonly session?: { readonly id: string; readonly runner: Pick<RunnerV1, 'execute'> };
 }
 
 export interface RunService {
@@ -147,7 +149,7 @@ export function createRunService(options: RunServiceOptions): RunService {
       : undefined;
 
   /** Publishes run.created: the first fact of every execution run, wherever it executes. */
-  function announce(runId: string, execution: AcceptedExecutionV1, recorder: RunRecorder): void {
+  function announce(runId: string, execution: AcceptedExecutionV1, recorder: RunRecorder, sessionId?: string): void {
     const { request } = execution;
     recorder.publish('dev.umca.run.created.v1', {
       runId,
@@ -159,6 +161,7 @@ export function createRunService(options: RunServiceOptions): RunService {
       ),
       limits: resolveLimits(request.limits),
       allowedOutboundHosts: [...execution.egress.allowedOutboundHosts],
+      ...(sessionId ? { sessionId } : {}),
     });
   }
 
@@ -169,13 +172,23 @@ export function createRunService(options: RunServiceOptions): RunService {
     principal: Principal | undefined,
     span: RunSpan,
     toolAccess: ToolAccess | undefined,
+    session: SubmitOptions['session'],
   ): Promise<RunResult> {
     const { request } = execution;
     const recorder = recorderFor(runId, principal, span);
-    announce(runId, execution, recorder);
+    announce(runId, execution, recorder, session?.id);
     const tools = toolsFor(runId, recorder, principal, toolAccess);
     const { result } = await executeRun(
-      { runner: localRunner(), store, logger, now, recorder, tracing, traceContext: span.context, ...(tools ? { tools } : {}) },
+      {
+        runner: session?.runner ?? localRunner(),
+        store,
+        logger,
+        now,
+        recorder,
+        tracing,
+        traceContext: span.context,
+        ...(tools ? { tools } : {}),
+      },
       runId,
       execution,
       controller.signal,
@@ -198,10 +211,10 @@ export function createRunService(options: RunServiceOptions): RunService {
 
   return {
     async submit(execution, submitOptions = {}) {
-      const { principal, toolAccess } = submitOptions;
+      const { principal, toolAccess, session } = submitOptions;
       const runId = newRunId();
       const span = runSpanFor(runId, 'execution', execution.request.language, principal);
-      if (options.remote) {
+      if (options.remote && !session) {
         const recorder = recorderFor(runId, principal, span);
         // A refused run (every worker busy) does not exist: its span is never ended, so never kept.
         const { done } = await options.remote.submit(
@@ -225,7 +238,7 @@ export function createRunService(options: RunServiceOptions): RunService {
         ...(span.traceId ? { traceId: span.traceId } : {}),
       });
       const controller = new AbortController();
-      return track(runId, controller, endSpanWhenDone(span, execute(runId, execution, controller, principal, span, toolAccess)));
+      return track(runId, controller, endSpanWhenDone(span, execute(runId, execution, controller, principal, span, toolAccess, session)));
     },
     async submitTask(accepted, context = {}) {
       if (options.remote) {

@@ -13,7 +13,7 @@ import type { RunRecorder } from './run-recorder.js';
 import type { RunTools } from './run-tools.js';
 
 export interface ExecuteRunDeps {
-  readonly runner: RunnerV1;
+  readonly runner: Pick<RunnerV1, 'execute'>;
   readonly store: StoreV1;
   readonly logger: Logger;
   readonly now: () => Date;

@@ -6,7 +6,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventBusV1, Logger, Readiness, RunnerV1, SpanStoreV1, UpstreamToolsV1 } from '@umca/contracts';
-import type { RunService, TaskContext } from '@umca/runs';
+import type { RunService, SessionService, TaskContext } from '@umca/runs';
 import type { AccessControl } from '../auth/access-control.js';
 import type { ServiceMetrics } from '../metrics/create-metrics.js';
 import type { ChatCompletionModels } from '../routes/chat-completion-routes.js';
@@ -16,6 +16,8 @@ export type DependencyState = Readiness['dependencies'][number];
 
 export interface AppDeps {
   runs: RunService;
+  /** Sessions (`/v1/sessions`); absent when runs execute on remote workers. */
+  sessions?: SessionService;
   /** Who may do what: tokens, the policy, the quotas (createAccessControl({}) for a loopback server without authentication). */
   access: AccessControl;
   bus: EventBusV1;

@@ -18,6 +18,7 @@ import { registerGateRoutes } from '../routes/gate-routes.js';
 import { registerProtectedResourceRoutes } from '../routes/protected-resource-routes.js';
 import { registerRunRoutes } from '../routes/run-routes.js';
 import { registerServiceRoutes } from '../routes/service-routes.js';
+import { registerSessionRoutes } from '../routes/session-routes.js';
 import { registerTaskRoutes } from '../routes/task-routes.js';
 import { registerToolRoutes } from '../routes/tool-routes.js';
 import { registerUiRoutes } from '../routes/ui-routes.js';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<EdgeEnv> {
 
   registerExecutionRoutes(app, deps);
   registerRunRoutes(app, deps);
+  registerSessionRoutes(app, deps);
   registerGateRoutes(app, deps);
   registerToolRoutes(app, deps);
   registerTaskRoutes(app, deps);

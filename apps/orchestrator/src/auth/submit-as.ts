@@ -15,7 +15,7 @@ import {
   authorizeTask,
   type RunQuota,
 } from '@umca/policy';
-import type { RunService, SubmittedRun, TaskContext, ToolAccess } from '@umca/runs';
+import type { RunService, SessionService, SubmittedRun, TaskContext, ToolAccess } from '@umca/runs';
 import { recordedPrincipal } from './request-access.js';
 
 async function withinQuota<Result>(
@@ -47,6 +47,20 @@ export function submitExecutionAs(
   const principal = recordedPrincipal(grant);
   return withinQuota(deps.quota, grant, () =>
     deps.runs.submit(allowed, { toolAccess: toolAccessOf(grant), ...(principal ? { principal } : {}) }),
+  );
+}
+
+/** A run in the caller's session: checked as any execution, within the quota, in the session's sandbox. */
+export function submitSessionRunAs(
+  deps: { sessions: SessionService; quota: RunQuota },
+  grant: AccessGrant,
+  sessionId: string,
+  execution: AcceptedExecutionV1,
+): Promise<SubmittedRun> {
+  const allowed = authorizeExecution(grant, execution);
+  const principal = recordedPrincipal(grant);
+  return withinQuota(deps.quota, grant, () =>
+    deps.sessions.submit(sessionId, allowed, { toolAccess: toolAccessOf(grant), ...(principal ? { principal } : {}) }),
   );
 }
 

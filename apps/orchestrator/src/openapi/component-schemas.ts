@@ -26,6 +26,11 @@ import {
   runSummarySchema,
   runTraceSchema,
   schemaIndexSchema,
+  sessionExecutionRequestSchema,
+  sessionListSchema,
+  sessionRequestSchema,
+  sessionRunResultSchema,
+  sessionViewSchema,
   taskRequestSchema,
   taskResultSchema,
   UMCA_EVENT_TYPES,
@@ -64,6 +69,8 @@ const INPUTS = {
   Base64InputFile: inputFileSchema.options[1],
   TaskRequest: taskRequestSchema,
   ChatCompletionRequest: chatCompletionRequestSchema,
+  SessionRequest: sessionRequestSchema,
+  SessionExecutionRequest: sessionExecutionRequestSchema,
 } satisfies Record<string, Schema>;
 
 const OUTPUTS = {
@@ -86,6 +93,9 @@ const OUTPUTS = {
   Readiness: readinessSchema,
   SchemaIndex: schemaIndexSchema,
   UmcaEvent: umcaEventSchema,
+  Session: sessionViewSchema,
+  SessionList: sessionListSchema,
+  SessionRunResult: sessionRunResultSchema,
 } satisfies Record<string, Schema>;
 
 const EVENTS: Record<string, Schema> = Object.fromEntries(

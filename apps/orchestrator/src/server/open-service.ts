@@ -22,12 +22,14 @@ import { createModelGateway } from '@umca/models';
 import { createRunner, stderrLogger } from '@umca/runner';
 import {
   createRunService,
+  createSessionService,
   type ModelSettings,
   openRemoteRuns,
   type RemoteRuns,
   type RunService,
   type RunServiceOptions,
   recoverInterruptedRuns,
+  type SessionService,
 } from '@umca/runs';
 import { openUpstreamTools } from '@umca/upstream-tools';
 import type { DependencyState } from '../app/app-deps.js';
@@ -65,6 +67,8 @@ export interface Service {
   /** Absent when runs execute on remote workers. */
   readonly runner?: RunnerV1;
   readonly runs: RunService;
+  /** Sessions; absent when runs execute on remote workers (a session is a sandbox of this server's). */
+  readonly sessions?: SessionService;
   /** Where spans go, and how many went. */
   readonly tracing: OpenTracing;
   /** The upstream MCP servers' tools; absent when none is configured. */
@@ -160,12 +164,14 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     ...(settings.toolCallsPerRun ? { toolCallsPerRun: settings.toolCallsPerRun } : {}),
     models,
   });
+  const sessions = runner ? createSessionService({ runner, runs, logger }) : undefined;
   return {
     store,
     bus,
     models,
     ...(runner ? { runner } : {}),
     runs,
+    ...(sessions ? { sessions } : {}),
     tracing,
     ...(upstream ? { upstream } : {}),
     async dependencies() {
@@ -196,6 +202,7 @@ export async function openService(settings: ServiceSettings, options: OpenServic
       ];
     },
     async close() {
+      await sessions?.shutdown();
       await runs.shutdown();
       await tracing.shutdown();
       await upstream?.close();

