@@ -202,7 +202,14 @@ describe('over MCP, with the official SDK client', () => {
     expect((await viewer.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['get_run', 'list_runs']);
     await viewer.close();
     const developer = await mcp(tokens.ada as string);
-    expect((await developer.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['get_run', 'list_runs', 'run_code', 'run_task']);
+    expect((await developer.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'create_session',
+      'end_session',
+      'get_run',
+      'list_runs',
+      'run_code',
+      'run_task',
+    ]);
     expect(
       (await developer.callTool({ name: 'run_code', arguments: { language: 'python', code: 'print(7)' } })).structuredContent,
     ).toMatchObject({

@@ -47,7 +47,14 @@ describe('umca mcp (stdio)', () => {
     const client = new Client({ name: 'vscode-like', version: '1.0.0' });
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['get_run', 'list_runs', 'run_code', 'run_task']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'create_session',
+      'end_session',
+      'get_run',
+      'list_runs',
+      'run_code',
+      'run_task',
+    ]);
     await client.close();
   });
 

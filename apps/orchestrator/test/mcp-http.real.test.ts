@@ -49,7 +49,7 @@ describe('MCP over Streamable HTTP', () => {
   it('lists tools with honest annotations and an output schema', async () => {
     const { tools } = await (await connect()).listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
-    expect(Object.keys(byName).sort()).toEqual(['get_run', 'list_runs', 'run_code', 'run_task']);
+    expect(Object.keys(byName).sort()).toEqual(['create_session', 'end_session', 'get_run', 'list_runs', 'run_code', 'run_task']);
     expect(byName.run_code?.annotations).toMatchObject({ readOnlyHint: false, openWorldHint: true });
     expect(byName.get_run?.annotations).toMatchObject({ readOnlyHint: true });
     expect(byName.list_runs?.annotations).toMatchObject({ readOnlyHint: true });

@@ -62,7 +62,14 @@ const transports: Array<[string, () => string[]]> = [
 describe.each(transports)('the MCP Inspector CLI over %s', (_, target) => {
   it('finds the tools well formed and portable (--strict), with the four tools', async () => {
     const listed = (await clean(target(), ['--method', 'tools/list', '--strict'])) as { tools: Array<{ name: string }> };
-    expect(listed.tools.map((tool) => tool.name).sort()).toEqual(['get_run', 'list_runs', 'run_code', 'run_task']);
+    expect(listed.tools.map((tool) => tool.name).sort()).toEqual([
+      'create_session',
+      'end_session',
+      'get_run',
+      'list_runs',
+      'run_code',
+      'run_task',
+    ]);
   });
 
   it('lists the prompts and gets one with arguments', async () => {

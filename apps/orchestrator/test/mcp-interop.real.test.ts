@@ -52,7 +52,7 @@ describe('the Python MCP SDK as a client', () => {
     expect(existsSync(PYTHON), 'run scripts/setup-test-tools.sh (npm test does)').toBe(true);
     const { stdout } = await run(PYTHON, [PYTHON_CHECK, `${server().url}/mcp`, mode], { timeout: 60_000 });
     const seen = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
-    expect(seen.tools).toEqual(['get_run', 'list_runs', 'run_code', 'run_task']);
+    expect(seen.tools).toEqual(['create_session', 'end_session', 'get_run', 'list_runs', 'run_code', 'run_task']);
     expect(seen.structured).toMatchObject({ status: 'ok', stdout: '45\n', runId: expect.any(String) });
     expect(seen.isError).toBe(false);
     expect(seen.logged).toEqual(['45\n']);

@@ -8,7 +8,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ANONYMOUS_PRINCIPAL, type EventBusV1, type Logger, UmcaError, type UmcaEvent } from '@umca/contracts';
 import { type AccessGrant, createRunQuota, type RunQuota, unrestrictedGrant } from '@umca/policy';
-import type { RunService } from '@umca/runs';
+import type { RunService, SessionService } from '@umca/runs';
 import { z } from 'zod';
 import { isPolicyRefusal, publishPolicyDenied } from '../auth/publish-policy-denied.js';
 
@@ -22,11 +22,19 @@ export interface ToolDeps {
   bus: EventBusV1;
   /** How much each principal may run at once (shared with the HTTP API). */
   quota: RunQuota;
+  /** Sessions (create_session, run_code's sessionId); absent where the server holds none. */
+  sessions?: SessionService;
   logger?: Logger;
 }
 
 /** Tool deps for a server whose every caller may do everything (stdio, a loopback server without authentication). */
-export function openToolDeps(deps: { runs: RunService; bus: EventBusV1; quota?: RunQuota; logger?: Logger }): ToolDeps {
+export function openToolDeps(deps: {
+  runs: RunService;
+  bus: EventBusV1;
+  quota?: RunQuota;
+  sessions?: SessionService;
+  logger?: Logger;
+}): ToolDeps {
   return { ...deps, quota: deps.quota ?? createRunQuota() };
 }
 

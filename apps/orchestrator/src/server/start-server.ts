@@ -111,6 +111,7 @@ export async function startServer(
         runs,
         bus,
         quota: access.quota,
+        ...(service.sessions ? { sessions: service.sessions } : {}),
         logger,
         ...(grant ? { grant } : {}),
         allowSampling: config.mcpSampling === 'allow',

@@ -34,6 +34,7 @@ export async function startStdioMcp(options: {
   const server = createMcpServer({
     runs: service.runs,
     bus: service.bus,
+    ...(service.sessions ? { sessions: service.sessions } : {}),
     allowSampling: options.allowSampling ?? true,
     ...(options.model ? { defaultModel: options.model } : {}),
   });
