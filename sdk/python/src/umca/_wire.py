@@ -35,6 +35,7 @@ from ._models import (
     RunPage,
     RunSummary,
     RunTrace,
+    SessionInfo,
     SpanEvent,
     SpanStatus,
     StreamedEvent,
@@ -145,6 +146,69 @@ def execution_body(
     if stdin is not None:
         body["stdin"] = stdin
     return body
+
+
+def session_body(
+    *,
+    runtime: str | None,
+    memory_mb: int | None,
+    cpu_seconds: int | None,
+    idle_ttl_seconds: int | None,
+    max_age_seconds: int | None,
+    allowed_outbound_hosts: Iterable[str] | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"language": "python"}
+    if runtime is not None:
+        body["runtime"] = runtime
+    limits = {key: value for key, value in (("memoryMb", memory_mb), ("cpuSeconds", cpu_seconds)) if value is not None}
+    if limits:
+        body["limits"] = limits
+    if idle_ttl_seconds is not None:
+        body["idleTtlSeconds"] = idle_ttl_seconds
+    if max_age_seconds is not None:
+        body["maxAgeSeconds"] = max_age_seconds
+    if allowed_outbound_hosts is not None:
+        body["allowedOutboundHosts"] = list(allowed_outbound_hosts)
+    return body
+
+
+def session_run_body(code: str, *, limits: Limits | None, files: Mapping[str, str | bytes] | None, stdin: str | None) -> dict[str, Any]:
+    if limits and "memory_mb" in limits:
+        raise UmcaError(
+            "a session's runs share the session's memory (open_session(memory_mb=...)): leave memory_mb out of the run's limits",
+            code="invalid_argument",
+        )
+    body: dict[str, Any] = {"language": "python", "code": code}
+    if limits:
+        body["limits"] = _limits(limits)
+    if files is not None:
+        body["files"] = _files(files)
+    if stdin is not None:
+        body["stdin"] = stdin
+    return body
+
+
+def read_session(raw: dict[str, Any]) -> SessionInfo:
+    limits = raw["limits"]
+    return SessionInfo(
+        id=raw["id"],
+        status=raw["status"],
+        language=raw["language"],
+        runtime=raw["runtime"],
+        created_at=raw["createdAt"],
+        idle_ttl_seconds=raw["idleTtlSeconds"],
+        max_age_seconds=raw["maxAgeSeconds"],
+        ends_by=raw["endsBy"],
+        memory_mb=limits["memoryMb"],
+        cpu_seconds=limits["cpuSeconds"],
+        allowed_outbound_hosts=list(raw["allowedOutboundHosts"]),
+        runs=list(raw["runs"]),
+        expires_at=raw.get("expiresAt"),
+        last_run_at=raw.get("lastRunAt"),
+        ended_at=raw.get("endedAt"),
+        ended_because=raw.get("endedBecause"),
+        raw=raw,
+    )
 
 
 def task_body(
