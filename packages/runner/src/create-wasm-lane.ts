@@ -24,7 +24,7 @@ import type {
 import { unstartedResult } from '@umca/contracts';
 import { createEgressGateway, type EgressGatewayOptions } from '@umca/policy';
 import { RunnerError } from './errors.js';
-import { childHooks, childResult, newRecordings, orderFor, type RunRecordings } from './host/child-run.js';
+import { childHooks, childResult, newRecordings, orderFor, type RunRecordings, withExitStatus } from './host/child-run.js';
 import { CONTAINER_HINT, inContainer } from './host/container-hint.js';
 import { ensurePyodideSnapshot } from './host/pyodide-snapshot.js';
 import type { ChildEnd } from './host/sandbox-child.js';
@@ -217,10 +217,8 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       if (execute.signal?.aborted) onAbort();
       try {
         const hooks = childHooks({ order, policy, execute, recordings, gateway, deadline, calls: calls.signal, logger: settings.logger });
-        const end = await child.run(pool.mayExitIdle ? { ...order, exitIdle: true } : order, hooks);
-        if (end.kind === 'died' && !end.status) await new Promise((resolve) => setTimeout(resolve, 50));
+        const end = await withExitStatus(await child.run(pool.mayExitIdle ? { ...order, exitIdle: true } : order, hooks), child);
         if (end.kind === 'died' && end.beforeStart && attempt === 0) continue;
-        if (end.kind === 'died' && child.exitStatus !== undefined) return { ...end, status: child.exitStatus };
         return end;
       } finally {
         clearTimeout(timer);

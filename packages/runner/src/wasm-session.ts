@@ -20,7 +20,7 @@ import type {
 } from '@umca/contracts';
 import { unstartedResult } from '@umca/contracts';
 import type { createEgressGateway } from '@umca/policy';
-import { childHooks, childResult, newRecordings, orderFor } from './host/child-run.js';
+import { childHooks, childResult, newRecordings, orderFor, withExitStatus } from './host/child-run.js';
 import { describeExitStatus } from './host/describe-exit.js';
 import type { ChildEnd, SandboxChild } from './host/sandbox-child.js';
 import type { SandboxPool } from './host/sandbox-pool.js';
@@ -115,12 +115,7 @@ export async function openWasmSession(options: WasmSessionOptions): Promise<Runn
           calls: calls.signal,
           logger: options.logger,
         });
-        ended = await child.run(order, hooks);
-        if (ended.kind === 'died' && ended.status === undefined) {
-          // The zygote's word of how it ended may come just after the channel closed.
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          if (child.exitStatus !== undefined) ended = { ...ended, status: child.exitStatus };
-        }
+        ended = await withExitStatus(await child.run(order, hooks), child);
       } finally {
         clearTimeout(timer);
         calls.abort();

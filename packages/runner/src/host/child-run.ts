@@ -20,7 +20,7 @@ import type { HttpReplyMessage, RunOrder } from '../sandbox/protocol.js';
 import { checkOutputFiles } from './check-output-files.js';
 import { createToolRelay } from './create-tool-relay.js';
 import { interpretEnd } from './interpret-end.js';
-import type { ChildEnd, RunHooks } from './sandbox-child.js';
+import type { ChildEnd, RunHooks, SandboxChild } from './sandbox-child.js';
 
 /** A run may make at most this many outbound requests. */
 export const MAX_EGRESS_REQUESTS = 100;
@@ -97,6 +97,16 @@ export function childHooks(options: ChildHooksOptions): RunHooks {
     },
     onTool: createToolRelay({ tools: execute.tools, signal: options.calls, logger: options.logger }),
   };
+}
+
+/**
+ * How a child that died ended, with the exit status the zygote reported: its word may come just
+ * after the channel closed, so a death without one waits a moment for it.
+ */
+export async function withExitStatus(end: ChildEnd, child: Pick<SandboxChild, 'exitStatus'>): Promise<ChildEnd> {
+  if (end.kind !== 'died') return end;
+  if (!end.status) await new Promise((resolve) => setTimeout(resolve, 50));
+  return child.exitStatus === undefined ? end : { ...end, status: child.exitStatus };
 }
 
 export interface ChildResultOptions {
