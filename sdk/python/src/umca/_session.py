@@ -5,6 +5,7 @@ DataFrames, files) lasts across the runs sent to it, within limits for all of th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -21,14 +22,11 @@ if TYPE_CHECKING:
 def _after_run(info: SessionInfo, answer: dict[str, Any]) -> SessionInfo:
     """The session as the run's answer left it (its status, and why it ended)."""
     state = answer.get("session") or {}
-    ended = state.get("status") == "ended"
-    return SessionInfo(
-        **{
-            **{name: getattr(info, name) for name in info.__dataclass_fields__},
-            "status": "ended" if ended else info.status,
-            "ended_because": state.get("endedBecause", info.ended_because),
-            "runs": [*info.runs, answer["runId"]],
-        }
+    return replace(
+        info,
+        status="ended" if state.get("status") == "ended" else info.status,
+        ended_because=state.get("endedBecause", info.ended_because),
+        runs=[*info.runs, answer["runId"]],
     )
 
 
