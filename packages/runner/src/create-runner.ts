@@ -51,6 +51,11 @@ export interface Runner extends RunnerV1 {
    * (await session.execute(parse({ language: 'python', code: 'print(x)' }))).result.stdout; // "42\n"
    */
   openSession(options: SessionOptionsV1): Promise<RunnerSessionV1>;
+  /**
+   * Resumes a session `pause` paused, from its snapshot, with the options it was opened with.
+   * Rejects with `snapshot_refused` and why when the snapshot cannot be resumed here.
+   */
+  resumeSession(options: SessionOptionsV1, snapshot: Uint8Array): Promise<RunnerSessionV1>;
 }
 
 /**
@@ -107,6 +112,8 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
     get endedBecause() {
       return session.endedBecause;
     },
+    pausable: session.pausable,
+    pause: () => session.pause(),
     async execute(request, execute = {}) {
       const started = now();
       const slot = await slots.acquire({ timeoutMs: settings.queueTimeoutMs, ...(execute.signal ? { signal: execute.signal } : {}) });
@@ -132,6 +139,26 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
     },
     close: () => session.close(),
   });
+
+  /** Opens a session, or resumes a paused one: either takes one of the `maxSessions` places. */
+  async function startSession(spec: SessionOptionsV1, snapshot?: Uint8Array): Promise<RunnerSessionV1> {
+    if (closed) throw new RunnerError('runner_closed', 'the runner is closed');
+    sessionTerms(spec); // what it asks for is judged before whether there is room for it
+    const open = (wasm.stats().sessions ?? 0) + opening;
+    if (open >= settings.maxSessions) {
+      throw new RunnerError(
+        'busy',
+        `${open} sessions are open, the most this runner holds (${settings.maxSessions}); close one, or raise UMCA_MAX_SESSIONS`,
+      );
+    }
+    if (!wasm.openSession || !wasm.resumeSession) throw new RunnerError('invalid_option', 'this runner holds no sessions');
+    opening++;
+    try {
+      return withSlots(await (snapshot ? wasm.resumeSession(spec, snapshot) : wasm.openSession(spec)));
+    } finally {
+      opening--;
+    }
+  }
 
   const runner: Runner = {
     specificationVersion: 'v1',
@@ -206,26 +233,8 @@ export async function createRunner(options: RunnerOptions = {}): Promise<Runner>
         completed++;
       }
     },
-    async openSession(spec) {
-      if (closed) throw new RunnerError('runner_closed', 'the runner is closed');
-      sessionTerms(spec); // what it asks for is judged before whether there is room for it
-      const open = (wasm.stats().sessions ?? 0) + opening;
-      if (open >= settings.maxSessions) {
-        throw new RunnerError(
-          'busy',
-          `${open} sessions are open, the most this runner holds (${settings.maxSessions}); close one, or raise UMCA_MAX_SESSIONS`,
-        );
-      }
-      if (!wasm.openSession) throw new RunnerError('invalid_option', 'this runner holds no sessions');
-      opening++;
-      let session: RunnerSessionV1;
-      try {
-        session = await wasm.openSession(spec);
-      } finally {
-        opening--;
-      }
-      return withSlots(session);
-    },
+    openSession: (spec) => startSession(spec),
+    resumeSession: (spec, snapshot) => startSession(spec, snapshot),
     async run(request, execute) {
       let accepted: ReturnType<typeof acceptExecutionRequest>;
       try {

@@ -228,6 +228,39 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
     }
   }
 
+  /** Opens a session, or resumes a paused one from its snapshot. */
+  async function startSession(spec: SessionOptionsV1, restore?: Uint8Array): Promise<RunnerSessionV1> {
+    if (closed) throw new RunnerError('runner_closed', 'the runner is closed');
+    const { runtime, terms } = sessionTerms(
+      spec,
+      availability.wasiPython.available && pools.science
+        ? { available: true }
+        : { available: false, why: availability.wasiPython.available ? 'its sandbox is starting' : availability.wasiPython.why },
+    );
+    let session: RunnerSessionV1 | undefined;
+    try {
+      session = await openWasmSession({
+        pool: poolFor(runtime),
+        runtime,
+        terms,
+        policy: spec.egress,
+        gateway,
+        isolation,
+        now,
+        logger: settings.logger,
+        ...(restore ? { restore } : {}),
+        onEnd: () => {
+          if (session) sessions.delete(session);
+        },
+      });
+    } catch (error) {
+      if (error instanceof RunnerError) throw error;
+      throw new RunnerError('sandbox_start_failed', `the session's sandbox did not start: ${(error as Error).message}`, { cause: error });
+    }
+    sessions.add(session);
+    return session;
+  }
+
   return {
     specificationVersion: 'v1',
     lane: 'wasm',
@@ -253,35 +286,8 @@ export async function createWasmLane(options: WasmLaneOptions): Promise<LaneV1> 
       const errorNote = selection.by === 'imports' && selection.runtime === 'pyodide' ? selection.reason : undefined;
       return childResult({ end, order, recordings, selection, isolation, started, finished: now(), ...(errorNote ? { errorNote } : {}) });
     },
-    async openSession(spec: SessionOptionsV1): Promise<RunnerSessionV1> {
-      if (closed) throw new RunnerError('runner_closed', 'the runner is closed');
-      const { runtime, terms } = sessionTerms(
-        spec,
-        availability.wasiPython.available && pools.science
-          ? { available: true }
-          : { available: false, why: availability.wasiPython.available ? 'its sandbox is starting' : availability.wasiPython.why },
-      );
-      let session: RunnerSessionV1 | undefined;
-      try {
-        session = await openWasmSession({
-          pool: poolFor(runtime),
-          runtime,
-          terms,
-          policy: spec.egress,
-          gateway,
-          isolation,
-          now,
-          logger: settings.logger,
-          onEnd: () => {
-            if (session) sessions.delete(session);
-          },
-        });
-      } catch (error) {
-        throw new RunnerError('sandbox_start_failed', `the session's sandbox did not start: ${(error as Error).message}`, { cause: error });
-      }
-      sessions.add(session);
-      return session;
-    },
+    openSession: (spec: SessionOptionsV1) => startSession(spec),
+    resumeSession: (spec: SessionOptionsV1, snapshot: Uint8Array) => startSession(spec, snapshot),
     stats() {
       return {
         lane: 'wasm',

@@ -5,7 +5,14 @@
  */
 import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
 
-export type RunnerErrorCode = 'invalid_option' | 'isolation_unavailable' | 'sandbox_start_failed' | 'runner_closed' | 'busy';
+export type RunnerErrorCode =
+  | 'invalid_option'
+  | 'isolation_unavailable'
+  | 'sandbox_start_failed'
+  | 'runner_closed'
+  | 'busy'
+  | 'not_supported'
+  | 'snapshot_refused';
 
 export class RunnerError extends UmcaError<RunnerErrorCode> {
   override readonly name = 'UMCA_RunnerError';

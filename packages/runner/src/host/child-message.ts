@@ -12,7 +12,7 @@ import {
   runtimeSchema,
 } from '@umca/contracts';
 import { z } from 'zod';
-import { MAX_TOOL_ARGUMENTS_LENGTH, MAX_TOOL_NAME_LENGTH } from '../sandbox/protocol.js';
+import { MAX_TOOL_ARGUMENTS_LENGTH, MAX_TOOL_NAME_LENGTH, SNAPSHOT_CHUNK_BYTES } from '../sandbox/protocol.js';
 
 const headerSchema = z.tuple([z.string().max(1024), z.string().max(16_384)]);
 
@@ -72,6 +72,11 @@ export const childMessageSchema = z.discriminatedUnion('type', [
     arguments: z.string().max(MAX_TOOL_ARGUMENTS_LENGTH),
   }),
   z.object({ type: z.literal('result'), outcome: childOutcomeSchema, final: z.boolean().optional() }),
+  z.object({ type: z.literal('resumed') }),
+  z.object({ type: z.literal('resume-failed'), message: z.string().max(4096) }),
+  // Its bytes follow the frame; the decoder hands them over as `raw` (internal/frame.ts).
+  z.object({ type: z.literal('snapshot'), rawBytes: z.int().min(0).max(SNAPSHOT_CHUNK_BYTES), raw: z.instanceof(Buffer) }),
+  z.object({ type: z.literal('snapshot-done') }),
 ]);
 
 export type ChildMessage = z.infer<typeof childMessageSchema>;

@@ -3,7 +3,9 @@
  * The host's handle on one forked child: waits for it to be ready, gives it its order, relays its
  * output, HTTP requests and tool calls, enforces the output cap, and kills it when told to.
  * Whatever the child sends is validated; a child that breaks the protocol is killed. A child made
- * a session's (`openSession`) takes one order after another; between them it must stay silent.
+ * a session's (`openSession`) takes one order after another; between them it must stay silent,
+ * unless it was told to pause (then it sends its snapshot, within a size the host sets) or is
+ * resuming one (then it says whether it could).
  */
 import type net from 'node:net';
 import type { SandboxToolReplyV1 } from '@umca/contracts';
@@ -52,6 +54,12 @@ export class SandboxChild {
   #runNumber = 0;
   #httpQueue: Promise<void> = Promise.resolve();
   #toolQueue: Promise<void> = Promise.resolve();
+  /** A resume under way: told when the child has loaded the snapshot, or could not. */
+  #resuming: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** A pause under way: the snapshot's parts so far, the most it may send, and whom to tell. */
+  #pausing:
+    | { parts: Buffer[]; bytes: number; maxBytes: number; resolve: (snapshot: Buffer) => void; reject: (error: Error) => void }
+    | undefined;
   #onReady: (() => void) | undefined;
   #onReadyFailed: ((error: Error) => void) | undefined;
 
@@ -88,10 +96,40 @@ export class SandboxChild {
     return !this.#ended && !this.#killed;
   }
 
-  /** Makes this ready child a session's: it sets `terms` once and then takes orders one by one. */
-  openSession(terms: SessionTerms): void {
+  /**
+   * Makes this ready child a session's: it sets `terms` once and then takes orders one by one.
+   * With `restore` (a snapshot `pause` gave), it first loads that session: resolves once it has,
+   * rejects with the child's reason when it could not (the child then ends).
+   */
+  openSession(terms: SessionTerms, restore?: Buffer): Promise<void> {
     this.#session = true;
-    if (!this.#ended) this.#socket.write(encodeFrame({ type: 'session', terms }));
+    if (this.#ended) return Promise.reject(new Error('the sandbox child ended before it was given its session'));
+    if (!restore) {
+      this.#socket.write(encodeFrame({ type: 'session', terms }));
+      return Promise.resolve();
+    }
+    const resumed = new Promise<void>((resolve, reject) => {
+      this.#resuming = { resolve, reject };
+    });
+    this.#socket.write(encodeFrame({ type: 'session', terms, rawBytes: restore.byteLength }));
+    this.#socket.write(restore);
+    return resumed;
+  }
+
+  /**
+   * Tells a session's child, between runs, to send its snapshot and end. Resolves with the
+   * snapshot; rejects when the child ends first, breaks the protocol, or sends more than
+   * `maxBytes` (it is killed).
+   */
+  pause(maxBytes: number): Promise<Buffer> {
+    if (!this.#session || this.#settle || this.#pausing || !this.alive) {
+      return Promise.reject(new Error('only a live session child between runs can pause'));
+    }
+    const snapshot = new Promise<Buffer>((resolve, reject) => {
+      this.#pausing = { parts: [], bytes: 0, maxBytes, resolve, reject };
+    });
+    this.#socket.write(encodeFrame({ type: 'pause' }));
+    return snapshot;
   }
 
   /** Hands the child its order and resolves when it ends, one way or another. */
@@ -143,12 +181,31 @@ export class SandboxChild {
         return;
       }
       const message = parsed.data;
-      // A session's child between runs has nothing to say; one that speaks is not ours any more.
-      if (this.#session && !this.#settle && message.type !== 'ready') {
+      // A session's child between runs has nothing to say, but what it was asked for (a snapshot,
+      // whether it resumed); one that says anything else is not ours any more.
+      const asked =
+        message.type === 'ready' ||
+        (this.#pausing !== undefined && (message.type === 'snapshot' || message.type === 'snapshot-done')) ||
+        (this.#resuming !== undefined && (message.type === 'resumed' || message.type === 'resume-failed'));
+      if (this.#session && !this.#settle && !asked) {
         this.kill('protocol', `the sandbox sent a ${message.type} message between runs`);
         return;
       }
       switch (message.type) {
+        case 'resumed':
+          this.#resuming?.resolve();
+          this.#resuming = undefined;
+          break;
+        case 'resume-failed':
+          this.#resuming?.reject(new Error(message.message));
+          this.#resuming = undefined;
+          break;
+        case 'snapshot':
+          this.#snapshotPart(message.raw, false);
+          break;
+        case 'snapshot-done':
+          this.#snapshotPart(Buffer.alloc(0), true);
+          break;
         case 'ready':
           this.#onReady?.();
           break;
@@ -172,6 +229,23 @@ export class SandboxChild {
           break;
       }
     }
+  }
+
+  #snapshotPart(part: Buffer, done: boolean): void {
+    const pausing = this.#pausing;
+    if (!pausing) return;
+    pausing.parts.push(part);
+    pausing.bytes += part.byteLength;
+    if (pausing.bytes > pausing.maxBytes) {
+      this.kill('protocol', `the sandbox sent a snapshot of more than ${pausing.maxBytes} bytes`);
+      return;
+    }
+    if (!done) return;
+    this.#pausing = undefined;
+    pausing.resolve(Buffer.concat(pausing.parts, pausing.bytes));
+    this.#finish({ kind: 'died' });
+    this.#socket.destroy();
+    this.#killUnlessEnded();
   }
 
   #output(stream: 'stdout' | 'stderr', text: string): void {
@@ -231,6 +305,11 @@ export class SandboxChild {
   #closed(): void {
     if (this.#ended) return;
     this.#onReadyFailed?.(new Error('the sandbox child ended before it was ready'));
+    const why = this.#killed ? this.#killed.detail : 'the sandbox child ended';
+    this.#resuming?.reject(new Error(`${why} before it had resumed the session`));
+    this.#resuming = undefined;
+    this.#pausing?.reject(new Error(`${why} before it had sent the whole snapshot`));
+    this.#pausing = undefined;
     if (this.#killed) this.#finish({ kind: 'killed', ...this.#killed });
     else this.#finish({ kind: 'died', ...(this.#exitStatus === undefined ? {} : { status: this.#exitStatus }) });
   }

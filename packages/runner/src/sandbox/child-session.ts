@@ -5,14 +5,17 @@
  * limits, run the program, report, and exit. A child never serves a second run, unless the host
  * made it a session's first (`session` instead of an order): then it sets the session's limits
  * once and takes its orders one after another in the same interpreter, until a run ends past a
- * limit or the host closes the channel.
+ * limit or the host closes the channel. A session's child may be told to pause between runs (it
+ * sends its snapshot and ends), and a new child may be made a paused session's (it loads the
+ * snapshot before its limits are set, since the snapshot's bytes pass through it).
  */
 import type { SandboxAddon } from '../internal/native-addon.js';
 import { keepEventLoopAwake } from './child-event-loop.js';
 import { createOutputSink } from './output-sink.js';
-import { type ChildOutcome, type RunOrder, type SessionTerms, sessionSurvives } from './protocol.js';
+import { type ChildOutcome, type RunOrder, type SessionTerms, SNAPSHOT_CHUNK_BYTES, sessionSurvives } from './protocol.js';
 import { runtimeOf } from './runtime-of.js';
 import type { RuntimeOutcome, SandboxRuntime } from './runtimes/runtime.js';
+import { packSnapshot, restoreWorkspace, unpackSnapshot } from './session-snapshot.js';
 import { SyncChannel } from './sync-channel.js';
 
 const MIB = 1_048_576;
@@ -45,7 +48,11 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
   options.useChannel(channel);
   channel.send({ type: 'ready' });
   const message = channel.receive();
-  if (message?.type === 'session') return serveSession(options, channel, message.terms);
+  if (message?.type === 'session') {
+    const restore = message.rawBytes === undefined ? undefined : channel.receiveRaw(message.rawBytes);
+    if (message.rawBytes !== undefined && !restore) return addon.exit(0);
+    return serveSession(options, channel, message.terms, restore);
+  }
   if (message?.type !== 'run') return addon.exit(0);
   const order = message.order;
   const received = performance.now();
@@ -73,11 +80,28 @@ export async function runChildSession(options: ChildSessionOptions): Promise<nev
  * leave, its CPU seconds add up), each order runs in the interpreter the last one left, and the
  * child ends after a run that hit a limit (it says so with its result) or when the host closes.
  */
-async function serveSession(options: ChildSessionOptions, channel: SyncChannel, terms: SessionTerms): Promise<never> {
+async function serveSession(
+  options: ChildSessionOptions,
+  channel: SyncChannel,
+  terms: SessionTerms,
+  restore: Buffer | undefined,
+): Promise<never> {
   const { addon, runtimes } = options;
-  const reserve = runtimes[terms.language]?.reserve;
+  const runtime = runtimes[terms.language];
+  const reserve = runtime?.reserve;
+  // A resumed session goes on with the CPU seconds it had left.
+  let cpuSecondsBefore = 0;
+  if (restore !== undefined) {
+    try {
+      cpuSecondsBefore = resumeSession(runtime, terms, restore);
+    } catch (error) {
+      channel.send({ type: 'resume-failed', message: (error as Error).message });
+      return addon.exit(0);
+    }
+    channel.send({ type: 'resumed' });
+  } else runtime?.pausing?.open(terms.memoryMb * MIB);
   addon.setLimits({
-    cpuSeconds: terms.cpuSeconds,
+    cpuSeconds: Math.max(1, Math.ceil(terms.cpuSeconds - cpuSecondsBefore)),
     dataBytes: addon.dataBytes() + terms.memoryMb * MIB + DATA_HEADROOM_BYTES + (reserve?.dataBytes ?? 0),
     openFiles: 64,
     fileSizeBytes: reserve?.fileBytes ?? 0,
@@ -97,6 +121,7 @@ async function serveSession(options: ChildSessionOptions, channel: SyncChannel, 
   process.on('unhandledRejection', failFromRealm);
   for (;;) {
     const message = channel.receive();
+    if (message?.type === 'pause') return pauseSession(channel, runtime, cpuSecondsBefore, addon);
     if (message?.type !== 'run') return addon.exit(0);
     current = { order: message.order, received: performance.now() };
     const order: RunOrder = { ...message.order, limits: { ...message.order.limits, memoryMb: terms.memoryMb } };
@@ -124,6 +149,38 @@ async function serveSession(options: ChildSessionOptions, channel: SyncChannel, 
     current = undefined;
     if (final) return addon.exit(0);
   }
+}
+
+/** Loads a paused session's snapshot into this child; returns the CPU seconds it had used. */
+function resumeSession(runtime: SandboxRuntime | undefined, terms: SessionTerms, packed: Buffer): number {
+  const pausing = runtime?.pausing;
+  if (!pausing) throw new Error(`this sandbox cannot resume a ${terms.language} session`);
+  const { header, files, memory } = unpackSnapshot(packed);
+  if (header.runtime !== runtime.runtime || header.image !== pausing.image) {
+    throw new Error(
+      `the snapshot was made by ${header.runtime} from ${header.image}, and this server runs ${runtime.runtime} from ${pausing.image}: ` +
+        'a session paused before an upgrade of the interpreter cannot be resumed',
+    );
+  }
+  restoreWorkspace(pausing.root, header, files);
+  pausing.load(terms.memoryMb * MIB, memory);
+  return Number.isFinite(header.cpuSecondsUsed) ? Math.max(0, header.cpuSecondsUsed) : 0;
+}
+
+/** Sends the session's snapshot to the host in parts, then ends the child. */
+function pauseSession(channel: SyncChannel, runtime: SandboxRuntime | undefined, cpuSecondsBefore: number, addon: SandboxAddon): never {
+  const pausing = runtime?.pausing;
+  if (!pausing) return addon.exit(0);
+  const used = process.cpuUsage();
+  packSnapshot(
+    { runtime: runtime.runtime, image: pausing.image, cpuSecondsUsed: cpuSecondsBefore + (used.user + used.system) / 1e6 },
+    pausing.root,
+    (hand) => pausing.save(hand),
+    (part) => channel.sendRaw({ type: 'snapshot', rawBytes: part.byteLength }, part),
+    SNAPSHOT_CHUNK_BYTES,
+  );
+  channel.send({ type: 'snapshot-done' });
+  return addon.exit(0);
 }
 
 export interface OrderContext {

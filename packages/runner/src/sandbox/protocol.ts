@@ -93,7 +93,10 @@ export function sessionSurvives(status: ChildOutcome['status']): boolean {
 /** host → child frames. */
 export type HostToChild =
   | { type: 'run'; order: RunOrder }
-  | { type: 'session'; terms: SessionTerms }
+  /** `rawBytes`: a paused session's snapshot (sandbox/session-snapshot.ts) follows, that long, to resume from. */
+  | { type: 'session'; terms: SessionTerms; rawBytes?: number }
+  /** A session's child between runs: send the session's snapshot, then end. */
+  | { type: 'pause' }
   | { type: 'http-reply'; id: number; reply: HttpReplyMessage }
   | { type: 'tool-reply'; id: number; reply: SandboxToolReplyV1 };
 
@@ -126,4 +129,13 @@ export type ChildToHost =
   /** A call of the upstream tool UMCA names `name`; `arguments` is a JSON object, as text. */
   | { type: 'tool'; id: number; name: string; arguments: string }
   /** `final`: a session's child ends after this result (the host ends the session with it). */
-  | { type: 'result'; outcome: ChildOutcome; final?: boolean };
+  | { type: 'result'; outcome: ChildOutcome; final?: boolean }
+  /** A resumed session's child: the snapshot is loaded (or why it was refused: the child then ends). */
+  | { type: 'resumed' }
+  | { type: 'resume-failed'; message: string }
+  /** Part of a pausing session's snapshot, `rawBytes` long, sent as it is after this frame; then `snapshot-done`, and the child ends. */
+  | { type: 'snapshot'; rawBytes: number }
+  | { type: 'snapshot-done' };
+
+/** The most of a snapshot one `snapshot` frame carries, before base64. */
+export const SNAPSHOT_CHUNK_BYTES = 4 * 1_048_576;

@@ -30,9 +30,23 @@ export class SyncChannel {
   }
 
   send(message: ChildToHost | HostToChild): void {
-    const frame = encodeFrame(message);
+    this.#write(encodeFrame(message));
+  }
+
+  /** Sends `message` with `raw` after it, as it is (`rawBytes` tells the other end how many). */
+  sendRaw(message: ChildToHost & { rawBytes: number }, raw: Buffer): void {
+    this.#write(encodeFrame(message));
+    this.#write(raw);
+  }
+
+  /** Blocks for the `length` raw bytes that follow a message with `rawBytes`; undefined when the host closed. */
+  receiveRaw(length: number): Buffer | undefined {
+    return this.#readExactly(length);
+  }
+
+  #write(bytes: Buffer): void {
     let offset = 0;
-    while (offset < frame.byteLength) offset += writeSync(this.#fd, frame, offset);
+    while (offset < bytes.byteLength) offset += writeSync(this.#fd, bytes, offset);
   }
 
   /** Blocks for the next message; returns undefined when the other end closed the channel. */

@@ -42,6 +42,8 @@ export interface SandboxRuntime {
   prepare?(): void;
   /** It can hold a session's state from one run to the next. */
   readonly sessions?: boolean;
+  /** It can pause a session (its interpreter's memory kept as bytes) and resume it in another child. */
+  readonly pausing?: SessionPausing;
   /**
    * `endsSession`: in a session, the interpreter cannot take another run even though the program
    * ended as programs do (the runtime had to stop it: a trap).
@@ -50,3 +52,20 @@ export interface SandboxRuntime {
 }
 
 export type RuntimeOutcome = ChildOutcome & { endsSession?: boolean };
+
+/** How a runtime pauses a session's interpreter and resumes it (sandbox/session-snapshot.ts packs the rest). */
+export interface SessionPausing {
+  /** The image its interpreters come from: memory from another image cannot be resumed. */
+  readonly image: string;
+  /** The folder that holds the session's files (its workspace and scratch), inside the sandbox. */
+  readonly root: string;
+  /**
+   * Makes the session's interpreter now, before the child's limits are set (what pausing needs
+   * of the image is then already mapped). `memoryBytes`: the session's memory limit.
+   */
+  open(memoryBytes: number): void;
+  /** Hands the session's interpreter memory to `hand`, a part at a time, between runs. */
+  save(hand: (part: Buffer) => void): void;
+  /** Makes the session's interpreter the one `memory` holds, instead of `open`; throws, saying why, when refused. */
+  load(memoryBytes: number, memory: Buffer): void;
+}

