@@ -287,6 +287,7 @@ describe('the OpenAPI document', () => {
       'listSchemas',
       'listSessions',
       'listUpstreamTools',
+      'pauseSession',
       'streamEvents',
       'streamRunEvents',
     ]);

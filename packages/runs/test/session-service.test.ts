@@ -5,13 +5,17 @@
  * (it keeps a counter as its "state"); real sessions in real sandboxes are proved in the runner's
  * sandbox-session.real.test.ts and over HTTP in the orchestrator's sessions-api.real.test.ts.
  */
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ExecutionResult, Principal, RunnerSessionV1, SessionOptionsV1, StoreV1 } from '@umca/contracts';
 import { createEmbeddedBus } from '@umca/events';
 import { acceptExecutionRequest, acceptSessionRequest } from '@umca/policy';
 import { openSqliteStore } from '@umca/store';
 import { createFakeRunner, createRecordingLogger } from '@umca/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRunService, createSessionService, RunError } from '../src/index.js';
+import { createRunService, createSessionService, openSessionSnapshotFiles, RunError } from '../src/index.js';
 
 const opened: StoreV1[] = [];
 afterEach(async () => {
@@ -19,13 +23,22 @@ afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
 });
 
-/** A runner session that counts its runs (its state) and ends when a run prints "limit". */
-function countingSession(): RunnerSessionV1 & { closed: boolean } {
-  let count = 0;
+/**
+ * A runner session that counts its runs (its state) and ends when a run prints "limit". A pausable
+ * one pauses to its count as bytes, and resumes from them.
+ */
+function countingSession(pausable = false, start = 0): RunnerSessionV1 & { closed: boolean } {
+  let count = start;
   let endedBecause: string | undefined;
   const session = {
-    runtime: 'pyodide' as const,
+    runtime: pausable ? ('wasi-python' as const) : ('pyodide' as const),
     closed: false,
+    pausable,
+    async pause() {
+      if (!pausable) throw Object.assign(new Error('cannot pause'), { code: 'not_supported' });
+      endedBecause = 'it was paused';
+      return Buffer.from(JSON.stringify({ count }));
+    },
     get alive() {
       return endedBecause === undefined;
     },
@@ -46,7 +59,7 @@ function countingSession(): RunnerSessionV1 & { closed: boolean } {
         files: [],
         egress: [],
         lane: 'wasm',
-        runtime: 'pyodide',
+        runtime: session.runtime,
         isolation: 'os',
         durationMs: 1,
         timings: { queuedMs: 0, executeMs: 1 },
@@ -61,25 +74,40 @@ function countingSession(): RunnerSessionV1 & { closed: boolean } {
   return session as RunnerSessionV1 & { closed: boolean };
 }
 
-function setUp(options: { perCaller?: number } = {}) {
+function setUp(options: { perCaller?: number; perCallerKept?: number; snapshotDir?: string; pausable?: boolean } = {}) {
   const store = openSqliteStore({ memory: true });
   opened.push(store);
   const bus = createEmbeddedBus({ log: store.events });
   const opens: SessionOptionsV1[] = [];
   const made: Array<ReturnType<typeof countingSession>> = [];
+  const resumed: SessionOptionsV1[] = [];
   const runner = {
     ...createFakeRunner(),
     async openSession(spec: SessionOptionsV1) {
       opens.push(spec);
-      const session = countingSession();
+      const session = countingSession(options.pausable ?? false);
+      made.push(session);
+      return session;
+    },
+    async resumeSession(spec: SessionOptionsV1, snapshot: Uint8Array) {
+      resumed.push(spec);
+      const session = countingSession(true, (JSON.parse(Buffer.from(snapshot).toString('utf8')) as { count: number }).count);
       made.push(session);
       return session;
     },
   };
   const logger = createRecordingLogger();
   const runs = createRunService({ runner, store, bus, logger });
-  const sessions = createSessionService({ runner, runs, logger, ...options });
-  return { sessions, runs, bus, opens, made };
+  const snapshots = options.snapshotDir ? openSessionSnapshotFiles({ dir: options.snapshotDir }) : undefined;
+  const sessions = createSessionService({
+    runner,
+    runs,
+    logger,
+    ...(snapshots ? { snapshots } : {}),
+    ...(options.perCaller ? { perCaller: options.perCaller } : {}),
+    ...(options.perCallerKept ? { perCallerKept: options.perCallerKept } : {}),
+  });
+  return { sessions, runs, bus, opens, made, resumed, logger };
 }
 
 const alice: Principal = { sub: 'alice', roles: ['developer'], issuer: 'test', via: 'token' };
@@ -180,5 +208,131 @@ describe('a session', () => {
     await sessions.shutdown();
     expect(made.map((session) => session.closed)).toEqual([true, true]);
     expect(sessions.openCount()).toBe(0);
+  });
+});
+
+describe('a paused session', () => {
+  const dirs: string[] = [];
+  const snapshotDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'umca-sessions-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const snapshotFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.snap'));
+
+  it('is paused to a sealed file after its idle TTL, and its next run resumes it with its state', async () => {
+    vi.useFakeTimers();
+    const dir = snapshotDir();
+    const { sessions, made, resumed } = setUp({ snapshotDir: dir, pausable: true });
+    const view = await sessions.open(request({ idleTtlSeconds: 30, allowedOutboundHosts: ['https://example.com'] }), alice);
+    expect(view.pausable).toBe(true);
+    await (await sessions.submit(view.id, python('a'), { principal: alice })).done;
+    await (await sessions.submit(view.id, python('b'), { principal: alice })).done;
+    await vi.advanceTimersByTimeAsync(30_000);
+    const paused = sessions.get(view.id, alice);
+    expect(paused).toMatchObject({ status: 'paused', pausedAt: expect.any(String), snapshotBytes: expect.any(Number) });
+    expect(paused.expiresAt).toBeUndefined();
+    expect(made[0]?.alive).toBe(false);
+    expect(snapshotFiles(dir)).toEqual([`${view.id}.snap`]);
+    // The file holds the state sealed: the count is not there to read.
+    expect(readFileSync(join(dir, `${view.id}.snap`)).includes('"count"')).toBe(false);
+    const third = await (await sessions.submit(view.id, python('c'), { principal: alice })).done;
+    expect(third.stdout).toBe('3\n');
+    expect(resumed[0]).toMatchObject({ language: 'python', runtime: 'wasi-python', memoryMb: 512, cpuSeconds: 600 });
+    expect(resumed[0]?.egress.allowedOutboundHosts).toEqual(['https://example.com']);
+    expect(sessions.get(view.id, alice)).toMatchObject({ status: 'active', runs: [expect.any(String), expect.any(String), third.runId] });
+    expect(sessions.get(view.id, alice).snapshotBytes).toBeUndefined();
+    expect(snapshotFiles(dir)).toEqual([]);
+  });
+
+  it('outlives the server: a stop pauses it, the next start finds it for its owner alone, and it resumes', async () => {
+    const dir = snapshotDir();
+    const first = setUp({ snapshotDir: dir, pausable: true });
+    const view = await first.sessions.open(request(), alice);
+    await (await first.sessions.submit(view.id, python('a'), { principal: alice })).done;
+    const stolen = await first.sessions.open(request(), alice);
+    const pyodide = await setUp({ snapshotDir: dir }).sessions.open(request(), bob);
+    await first.sessions.shutdown();
+    expect(snapshotFiles(dir).sort()).toEqual([`${view.id}.snap`, `${stolen.id}.snap`].sort());
+    // Its record in the clear, edited to give it to another caller: not taken back.
+    const file = join(dir, `${stolen.id}.snap`);
+    writeFileSync(file, Buffer.from(readFileSync(file).toString('latin1').replace('"owner":"alice"', '"owner":"bob"'), 'latin1'));
+
+    const second = setUp({ snapshotDir: dir, pausable: true });
+    expect(await second.sessions.restore()).toBe(1);
+    expect(() => second.sessions.get(stolen.id, bob)).toThrow(/there is no session/);
+    expect(second.logger.entries.some((entry) => /was not taken back: .*changed or damaged/.test(entry.message))).toBe(true);
+    expect(second.sessions.get(view.id, alice)).toMatchObject({ status: 'paused', runs: [expect.any(String)] });
+    expect(() => second.sessions.get(view.id, bob)).toThrow(/there is no session/);
+    expect(() => second.sessions.get(pyodide.id, bob)).toThrow(/there is no session/);
+    expect(second.sessions.openCount()).toBe(0);
+    const next = await (await second.sessions.submit(view.id, python('b'), { principal: alice })).done;
+    expect(next.stdout).toBe('2\n');
+  });
+
+  it('is refused, and ends saying why, when its file was changed, damaged or put in place of another', async () => {
+    const dir = snapshotDir();
+    const { sessions } = setUp({ snapshotDir: dir, pausable: true });
+    const [changed, damaged, moved, victim] = await Promise.all([1, 2, 3, 4].map(() => sessions.open(request(), alice)));
+    for (const view of [changed, damaged, moved, victim]) {
+      await (await sessions.submit(view!.id, python('a'), { principal: alice })).done;
+      await sessions.pause(view!.id, alice);
+    }
+    const path = (id: string) => join(dir, `${id}.snap`);
+    // The record in the clear, edited: another owner.
+    const record = readFileSync(path(changed!.id));
+    writeFileSync(path(changed!.id), Buffer.from(record.toString('latin1').replace('"limits"', '"limitz"'), 'latin1'));
+    // One byte of the sealed state, flipped.
+    const sealed = readFileSync(path(damaged!.id));
+    sealed[sealed.byteLength - 20] = (sealed[sealed.byteLength - 20] as number) ^ 1;
+    writeFileSync(path(damaged!.id), sealed);
+    // A whole valid file, copied over another session's.
+    writeFileSync(path(victim!.id), readFileSync(path(moved!.id)));
+
+    for (const [view, why] of [
+      [changed, /changed or damaged/],
+      [damaged, /changed or damaged/],
+      [victim, /holds another session's snapshot/],
+    ] as const) {
+      await expect(sessions.submit(view!.id, python('b'), { principal: alice })).rejects.toMatchObject({ code: 'already_ended' });
+      expect(sessions.get(view!.id, alice)).toMatchObject({ status: 'ended', endedBecause: expect.stringMatching(why) });
+    }
+    expect(existsSync(path(changed!.id))).toBe(false);
+    // The session whose file was copied is untouched.
+    expect((await (await sessions.submit(moved!.id, python('b'), { principal: alice })).done).stdout).toBe('2\n');
+  });
+
+  it("makes room for its owner's next session by pausing their least recently used one", async () => {
+    const { sessions } = setUp({ snapshotDir: snapshotDir(), pausable: true, perCaller: 2, perCallerKept: 3 });
+    const older = await sessions.open(request(), alice);
+    const newer = await sessions.open(request(), alice);
+    await (await sessions.submit(older.id, python('a'), { principal: alice })).done;
+    const third = await sessions.open(request(), alice);
+    expect([sessions.get(older.id, alice).status, sessions.get(newer.id, alice).status, third.status]).toEqual([
+      'active',
+      'paused',
+      'active',
+    ]);
+    // Resuming the paused one pauses the least recently used again.
+    await (await sessions.submit(newer.id, python('b'), { principal: alice })).done;
+    expect(sessions.get(older.id, alice).status).toBe('paused');
+    expect(sessions.openCount()).toBe(2);
+    await expect(sessions.open(request(), alice)).rejects.toMatchObject({
+      code: 'busy',
+      message: expect.stringMatching(/you keep 3 sessions, open and paused, the most one caller may \(3\)/),
+    });
+  });
+
+  it('cannot be paused on a runtime that keeps its state only while it lives: idle, it ends', async () => {
+    vi.useFakeTimers();
+    const { sessions } = setUp({ snapshotDir: snapshotDir() });
+    const view = await sessions.open(request({ idleTtlSeconds: 30 }), alice);
+    expect(view.pausable).toBe(false);
+    await expect(sessions.pause(view.id, alice)).rejects.toMatchObject({ code: 'not_pausable', message: expect.stringMatching(/pyodide/) });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(sessions.get(view.id, alice)).toMatchObject({ status: 'ended', endedBecause: 'it was idle for 30 s (its idle TTL)' });
   });
 });

