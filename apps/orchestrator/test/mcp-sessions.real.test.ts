@@ -106,8 +106,19 @@ describe('sessions through MCP', () => {
     const unknown = await client.callTool({ name: 'run_code', arguments: { language: 'python', code: 'print(1)', sessionId: 'ses_nope' } });
     expect(unknown.isError).toBe(true);
     expect(text(unknown)).toMatch(/there is no session ses_nope/);
-    const javascript = await client.callTool({ name: 'create_session', arguments: { language: 'javascript' } });
-    expect(javascript.isError).toBe(true);
+    const mismatched = await client.callTool({ name: 'create_session', arguments: { language: 'javascript', runtime: 'pyodide' } });
+    expect(mismatched.isError).toBe(true);
+    expect(text(mismatched)).toMatch(/a javascript session runs on quickjs/);
+    await client.callTool({ name: 'end_session', arguments: { sessionId: session.id } });
+  });
+
+  it('keeps JavaScript state across run_code calls in a JavaScript session', async () => {
+    const client = await connect();
+    const session = structured(await client.callTool({ name: 'create_session', arguments: { language: 'javascript' } }));
+    expect(session).toMatchObject({ language: 'javascript', runtime: 'quickjs' });
+    const js = (code: string) => client.callTool({ name: 'run_code', arguments: { language: 'javascript', code, sessionId: session.id } });
+    await js('let seen = ["a"];\nfunction note(x) { seen.push(x); return seen.length; }');
+    expect(structured(await js('console.log(note("b"), seen.join(""))'))).toMatchObject({ status: 'ok', stdout: '2 ab\n' });
     await client.callTool({ name: 'end_session', arguments: { sessionId: session.id } });
   });
 });

@@ -80,14 +80,22 @@ describe('sessions over HTTP', () => {
     const bad = await call('POST', '/v1/sessions', { language: 'python', limits: { memoryMb: 1 }, idleTtlSeconds: 5 });
     expect(bad.status).toBe(400);
     expect(bad.body?.issues?.map((issue) => issue.path.join('.'))).toEqual(['limits.memoryMb', 'idleTtlSeconds']);
-    const javascript = await call('POST', '/v1/sessions', { language: 'javascript' });
-    expect(javascript).toMatchObject({
+    const wasi = await call('POST', '/v1/sessions', { language: 'wasi' });
+    expect(wasi).toMatchObject({
       status: 400,
       body: {
         code: 'invalid_request',
-        detail: expect.stringMatching(/sessions hold Python state today: run javascript and wasi without a session/),
+        detail: expect.stringMatching(
+          /sessions hold Python or JavaScript state \(language python or javascript\): run a wasi module without a session/,
+        ),
       },
     });
+    const mismatched = await call('POST', '/v1/sessions', { language: 'javascript', runtime: 'pyodide' });
+    expect(mismatched).toMatchObject({
+      status: 400,
+      body: { detail: expect.stringMatching(/a javascript session runs on quickjs/) },
+    });
+    expect(mismatched.body?.issues?.map((issue) => issue.path.join('.'))).toEqual(['runtime']);
     const session = await open();
     // Its hosts, memory, runtime and lane are the session's: a run that names them is refused by field.
     const named = await run(session.id, 'print(1)', {
@@ -124,6 +132,27 @@ describe('sessions over HTTP', () => {
     });
     expect((await run(deleted.id, 'print(1)')).status).toBe(404);
     expect((await call('GET', `/v1/sessions/${deleted.id}`)).status).toBe(404);
+  });
+});
+
+describe('a JavaScript session over HTTP', () => {
+  it('keeps top-level names from one call to the next, on QuickJS, and cannot pause', async () => {
+    const opened = await call('POST', '/v1/sessions', { language: 'javascript' });
+    expect(opened).toMatchObject({ status: 201, body: { language: 'javascript', runtime: 'quickjs', pausable: false } });
+    const id = String(opened.body?.id);
+    const js = (code: string) => call('POST', `/v1/sessions/${id}/executions`, { language: 'javascript', code });
+    expect((await js('const rows = [3, 5, 4];\nlet total = rows.reduce((a, b) => a + b, 0);')).body).toMatchObject({ status: 'ok' });
+    expect((await js('console.log(total, rows.length)')).body).toMatchObject({
+      status: 'ok',
+      stdout: '12 3\n',
+      session: { status: 'active' },
+    });
+    expect((await call('POST', `/v1/sessions/${id}/pause`)).body).toMatchObject({ code: 'not_pausable' });
+    expect((await call('POST', `/v1/sessions/${id}/executions`, { language: 'python', code: 'print(1)' })).body).toMatchObject({
+      code: 'wrong_language',
+      detail: expect.stringMatching(/runs javascript; language python needs a session of its own/),
+    });
+    await call('DELETE', `/v1/sessions/${id}`);
   });
 });
 

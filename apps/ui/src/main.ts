@@ -1,7 +1,8 @@
 /**
  * @module main
  * The UMCA page: a code editor with live output on `#/`, an agent task on `#/task`, a run's
- * details on `#/runs/{id}`, and the list of runs beside each, kept live by the all-runs stream;
+ * details on `#/runs/{id}`, the caller's sessions on `#/sessions` and one as a notebook on
+ * `#/sessions/{id}`, and the list of runs beside each, kept live by the all-runs stream;
  * on `#/`, the upstream MCP servers (when any is registered) and the gates' last verdicts above
  * the runs. On a server that needs tokens, the visitor signs in first (session.ts).
  */
@@ -14,6 +15,8 @@ import { gateVerdictsView } from './views/gate-verdicts-view.js';
 import { mcpServersView } from './views/mcp-servers-view.js';
 import { runView } from './views/run-view.js';
 import { runsView } from './views/runs-view.js';
+import { sessionView } from './views/session-view.js';
+import { sessionsView } from './views/sessions-view.js';
 import { signInView } from './views/sign-in-view.js';
 import { taskView } from './views/task-view.js';
 
@@ -39,8 +42,8 @@ const mcpServers = mcpServersView();
 const side = el('aside', { class: 'side', 'aria-label': 'MCP servers, gates and runs' }, mcpServers.element, gates.element, runs.element);
 let current: { element: HTMLElement; dispose: () => void } | undefined;
 
-/** Marks the tab the page is under: Code or Task, and for a run page the tab of the run's kind. */
-function markTab(href: '#/' | '#/task' | undefined): void {
+/** Marks the tab the page is under: Code, Task or Sessions, and for a run page the tab of the run's kind. */
+function markTab(href: '#/' | '#/task' | '#/sessions' | undefined): void {
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
     const here = link.getAttribute('href') === href;
     link.classList.toggle('current', here);
@@ -52,8 +55,15 @@ function markTab(href: '#/' | '#/task' | undefined): void {
 function route(): void {
   current?.dispose();
   const match = location.hash.match(/^#\/runs\/(.+)$/);
+  const sessionMatch = location.hash.match(/^#\/sessions\/(.+)$/);
   let home = false;
-  if (match?.[1]) {
+  if (sessionMatch?.[1]) {
+    markTab('#/sessions');
+    current = sessionView(decodeURIComponent(sessionMatch[1]));
+  } else if (location.hash === '#/sessions') {
+    markTab('#/sessions');
+    current = sessionsView();
+  } else if (match?.[1]) {
     markTab(undefined);
     current = runView(decodeURIComponent(match[1]), { onKind: (kind) => markTab(kind === 'task' ? '#/task' : '#/') });
   } else if (location.hash === '#/task') {

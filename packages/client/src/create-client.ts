@@ -10,6 +10,8 @@ import type {
   RunResult,
   RunSummary,
   RunTrace,
+  SessionList,
+  SessionView,
   TaskRequest,
   TaskResult,
   UpstreamToolList,
@@ -20,6 +22,7 @@ import { followEventStream } from './internal/follow-event-stream.js';
 import { resolveBaseUrl } from './internal/resolve-base-url.js';
 import { runToEnd } from './internal/run-to-end.js';
 import type { UmcaClient } from './umca-client.js';
+import { sessionHandle } from './umca-session.js';
 
 export interface ClientOptions {
   /**
@@ -148,6 +151,19 @@ export function createClient(options: ClientOptions = {}): UmcaClient {
 
     events(follow = {}) {
       return followEventStream(http, '/v1/events', follow);
+    },
+
+    async openSession(request = { language: 'python' }, call = {}) {
+      return sessionHandle(http, await http.json<SessionView>('POST', '/v1/sessions', { body: request, ...withSignal(call.signal) }));
+    },
+
+    async getSession(sessionId, call = {}) {
+      const view = await http.json<SessionView>('GET', `/v1/sessions/${encodeURIComponent(sessionId)}`, withSignal(call.signal));
+      return sessionHandle(http, view);
+    },
+
+    listSessions(call = {}) {
+      return http.json<SessionList>('GET', '/v1/sessions', withSignal(call.signal));
     },
 
     readiness(call = {}) {

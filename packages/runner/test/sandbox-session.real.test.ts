@@ -284,7 +284,7 @@ describe('what a session cannot be', () => {
   it('refuses limits out of range and languages that hold no state, by field and in words', async () => {
     await expect(open({ memoryMb: 1 })).rejects.toThrow(/memoryMb must be a whole number from 16 to 4096 \(got 1\)/);
     await expect(open({ cpuSeconds: 0 })).rejects.toThrow(/cpuSeconds must be a whole number from 1 to 3600 \(got 0\)/);
-    await expect(open({ language: 'javascript' })).rejects.toThrow(/javascript sessions are not available yet/);
+    await expect(open({ language: 'wasi' })).rejects.toThrow(/a wasi program runs without a session/);
     await expect(open({ lanes: ['container'] })).rejects.toThrow(/sessions run in the wasm lane/);
     await expect(open({ runtime: 'quickjs' })).rejects.toThrow(/runtime quickjs cannot hold a session/);
   });

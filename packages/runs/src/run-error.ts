@@ -12,7 +12,8 @@ import { UmcaError, type UmcaErrorOptions } from '@umca/contracts';
  * file); `not_found`; `already_ended`; `busy`: remote workers have as many runs waiting as the
  * server allows (its details carry `retryAfterSeconds`); `not_supported`: this server cannot do it
  * (agent tasks on a server whose runs execute on remote workers); `not_pausable`: a session whose
- * runtime keeps its state only while it lives was asked to pause.
+ * runtime keeps its state only while it lives was asked to pause; `wrong_language`: a run in
+ * another language than its session's.
  */
 export type RunErrorCode =
   | 'invalid_request'
@@ -21,7 +22,8 @@ export type RunErrorCode =
   | 'already_ended'
   | 'busy'
   | 'not_supported'
-  | 'not_pausable';
+  | 'not_pausable'
+  | 'wrong_language';
 
 export class RunError extends UmcaError<RunErrorCode> {
   override readonly name = 'UMCA_RunError';

@@ -321,7 +321,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       }
       if (execution.request.language !== held.view.language) {
         throw new RunError(
-          'invalid_request',
+          'wrong_language',
           `session ${id} runs ${held.view.language}; language ${execution.request.language} needs a session of its own`,
         );
       }

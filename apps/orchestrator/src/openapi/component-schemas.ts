@@ -27,8 +27,10 @@ import {
   runTraceSchema,
   schemaIndexSchema,
   sessionExecutionRequestSchema,
+  sessionLimitsSchema,
   sessionListSchema,
   sessionRequestSchema,
+  sessionRunLimitsSchema,
   sessionRunResultSchema,
   sessionViewSchema,
   taskRequestSchema,
@@ -70,7 +72,13 @@ const INPUTS = {
   TaskRequest: taskRequestSchema,
   ChatCompletionRequest: chatCompletionRequestSchema,
   SessionRequest: sessionRequestSchema,
+  PythonSessionRequest: sessionRequestSchema.options[0],
+  JavaScriptSessionRequest: sessionRequestSchema.options[1],
+  SessionRequestLimits: sessionLimitsSchema,
   SessionExecutionRequest: sessionExecutionRequestSchema,
+  PythonSessionExecutionRequest: sessionExecutionRequestSchema.options[0],
+  JavaScriptSessionExecutionRequest: sessionExecutionRequestSchema.options[1],
+  SessionRunLimits: sessionRunLimitsSchema,
 } satisfies Record<string, Schema>;
 
 const OUTPUTS = {
@@ -109,6 +117,11 @@ const DISCRIMINATORS: Record<string, { propertyName: string; mapping: Record<str
   ExecutionRequest: {
     propertyName: 'language',
     mapping: { python: 'PythonExecutionRequest', javascript: 'JavaScriptExecutionRequest', wasi: 'WasiExecutionRequest' },
+  },
+  SessionRequest: { propertyName: 'language', mapping: { python: 'PythonSessionRequest', javascript: 'JavaScriptSessionRequest' } },
+  SessionExecutionRequest: {
+    propertyName: 'language',
+    mapping: { python: 'PythonSessionExecutionRequest', javascript: 'JavaScriptSessionExecutionRequest' },
   },
   Run: { propertyName: 'kind', mapping: { execution: 'ExecutionRun', task: 'TaskRun' } },
   UmcaEvent: { propertyName: 'type', mapping: Object.fromEntries(UMCA_EVENT_TYPES.map((type) => [type, eventComponentName(type)])) },

@@ -109,7 +109,9 @@ const runInSession = createRoute({
   },
   responses: {
     200: jsonAnswer("The run ended; its result and the session's state after it.", 'SessionRunResult', {}, RUN_LINKS),
-    400: problemAnswer('The request is invalid (`invalid_request`, with `issues` naming each field); nothing was run.'),
+    400: problemAnswer(
+      "The request is invalid (`invalid_request`, with `issues` naming each field), or is in another language than the session's (`wrong_language`); nothing was run.",
+    ),
     403: problemAnswer("The caller's policy does not allow it (`policy_denied`)."),
     404: problemAnswer('No such session (or not yours).'),
     409: problemAnswer(

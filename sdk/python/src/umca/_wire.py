@@ -150,6 +150,7 @@ def execution_body(
 
 def session_body(
     *,
+    language: str,
     runtime: str | None,
     memory_mb: int | None,
     cpu_seconds: int | None,
@@ -157,7 +158,7 @@ def session_body(
     max_age_seconds: int | None,
     allowed_outbound_hosts: Iterable[str] | None,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"language": "python"}
+    body: dict[str, Any] = {"language": language}
     if runtime is not None:
         body["runtime"] = runtime
     limits = {key: value for key, value in (("memoryMb", memory_mb), ("cpuSeconds", cpu_seconds)) if value is not None}
@@ -172,13 +173,15 @@ def session_body(
     return body
 
 
-def session_run_body(code: str, *, limits: Limits | None, files: Mapping[str, str | bytes] | None, stdin: str | None) -> dict[str, Any]:
+def session_run_body(
+    code: str, *, language: str, limits: Limits | None, files: Mapping[str, str | bytes] | None, stdin: str | None
+) -> dict[str, Any]:
     if limits and "memory_mb" in limits:
         raise UmcaError(
             "a session's runs share the session's memory (open_session(memory_mb=...)): leave memory_mb out of the run's limits",
             code="invalid_argument",
         )
-    body: dict[str, Any] = {"language": "python", "code": code}
+    body: dict[str, Any] = {"language": language, "code": code}
     if limits:
         body["limits"] = _limits(limits)
     if files is not None:

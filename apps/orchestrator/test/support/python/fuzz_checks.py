@@ -4,7 +4,8 @@
 refuses a few schema-valid requests on purpose, for what no schema can say: an allowedOutboundHosts
 entry that parses as Spin syntax only in shape (a port range that ends before it starts, a CIDR
 block that does not parse) and a model that cannot work on this server (an unknown provider, a
-missing key or model file). Those answer 400 with a stable `code` that says so. A cap on what may be
+missing key or model file), and a run in a session in another language than the session's. Those
+answer 400 with a stable `code` that says so. A cap on what may be
 open or waiting at once (a caller's sessions) answers 429 `busy` with Retry-After. Nothing else
 may: this check replaces the built-in one with exactly those exceptions.
 """
@@ -14,7 +15,7 @@ import json
 import schemathesis
 
 # Refusals of schema-valid requests that the document announces, by problem `code`.
-REFUSED_BY_POLICY = {"invalid_allowed_host", "model_unavailable"}
+REFUSED_BY_POLICY = {"invalid_allowed_host", "model_unavailable", "wrong_language"}
 
 
 @schemathesis.check

@@ -25,6 +25,7 @@ from umca_api_client.api.sessions import (  # noqa: E402
     delete_session,
     get_session,
     list_sessions,
+    pause_session,
 )
 from umca_api_client.api.tasks import create_task  # noqa: E402
 
@@ -138,31 +139,52 @@ step("names the parameter", bad_query.status == 400 and "limit" in bad_query.det
 # A session: state kept across two runs, listed, ended, then refused.
 session = expect(
     "a session",
-    create_session.sync(client=client, body=models.SessionRequest(language=models.SessionRequestLanguage("python"))),
+    create_session.sync(client=client, body=models.PythonSessionRequest(language="python")),
     models.Session,
 )
 step("it is active", session.status.value == "active", session.runtime)
 kept = expect(
     "a run in the session",
-    create_session_execution.sync(session.id, client=client, body=models.SessionExecutionRequest(language="python", code="x = 6")),
+    create_session_execution.sync(session.id, client=client, body=models.PythonSessionExecutionRequest(language="python", code="x = 6")),
     models.SessionRunResult,
 )
 step("the session goes on", kept.session.status.value == "active")
 again = expect(
     "the next run",
-    create_session_execution.sync(session.id, client=client, body=models.SessionExecutionRequest(language="python", code="print(x * 7)")),
+    create_session_execution.sync(session.id, client=client, body=models.PythonSessionExecutionRequest(language="python", code="print(x * 7)")),
     models.SessionRunResult,
 )
 step("sees the last one's state", again.stdout == "42\n", repr(again.stdout))
 shown = expect("the session", get_session.sync(session.id, client=client), models.Session)
 step("with its runs", shown.runs == [kept.run_id, again.run_id], shown.runs)
+paused = expect("pausing it", pause_session.sync(session.id, client=client), models.Session)
+step("pauses it to disk", paused.status.value == "paused" and paused.snapshot_bytes > 0, paused.status)
+resumed = expect(
+    "a run in the paused session",
+    create_session_execution.sync(session.id, client=client, body=models.PythonSessionExecutionRequest(language="python", code="print(x)")),
+    models.SessionRunResult,
+)
+step("resumes it with its state", resumed.stdout == "6\n" and resumed.session.status.value == "active", repr(resumed.stdout))
+scripted = expect(
+    "a JavaScript session",
+    create_session.sync(client=client, body=models.JavaScriptSessionRequest(language="javascript")),
+    models.Session,
+)
+for code in ("let n = 41;", "console.log(n + 1);"):
+    last = expect(
+        "a JavaScript run in it",
+        create_session_execution.sync(scripted.id, client=client, body=models.JavaScriptSessionExecutionRequest(language="javascript", code=code)),
+        models.SessionRunResult,
+    )
+step("keeps its names", last.stdout == "42\n", repr(last.stdout))
+delete_session.sync(scripted.id, client=client)
 listed = expect("the sessions", list_sessions.sync(client=client), models.SessionList)
 step("list it", session.id in {item.id for item in listed.sessions})
 ended = expect("ending it", delete_session.sync(session.id, client=client), models.Session)
 step("ends it", ended.status.value == "ended", ended.ended_because)
 gone = expect(
     "a run in the deleted session",
-    create_session_execution.sync(session.id, client=client, body=models.SessionExecutionRequest(language="python", code="1")),
+    create_session_execution.sync(session.id, client=client, body=models.PythonSessionExecutionRequest(language="python", code="1")),
     models.Problem,
 )
 step("is 404", gone.status == 404, gone.detail)

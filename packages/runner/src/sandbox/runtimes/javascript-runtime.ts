@@ -3,7 +3,10 @@
  * JavaScript on QuickJS compiled to WebAssembly: a new runtime and context for the run, no Node
  * APIs inside, the program evaluated as an ES module (top-level await works; the one module it
  * can import is `umca:tools`). QuickJS enforces its own memory cap and stops CPU loops at the
- * deadline; the process limits stand behind both.
+ * deadline; the process limits stand behind both. In a session the context is kept from run to
+ * run and each run is a script in it (`cell1.js`...): its top-level `let`, `const`, `function`
+ * and `var` names are there for the next run, as in a browser's console; a script has no
+ * top-level `await` or `import` statement (a dynamic import of the tools module works).
  */
 import type { SandboxToolReplyV1 } from '@umca/contracts';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
@@ -104,21 +107,29 @@ function openSession(quickjs: QuickJSWASMModule): Session {
 /** Returns the JavaScript runtime bound to a loaded QuickJS module. */
 export function createJavascriptRuntime(quickjs: QuickJSWASMModule): SandboxRuntime {
   let prepared: Session | undefined;
+  /** A session's context, kept from its first run, and the memory ceiling fixed then. */
+  let kept: { session: Session; memoryCeiling: number; cells: number } | undefined;
   return {
     runtime: 'quickjs',
+    sessions: true,
     prepare() {
       prepared ??= openSession(quickjs);
     },
     async run(context: RunContext): Promise<ChildOutcome> {
-      const session = prepared ?? openSession(quickjs);
+      const session = kept?.session ?? prepared ?? openSession(quickjs);
       prepared = undefined;
       session.context = context;
       const { runtime, vm, timers, fired } = session;
-      runtime.setMemoryLimit(context.memoryBytes);
       // QuickJS's own limit is not a hard cap on the WebAssembly memory it grows, so the interrupt
-      // handler (called every few thousand bytecodes) also watches the memory itself.
+      // handler (called every few thousand bytecodes) also watches the memory itself. A session's
+      // ceiling is fixed at its first run: it counts what all its runs keep.
       const memory = quickjs.getWasmMemory();
-      const memoryCeiling = memory.buffer.byteLength + context.memoryBytes;
+      if (context.session && !kept) {
+        kept = { session, memoryCeiling: memory.buffer.byteLength + context.memoryBytes, cells: 0 };
+        runtime.setMemoryLimit(context.memoryBytes);
+      }
+      if (!context.session) runtime.setMemoryLimit(context.memoryBytes);
+      const memoryCeiling = kept?.memoryCeiling ?? memory.buffer.byteLength + context.memoryBytes;
       let memoryExceeded = false;
       const pastDeadline = shouldInterruptAfterDeadline(Date.now() + (context.deadline - performance.now()));
       runtime.setInterruptHandler((interrupted) => {
@@ -131,7 +142,9 @@ export function createJavascriptRuntime(quickjs: QuickJSWASMModule): SandboxRunt
         return { ...outcome, status: 'memory_limit', exitCode: null, error: { type: 'InternalError', message: 'out of memory' } };
       };
 
-      const evaluated = vm.evalCode(context.order.code ?? '', 'main.js', { type: 'module' });
+      const evaluated = kept
+        ? vm.evalCode(context.order.code ?? '', `cell${++kept.cells}.js`, { type: 'global' })
+        : vm.evalCode(context.order.code ?? '', 'main.js', { type: 'module' });
       if (evaluated.error) {
         const outcome = outcomeFor(vm.dump(evaluated.error));
         context.output.flush();
