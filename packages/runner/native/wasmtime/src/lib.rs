@@ -15,4 +15,4 @@ mod snapshot;
 
 pub use prepare::{prepare, PrepareOptions, Prepared};
 pub use python::{Python, RunOptions, RunOutcome};
-pub use session::{PythonSession, SessionOptions, SessionPlaces, TurnOptions};
+pub use session::{PythonSession, SessionOptions, TurnOptions};

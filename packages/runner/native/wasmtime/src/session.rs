@@ -33,14 +33,6 @@ pub struct SessionOptions {
 }
 
 #[napi(object)]
-#[derive(Clone)]
-pub struct SessionPlaces {
-    pub root_dir: String,
-    pub stdlib_dir: String,
-    pub mpl_data_dir: Option<String>,
-}
-
-#[napi(object)]
 pub struct TurnOptions {
     /// The cell to run in the session's interpreter.
     pub code: String,
@@ -73,23 +65,19 @@ impl Python {
         let capacity = options.output_bytes.max(1.0) as usize + 1;
         let stdout = SharedPipe::new(capacity);
         let stderr = SharedPipe::new(capacity);
-        let places = SessionPlaces {
-            root_dir: options.root_dir.clone(),
-            stdlib_dir: options.stdlib_dir.clone(),
-            mpl_data_dir: options.mpl_data_dir.clone(),
+        let folders = Folders {
+            stdlib_dir: &options.stdlib_dir,
+            mpl_data_dir: options.mpl_data_dir.as_deref(),
+            root_dir: &options.root_dir,
         };
         let hit = Arc::new(AtomicBool::new(false));
         let limits = Limits {
             memory_bytes: self.initial_memory_bytes() as usize + options.memory_bytes.max(0.0) as usize,
             hit: hit.clone(),
         };
-        let wasi = wasi(&folders(&places), Vec::new(), &stdout, &stderr)?;
-        let mut store = Store::new(engine, Host { wasi, limits, hooks: None });
-        store.limiter(|host| &mut host.limits);
-        // Instantiating runs no guest code, but keep the clock from stopping it anyway.
-        watch(&mut store, Instant::now() + Duration::from_secs(60), Arc::new(AtomicBool::new(false)));
-        let instance = linker.instantiate(&mut store, module).map_err(error)?;
-        let image = fresh_instance(engine, module, linker, &places)?;
+        let (store, instance) = instantiate(engine, module, linker, &folders, limits, &stdout, &stderr)?;
+        let unlimited = Limits { memory_bytes: usize::MAX, hit: Arc::new(AtomicBool::new(false)) };
+        let image = instantiate(engine, module, linker, &folders, unlimited, &SharedPipe::new(1), &SharedPipe::new(1))?;
         Ok(PythonSession { store, instance, stdout, stderr, hit, stopped: None, image })
     }
 
@@ -117,18 +105,22 @@ impl Python {
     }
 }
 
-/// An instance that never runs, with WASI over the same folders (the image's own state refers to them).
-fn fresh_instance(engine: &Engine, module: &Module, linker: &Linker<Host>, places: &SessionPlaces) -> napi::Result<(Store<Host>, Instance)> {
-    let (stdout, stderr) = (SharedPipe::new(1), SharedPipe::new(1));
-    let limits = Limits { memory_bytes: usize::MAX, hit: Arc::new(AtomicBool::new(false)) };
-    let mut store = Store::new(engine, Host { wasi: wasi(&folders(places), Vec::new(), &stdout, &stderr)?, limits, hooks: None });
+/// An instance over `folders` (the image's own state refers to them), held to `limits`.
+fn instantiate(
+    engine: &Engine,
+    module: &Module,
+    linker: &Linker<Host>,
+    folders: &Folders,
+    limits: Limits,
+    stdout: &SharedPipe,
+    stderr: &SharedPipe,
+) -> napi::Result<(Store<Host>, Instance)> {
+    let mut store = Store::new(engine, Host { wasi: wasi(folders, Vec::new(), stdout, stderr)?, limits, hooks: None });
+    store.limiter(|host| &mut host.limits);
+    // Instantiating runs no guest code, but keep the clock from stopping it anyway.
     watch(&mut store, Instant::now() + Duration::from_secs(60), Arc::new(AtomicBool::new(false)));
     let instance = linker.instantiate(&mut store, module).map_err(error)?;
     Ok((store, instance))
-}
-
-fn folders(places: &SessionPlaces) -> Folders<'_> {
-    Folders { stdlib_dir: &places.stdlib_dir, mpl_data_dir: places.mpl_data_dir.as_deref(), root_dir: &places.root_dir }
 }
 
 #[napi]
